@@ -1,0 +1,48 @@
+/**
+ * The store port: the only way server code talks to the database.
+ * Two implementations share the same SQL and migrations: `pg` (a Pool, when
+ * DATABASE_URL is set) and PGlite (in-process, data under DATA_DIR, when it is not).
+ *
+ * Query functions take a `Db` first so the caller chooses pool or transaction:
+ *   export async function getEngagement(db: Db, accountId: string, id: string) { ... }
+ */
+export interface QueryResult<R> {
+  rows: R[]
+  rowCount: number
+}
+
+/** Something that runs parameterized SQL: the store itself or an open transaction. */
+export interface Db {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+}
+
+/** A subscription to a NOTIFY channel; `close()` stops it. */
+export interface Listener {
+  close(): Promise<void>
+}
+
+export interface ListenHandlers {
+  /** A NOTIFY payload arrived on the channel. */
+  onNotify(payload: string): void
+  /**
+   * The listening connection was (re)established. Called after the first LISTEN
+   * and after every reconnect, so callers can catch up on what they missed.
+   */
+  onListening?(): void
+  /** The listening connection was lost; it is being re-established with backoff. */
+  onLost?(error: Error): void
+}
+
+export interface Store extends Db {
+  readonly kind: 'pg' | 'pglite'
+  /** Runs `fn` in one transaction (BEGIN/COMMIT, ROLLBACK on throw). Safe under concurrent callers. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
+  /**
+   * LISTEN on `channel` on a dedicated connection with a heartbeat; reconnects with backoff
+   * and calls `onListening` again after each reconnect. In PGlite mode the bus is in-process.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener>
+  /** Throws when the database is unreachable. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

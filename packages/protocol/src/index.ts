@@ -1,0 +1,5 @@
+export * from './common.ts'
+export * from './client-messages.ts'
+export * from './server-messages.ts'
+export * from './errors.ts'
+export * from './version.ts'
