@@ -46,3 +46,11 @@ export interface Store extends Db {
   ping(): Promise<void>
   close(): Promise<void>
 }
+
+/** The slice of a pino logger the store and engine use (Fastify's logger satisfies it). */
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}

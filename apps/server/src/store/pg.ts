@@ -1,0 +1,216 @@
+/**
+ * The `pg` store: a Pool for queries and transactions, and one dedicated `pg.Client` per
+ * `listen()` with a heartbeat, reconnect with backoff and re-LISTEN (then `onListening`).
+ */
+import pg from 'pg'
+import type { Db, ListenHandlers, Listener, Logger, QueryResult, Store } from './port.ts'
+
+const INT8 = 20
+
+/**
+ * Per-store type parsers (not the global `pg.types`): int8 as a JS number when safe, so
+ * `count(*)`, `seq` and `last_seq` are numbers on both stores (PGlite is set up the same way).
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 && format !== 'binary') return parseInt8
+    return pg.types.getTypeParser(oid, format as 'text')
+  },
+}
+
+export function parseInt8(value: string): number | string {
+  const n = Number(value)
+  return Number.isSafeInteger(n) ? n : value
+}
+
+export interface PgStoreOptions {
+  connectionString: string
+  logger: Logger
+  max?: number
+  /** Interval of the LISTEN connection's heartbeat query. */
+  heartbeatMs?: number
+}
+
+function wrap(client: pg.ClientBase): Db {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const res = await client.query(sql, params as unknown[] | undefined)
+      return toResult<R>(res)
+    },
+  }
+}
+
+function toResult<R>(res: pg.QueryResult | pg.QueryResult[]): QueryResult<R> {
+  // A multi-statement simple query returns one result per statement: report the last.
+  const last = Array.isArray(res) ? res[res.length - 1] : res
+  const rows = (last?.rows ?? []) as R[]
+  return { rows, rowCount: last?.rowCount ?? rows.length }
+}
+
+export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
+  const { logger } = opts
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    types,
+  })
+  // An idle client losing its connection emits here; without a handler the process dies.
+  pool.on('error', (err) => logger.warn({ err }, 'postgres idle client error'))
+  const listeners = new Set<PgListener>()
+
+  const store: Store = {
+    kind: 'pg',
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      return toResult<R>(await pool.query(sql, params as unknown[] | undefined))
+    },
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      try {
+        await client.query('BEGIN')
+        try {
+          const result = await fn(wrap(client))
+          await client.query('COMMIT')
+          return result
+        } catch (err) {
+          try {
+            await client.query('ROLLBACK')
+          } catch (rollbackErr) {
+            broken = rollbackErr as Error
+          }
+          throw err
+        }
+      } catch (err) {
+        if (!broken && isConnectionError(err)) broken = err as Error
+        throw err
+      } finally {
+        client.release(broken)
+      }
+    },
+    async listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+      const l = new PgListener(opts.connectionString, channel, handlers, logger, opts.heartbeatMs ?? 5000)
+      listeners.add(l)
+      await l.start()
+      return {
+        close: async () => {
+          listeners.delete(l)
+          await l.close()
+        },
+      }
+    },
+    async ping() {
+      await pool.query('select 1')
+    },
+    async close() {
+      await Promise.all([...listeners].map((l) => l.close()))
+      listeners.clear()
+      await pool.end()
+    },
+  }
+  return store
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
+}
+
+/** A dedicated LISTEN connection that keeps itself alive. */
+class PgListener {
+  private client: pg.Client | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+  private retry: NodeJS.Timeout | undefined
+  private attempt = 0
+  private closed = false
+  private connecting = false
+
+  private readonly connectionString: string
+  private readonly channel: string
+  private readonly handlers: ListenHandlers
+  private readonly logger: Logger
+  private readonly heartbeatMs: number
+
+  constructor(connectionString: string, channel: string, handlers: ListenHandlers, logger: Logger, heartbeatMs: number) {
+    this.connectionString = connectionString
+    this.channel = channel
+    this.handlers = handlers
+    this.logger = logger
+    this.heartbeatMs = heartbeatMs
+  }
+
+  /** First connect: fails fast so the caller learns the database is down at startup. */
+  async start(): Promise<void> {
+    await this.connect()
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed || this.connecting) return
+    this.connecting = true
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, types })
+    client.on('error', (err) => this.lost(client, err))
+    client.on('end', () => this.lost(client, new Error('listen connection ended')))
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.handlers.onNotify(msg.payload ?? '')
+    })
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`)
+    } catch (err) {
+      this.connecting = false
+      client.removeAllListeners('end')
+      client.end().catch(() => {})
+      throw err
+    }
+    this.connecting = false
+    if (this.closed) {
+      await client.end().catch(() => {})
+      return
+    }
+    this.client = client
+    this.attempt = 0
+    this.heartbeat = setInterval(() => {
+      client.query('select 1').catch((err: Error) => this.lost(client, err))
+    }, this.heartbeatMs)
+    this.heartbeat.unref()
+    this.handlers.onListening?.()
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client) return
+    this.client = undefined
+    clearInterval(this.heartbeat)
+    client.removeAllListeners('end')
+    client.end().catch(() => {})
+    if (this.closed) return
+    this.logger.warn({ err, channel: this.channel }, 'LISTEN connection lost; reconnecting')
+    this.handlers.onLost?.(err)
+    this.scheduleReconnect()
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return
+    const base = Math.min(5000, 100 * 2 ** this.attempt++)
+    const delay = base / 2 + Math.random() * (base / 2)
+    this.retry = setTimeout(() => {
+      this.connect().catch((err: Error) => {
+        this.logger.debug({ err, channel: this.channel }, 'LISTEN reconnect failed')
+        this.scheduleReconnect()
+      })
+    }, delay)
+    this.retry.unref()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.retry)
+    clearInterval(this.heartbeat)
+    const client = this.client
+    this.client = undefined
+    if (client) {
+      client.removeAllListeners('end')
+      await client.end().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/** The store contract: every `Store` implementation must pass this suite. */
+import { expect, it } from 'vitest'
+import { migrate, pendingMigrations, listMigrations } from '../../src/store/migrate.ts'
+import type { Store } from '../../src/store/port.ts'
+
+export function storeContract(getStore: () => Store): void {
+  it('runs a query with parameters and returns typed rows', async () => {
+    const store = getStore()
+    const res = await store.query<{ a: number; b: string; n: null }>('select $1::int + 1 as a, $2::text as b, null as n', [41, 'x'])
+    expect(res.rows).toEqual([{ a: 42, b: 'x', n: null }])
+    expect(res.rowCount).toBe(1)
+  })
+
+  it('returns int8 as numbers, jsonb as objects and bytea as bytes', async () => {
+    const store = getStore()
+    const res = await store.query<{ c: number; j: unknown; b: Uint8Array }>(
+      `select count(*) as c, '{"k":[1]}'::jsonb as j, $1::bytea as b from (values (1),(2),(3)) v`,
+      [new Uint8Array([1, 2, 255])],
+    )
+    expect(res.rows[0]?.c).toBe(3)
+    expect(res.rows[0]?.j).toEqual({ k: [1] })
+    expect([...(res.rows[0]?.b ?? [])]).toEqual([1, 2, 255])
+  })
+
+  it('migrates, and migrating again applies nothing', async () => {
+    const store = getStore()
+    const all = listMigrations()
+    expect(all.length).toBeGreaterThan(0)
+    expect((await pendingMigrations(store)).length).toBe(all.length)
+    const first = await migrate(store)
+    expect(first.map((m) => m.version)).toEqual(all.map((m) => m.version))
+    expect(await pendingMigrations(store)).toEqual([])
+    expect(await migrate(store)).toEqual([])
+    const rec = await store.query<{ version: number }>('select version from schema_migrations order by version')
+    expect(rec.rows.map((r) => r.version)).toEqual(all.map((m) => m.version))
+  })
+
+  it('counts affected rows of updates', async () => {
+    const store = getStore()
+    await store.query('create table contract_rows (id int primary key, v int not null)')
+    await store.query('insert into contract_rows values (1, 0), (2, 0), (3, 0)')
+    const res = await store.query('update contract_rows set v = v + 1 where id < $1', [3])
+    expect(res.rowCount).toBe(2)
+  })
+
+  it('commits a transaction', async () => {
+    const store = getStore()
+    await store.query('create table contract_tx (id int primary key)')
+    const out = await store.transaction(async (tx) => {
+      await tx.query('insert into contract_tx values ($1)', [1])
+      await tx.query('insert into contract_tx values ($1)', [2])
+      return 'done'
+    })
+    expect(out).toBe('done')
+    expect((await store.query('select * from contract_tx')).rowCount).toBe(2)
+  })
+
+  it('rolls a transaction back when the function throws, and the store stays usable', async () => {
+    const store = getStore()
+    await store.query('create table contract_rb (id int primary key)')
+    await expect(store.transaction(async (tx) => {
+      await tx.query('insert into contract_rb values ($1)', [1])
+      throw new Error('boom')
+    })).rejects.toThrow('boom')
+    await expect(store.transaction(async (tx) => {
+      await tx.query('insert into contract_rb values ($1)', [2])
+      await tx.query('insert into contract_rb values ($1)', [2])
+    })).rejects.toMatchObject({ code: '23505' })
+    expect((await store.query('select * from contract_rb')).rowCount).toBe(0)
+    await store.query('insert into contract_rb values (3)')
+    expect((await store.query('select * from contract_rb')).rowCount).toBe(1)
+  })
+
+  it('keeps concurrent transactions and plain queries correct', async () => {
+    const store = getStore()
+    await store.query('create table contract_counter (id int primary key, n int not null)')
+    await store.query('insert into contract_counter values (1, 0)')
+    const work: Promise<unknown>[] = []
+    for (let i = 0; i < 50; i++) {
+      work.push(store.transaction(async (tx) => {
+        const cur = await tx.query<{ n: number }>('select n from contract_counter where id = 1 for update')
+        await new Promise((r) => setImmediate(r))
+        await tx.query('update contract_counter set n = $1 where id = 1', [(cur.rows[0]?.n ?? 0) + 1])
+      }))
+      // A plain query interleaved with the transactions must not land inside one of them.
+      if (i % 10 === 0) work.push(store.query('select n from contract_counter where id = 1'))
+    }
+    // One failing transaction among them must not poison the others.
+    work.push(store.transaction(async (tx) => {
+      await tx.query('update contract_counter set n = n + 1000 where id = 1')
+      throw new Error('rolled back')
+    }).catch(() => 'ok'))
+    await Promise.all(work)
+    const res = await store.query<{ n: number }>('select n from contract_counter where id = 1')
+    expect(res.rows[0]?.n).toBe(50)
+  })
+
+  it('delivers NOTIFY payloads to listeners after commit, not on rollback', async () => {
+    const store = getStore()
+    const got: string[] = []
+    let listening = 0
+    const l = await store.listen('contract_ch', {
+      onNotify: (p) => got.push(p),
+      onListening: () => { listening++ },
+    })
+    await expect.poll(() => listening).toBe(1)
+    await store.query(`select pg_notify('contract_ch', $1)`, ['one'])
+    await store.transaction(async (tx) => {
+      await tx.query(`select pg_notify('contract_ch', $1)`, ['two'])
+    })
+    await store.transaction(async (tx) => {
+      await tx.query(`select pg_notify('contract_ch', $1)`, ['never'])
+      throw new Error('rollback')
+    }).catch(() => {})
+    await store.query(`select pg_notify('contract_other', $1)`, ['elsewhere'])
+    await store.query(`select pg_notify('contract_ch', $1)`, ['three'])
+    await expect.poll(() => got.length).toBe(3)
+    expect(got).toEqual(['one', 'two', 'three'])
+    await l.close()
+    await store.query(`select pg_notify('contract_ch', $1)`, ['after-close'])
+    await store.query('select 1')
+    expect(got).toEqual(['one', 'two', 'three'])
+  })
+
+  it('answers ping', async () => {
+    await expect(getStore().ping()).resolves.toBeUndefined()
+  })
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Store } from '../../src/store/port.ts'
+import { storeContract } from './store-contract.ts'
+import { createTestDatabase, silentLogger, type TestDatabase } from './test-db.ts'
+
+let db: TestDatabase
+let store: Store
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  store = await openStore({ databaseUrl: db.url, dataDir: '/nonexistent', logger: silentLogger })
+})
+afterAll(async () => {
+  await store?.close()
+  await db?.drop()
+})
+
+describe('pg store', () => {
+  it('is the pg implementation', () => expect(store.kind).toBe('pg'))
+  storeContract(() => store)
+
+  it('two stores migrating at once apply each migration exactly once', async () => {
+    const other = await createTestDatabase()
+    const a = await openStore({ databaseUrl: other.url, dataDir: '/x', logger: silentLogger })
+    const b = await openStore({ databaseUrl: other.url, dataDir: '/x', logger: silentLogger })
+    try {
+      const [ra, rb] = await Promise.all([migrate(a), migrate(b)])
+      const versions = [...ra, ...rb].map((m) => m.version).sort()
+      const rows = await a.query<{ version: number }>('select version from schema_migrations order by version')
+      expect(versions).toEqual(rows.rows.map((r) => r.version))
+    } finally {
+      await a.close()
+      await b.close()
+      await other.drop()
+    }
+  })
+
+  it('re-LISTENs after the listen connection is killed and calls onListening again', async () => {
+    const got: string[] = []
+    let listening = 0
+    let lost = 0
+    const l = await store.listen('contract_reconnect', {
+      onNotify: (p) => got.push(p),
+      onListening: () => { listening++ },
+      onLost: () => { lost++ },
+    })
+    expect(listening).toBe(1)
+    const admin = new pg.Client({ connectionString: db.url })
+    await admin.connect()
+    try {
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and query ilike 'LISTEN%'`)
+      await expect.poll(() => lost, { timeout: 5000 }).toBe(1)
+      await expect.poll(() => listening, { timeout: 5000 }).toBe(2)
+      await store.query(`select pg_notify('contract_reconnect', 'back')`)
+      await expect.poll(() => got).toEqual(['back'])
+    } finally {
+      await admin.end()
+      await l.close()
+    }
+  })
+
+  it('ping rejects when the database is unreachable', async () => {
+    const bad = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/x', logger: silentLogger })
+    await expect(bad.ping()).rejects.toThrow()
+    await bad.close()
+  })
+})
