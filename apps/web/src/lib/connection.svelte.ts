@@ -1,0 +1,161 @@
+/**
+ * The ONE connection object per page. It owns the protocol package's SyncClient (browser
+ * WebSocket, outbox, resume) and exposes reactive state for the UI. Components never touch
+ * the socket: they call `send`, `subscribe`, `on`.
+ */
+import { getContext, setContext } from 'svelte'
+import type {
+  ClientOp, ServerMessage, ServerMessageOf, ServerMessageType, SessionUser,
+} from '@switchboard/protocol'
+import { openSyncClient, type SyncHandle, type SyncState } from './sync-adapter.ts'
+import { statusText, type ConnectionState, type StatusText } from './status-text.ts'
+import { wsUrl } from './ws-url.ts'
+
+export type Surface = 'agent' | 'supervisor' | 'other'
+/** An op as components write it: the connection adds the `opId`. */
+export type OpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'opId'> & { opId?: string } : never : never
+
+export interface ConnectionOptions {
+  surface: Surface
+  /** Agent pages keep unsent ops in IndexedDB so they survive reloads; boards use memory. */
+  persistentOutbox: boolean
+  /** A short-lived `ws` token from sign-in, if the server gave one (sent as `?token=`). */
+  getToken?: () => string | null | Promise<string | null>
+  /** Defaults to the page's location. */
+  location?: { protocol: string; host: string }
+}
+
+export interface Notice { code: string; message: string }
+
+type Listener<T extends ServerMessageType> = (msg: ServerMessageOf<T>) => void
+
+export class Connection {
+  status = $state<ConnectionState>('connecting')
+  /** Unacknowledged ops (in the outbox). */
+  pending = $state(0)
+  lastSavedAt = $state<number | null>(null)
+  user = $state<SessionUser | null>(null)
+  devSignIn = $state(false)
+  savingDelayed = $state(false)
+  /** Latest operational notice from the server (saving-delayed, going-away). */
+  notice = $state<Notice | null>(null)
+  /** Latest rejected op, for a visible error the person can act on. */
+  lastError = $state<Notice | null>(null)
+  /** A terminal problem: the connection will not retry without user action. */
+  fatal = $state<string | null>(null)
+  /** Server clock minus browser clock, from `welcome`. */
+  serverOffsetMs = $state(0)
+
+  readonly text: StatusText = $derived(statusText({
+    status: this.status, pending: this.pending, savingDelayed: this.savingDelayed, fatal: this.fatal,
+  }))
+
+  readonly #opts: ConnectionOptions
+  #handle: SyncHandle | null = null
+  #listeners = new Map<string, Set<(msg: ServerMessage) => void>>()
+  #started = false
+
+  constructor(opts: ConnectionOptions) {
+    this.#opts = opts
+  }
+
+  /** Open the socket (idempotent). Ops sent before `start` wait in the outbox. */
+  async start(): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    const loc = this.#opts.location ?? window.location
+    this.#handle = await openSyncClient({
+      url: wsUrl(loc),
+      surface: this.#opts.surface,
+      persistentOutbox: this.#opts.persistentOutbox,
+      getToken: this.#opts.getToken,
+      onState: (s) => this.#onState(s),
+      onPending: (n) => this.#onPending(n),
+      onMessage: (m) => this.#dispatch(m),
+      onRejected: (e) => { this.lastError = e },
+      onFatal: (reason) => { this.fatal = reason },
+    })
+  }
+
+  /** Queue a mutation; it is kept (persistently on the agent page) until the server acks it. */
+  send(op: OpInput): string {
+    if (!this.#handle) throw new Error('Connection.send before start()')
+    return this.#handle.send(op)
+  }
+
+  subscribe(engagementId: string, afterSeq?: number): void {
+    this.#handle?.subscribe(engagementId, afterSeq)
+  }
+
+  unsubscribe(engagementId: string): void {
+    this.#handle?.unsubscribe(engagementId)
+  }
+
+  subscribeBoard(): void {
+    this.#handle?.subscribeBoard()
+  }
+
+  /** Listen to one type of server message; returns the unsubscribe function. */
+  on<T extends ServerMessageType>(type: T, fn: Listener<T>): () => void {
+    let set = this.#listeners.get(type)
+    if (!set) this.#listeners.set(type, (set = new Set()))
+    const f = fn as (msg: ServerMessage) => void
+    set.add(f)
+    return () => { set.delete(f) }
+  }
+
+  dismissError(): void {
+    this.lastError = null
+  }
+
+  close(): void {
+    this.#handle?.close()
+    this.#handle = null
+    this.#started = false
+  }
+
+  #onState(s: SyncState): void {
+    this.status = s
+  }
+
+  #onPending(n: number): void {
+    const before = this.pending
+    this.pending = n
+    if (n === 0 && before > 0) this.lastSavedAt = Date.now()
+  }
+
+  #dispatch(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'welcome':
+        this.user = msg.user
+        this.devSignIn = msg.devSignIn
+        this.serverOffsetMs = msg.serverTime - Date.now()
+        this.fatal = null
+        this.savingDelayed = false
+        break
+      case 'ack':
+        if (this.pending === 0) this.lastSavedAt = Date.now()
+        break
+      case 'notice':
+        if (msg.code === 'saving-delayed') this.savingDelayed = true
+        else if (msg.code === 'saving-resumed') this.savingDelayed = false
+        this.notice = msg.code === 'saving-resumed' ? null : { code: msg.code, message: msg.message }
+        break
+    }
+    const set = this.#listeners.get(msg.type)
+    if (set) for (const fn of [...set]) fn(msg)
+  }
+}
+
+const KEY = Symbol('switchboard.connection')
+
+/** Provide the page's connection to all components below (call in the root component). */
+export function setConnection(conn: Connection): Connection {
+  return setContext(KEY, conn)
+}
+
+export function getConnection(): Connection {
+  const conn = getContext<Connection | undefined>(KEY)
+  if (!conn) throw new Error('No Connection in context: call setConnection in the root component')
+  return conn
+}
