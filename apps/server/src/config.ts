@@ -1,0 +1,251 @@
+/**
+ * Configuration: parsed once at boot from the environment. `loadConfig(env)` is pure (apart from
+ * the default NODE_ID, which names this host and process) and throws a `ConfigError` whose message
+ * is one line naming the variable and what is wrong. Empty strings count as unset.
+ */
+import { hostname } from 'node:os'
+import { resolve } from 'node:path'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type AppEnv = 'development' | 'production'
+export type AuthMode = 'zoom' | 'dev'
+
+export interface ZoomCredentials {
+  clientId: string
+  clientSecret: string
+}
+
+export interface Config {
+  port: number
+  host: string
+  /** External base URL without a trailing slash, e.g. `https://switchboard.example.com`. */
+  publicUrl: string
+  /** Origin of `publicUrl`, e.g. `https://switchboard.example.com`. */
+  publicOrigin: string
+  /** WebSocket origin matching `publicUrl`: `wss://…` for https, `ws://…` for http. */
+  wsOrigin: string
+  appEnv: AppEnv
+  /** Postgres URL; undefined means embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined
+  /** Absolute path. */
+  dataDir: string
+  logLevel: LogLevel
+  authMode: AuthMode
+  /** Dev sign-in (and the emulator page) is available: `authMode === 'dev'`, never in production. */
+  devSignIn: boolean
+  /**
+   * HMAC key for our sessions. Undefined only in development when SESSION_SECRET is unset:
+   * the process entry then generates one into DATA_DIR (`ensureSessionSecret`).
+   */
+  sessionSecret: string | undefined
+  zoom: {
+    /** Production credentials (ZOOM_CLIENT_ID / ZOOM_CLIENT_SECRET). */
+    production: ZoomCredentials | undefined
+    /** Development credentials (ZOOM_DEV_CLIENT_ID / ZOOM_DEV_CLIENT_SECRET). */
+    development: ZoomCredentials | undefined
+    oauthEnabled: boolean
+    oauthScopes: string[]
+    oauthHost: string
+    apiHost: string
+  }
+  /** Key for OAuth tokens at rest; undefined means derive it from the session secret. */
+  tokenEncryptionKey: string | undefined
+  bootstrapSupervisors: string[]
+  bootstrapAdmins: string[]
+  /** Origins allowed to open `/ws`: always includes `publicOrigin`. */
+  allowedOrigins: string[]
+  ws: {
+    maxFrameBytes: number
+    opsPerSecond: number
+    opsBurst: number
+    sendBufferBytes: number
+    heartbeatMs: number
+  }
+  boardTickMs: number
+  groupCommitMs: number
+  nodeId: string
+  shutdownTimeoutMs: number
+  trustProxy: boolean
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+function read(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim()
+  return v === undefined || v === '' ? undefined : v
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(raw.slice(0, 40))})`)
+  }
+  return Number(raw)
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase()
+  if (raw === undefined) return fallback
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true
+  if (['false', '0', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `must be true or false (got ${JSON.stringify(raw.slice(0, 40))})`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${values.join(', ')} (got ${JSON.stringify(raw.slice(0, 40))})`)
+  }
+  return raw as T
+}
+
+function list(env: Env, name: string): string[] {
+  return (read(env, name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+function httpUrl(name: string, raw: string): URL {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL (got ${JSON.stringify(raw.slice(0, 80))})`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http:// or https:// URL (got ${JSON.stringify(url.protocol)})`)
+  }
+  return url
+}
+
+function stripSlash(s: string): string {
+  return s.replace(/\/+$/, '')
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'DATABASE_URL')
+  if (raw === undefined) return undefined
+  // Never echo the value: it usually carries a password.
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user:password@host:5432/database')
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql:// (got ${url.protocol}//)`)
+  }
+  if (url.hostname === '' && !url.searchParams.has('host')) {
+    throw new ConfigError('DATABASE_URL', 'must name a host, like postgres://user:password@host:5432/database')
+  }
+  return raw
+}
+
+function credentials(env: Env, idVar: string, secretVar: string): ZoomCredentials | undefined {
+  const clientId = read(env, idVar)
+  const clientSecret = read(env, secretVar)
+  if (clientId === undefined && clientSecret === undefined) return undefined
+  if (clientId === undefined) throw new ConfigError(idVar, `is required when ${secretVar} is set`)
+  if (clientSecret === undefined) throw new ConfigError(secretVar, `is required when ${idVar} is set`)
+  return { clientId, clientSecret }
+}
+
+export function loadConfig(env: Env): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535)
+  const host = read(env, 'HOST') ?? '0.0.0.0'
+  const publicUrlRaw = read(env, 'PUBLIC_URL') ?? `http://localhost:${port}`
+  const publicURL = httpUrl('PUBLIC_URL', publicUrlRaw)
+  const publicOrigin = publicURL.origin
+  const wsOrigin = `${publicURL.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicURL.host}`
+  const appEnv = oneOf<AppEnv>(env, 'APP_ENV', ['development', 'production'], 'development')
+  const production = credentials(env, 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET')
+  const development = credentials(env, 'ZOOM_DEV_CLIENT_ID', 'ZOOM_DEV_CLIENT_SECRET')
+  const hasZoomSecret = production !== undefined || development !== undefined
+  const authMode = oneOf<AuthMode>(env, 'AUTH_MODE', ['zoom', 'dev'], hasZoomSecret ? 'zoom' : 'dev')
+  if (authMode === 'dev' && appEnv === 'production') {
+    throw new ConfigError('AUTH_MODE', 'dev sign-in is not allowed when APP_ENV=production; set ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET')
+  }
+  if (authMode === 'dev' && hasZoomSecret) {
+    throw new ConfigError('AUTH_MODE', 'dev sign-in is only available when no Zoom client secret is configured')
+  }
+  if (authMode === 'zoom' && !hasZoomSecret) {
+    throw new ConfigError('ZOOM_CLIENT_SECRET', 'AUTH_MODE=zoom needs ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET or ZOOM_DEV_CLIENT_ID/ZOOM_DEV_CLIENT_SECRET')
+  }
+
+  const sessionSecret = read(env, 'SESSION_SECRET')
+  if (sessionSecret === undefined && appEnv === 'production') {
+    throw new ConfigError('SESSION_SECRET', 'is required when APP_ENV=production (at least 32 characters)')
+  }
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', `must be at least 32 characters (got ${sessionSecret.length})`)
+  }
+  const tokenEncryptionKey = read(env, 'TOKEN_ENCRYPTION_KEY')
+  if (tokenEncryptionKey !== undefined && tokenEncryptionKey.length < 32) {
+    throw new ConfigError('TOKEN_ENCRYPTION_KEY', `must be at least 32 characters (got ${tokenEncryptionKey.length})`)
+  }
+
+  const oauthEnabled = bool(env, 'ZOOM_OAUTH_ENABLED', false)
+  if (oauthEnabled && !hasZoomSecret) {
+    throw new ConfigError('ZOOM_OAUTH_ENABLED', 'needs Zoom client credentials (ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET)')
+  }
+  const oauthHost = stripSlash(httpUrl('ZOOM_OAUTH_HOST', read(env, 'ZOOM_OAUTH_HOST') ?? 'https://zoom.us').href)
+  const apiHost = stripSlash(httpUrl('ZOOM_API_HOST', read(env, 'ZOOM_API_HOST') ?? 'https://api.zoom.us').href)
+
+  const allowedOrigins = [publicOrigin]
+  for (const raw of list(env, 'ALLOWED_ORIGINS')) {
+    const origin = httpUrl('ALLOWED_ORIGINS', raw).origin
+    if (stripSlash(raw) !== origin) {
+      throw new ConfigError('ALLOWED_ORIGINS', `entries must be bare origins like https://example.com (got ${JSON.stringify(raw.slice(0, 80))})`)
+    }
+    if (!allowedOrigins.includes(origin)) allowedOrigins.push(origin)
+  }
+
+  return {
+    port,
+    host,
+    publicUrl: stripSlash(publicURL.href),
+    publicOrigin,
+    wsOrigin,
+    appEnv,
+    databaseUrl: databaseUrl(env),
+    dataDir: resolve(read(env, 'DATA_DIR') ?? './.data'),
+    logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    authMode,
+    devSignIn: authMode === 'dev',
+    sessionSecret,
+    zoom: {
+      production,
+      development,
+      oauthEnabled,
+      oauthScopes: list(env, 'ZOOM_OAUTH_SCOPES'),
+      oauthHost,
+      apiHost,
+    },
+    tokenEncryptionKey,
+    bootstrapSupervisors: list(env, 'BOOTSTRAP_SUPERVISORS'),
+    bootstrapAdmins: list(env, 'BOOTSTRAP_ADMINS'),
+    allowedOrigins,
+    ws: {
+      maxFrameBytes: int(env, 'WS_MAX_FRAME_BYTES', 65536, 1024, 16 * 1024 * 1024),
+      opsPerSecond: int(env, 'WS_OPS_PER_SECOND', 50, 1, 100_000),
+      opsBurst: int(env, 'WS_OPS_BURST', 200, 1, 1_000_000),
+      sendBufferBytes: int(env, 'WS_SEND_BUFFER_BYTES', 1048576, 1024, 1024 * 1024 * 1024),
+      heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 20000, 100, 600_000),
+    },
+    boardTickMs: int(env, 'BOARD_TICK_MS', 250, 1, 60_000),
+    groupCommitMs: int(env, 'GROUP_COMMIT_MS', 2, 0, 1000),
+    nodeId: read(env, 'NODE_ID') ?? `${hostname()}-${process.pid}`,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 4000, 0, 600_000),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+  }
+}
