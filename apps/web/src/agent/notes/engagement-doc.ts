@@ -1,0 +1,111 @@
+/**
+ * One engagement's notes document on the client: the Y.Doc, the server seq it has applied, and
+ * the batching of local edits into `doc.update` ops.
+ *
+ * Local edits are merged for `batchMs` and sent as one base64 update (split when the merge would
+ * exceed the per-op cap). Remote updates are applied with the REMOTE origin so they are neither
+ * sent back nor counted as local. Each change is also handed to `persist` (debounced) so a reload
+ * while offline still shows the text.
+ */
+import * as Y from 'yjs'
+import { MAX_DOC_UPDATE_BASE64 } from '@switchboard/protocol'
+import { fromBase64, toBase64 } from './base64.ts'
+
+/** Origin of local edits (the notes field, wrap-up controls). */
+export const LOCAL = Symbol('local-edit')
+/** Origin of updates from the server or from local storage. */
+export const REMOTE = Symbol('remote-update')
+
+export const NOTES_TEXT = 'notes'
+export const WRAPUP_MAP = 'wrapup'
+
+export interface EngagementDocOptions {
+  /** Send one `doc.update` op (the connection queues it in the outbox). */
+  sendUpdate(engagementId: string, updateBase64: string): void
+  /** Save the document locally; called debounced after changes. */
+  persist?(engagementId: string, state: Uint8Array, lastSeq: number): void
+  batchMs?: number
+  persistMs?: number
+}
+
+export class EngagementDoc {
+  readonly engagementId: string
+  readonly doc = new Y.Doc()
+  /** Highest server log seq applied to this document (0: none). */
+  lastSeq = 0
+  readonly #opts: EngagementDocOptions
+  #pending: Uint8Array[] = []
+  #batchTimer: ReturnType<typeof setTimeout> | undefined
+  #persistTimer: ReturnType<typeof setTimeout> | undefined
+  #destroyed = false
+
+  constructor(engagementId: string, opts: EngagementDocOptions) {
+    this.engagementId = engagementId
+    this.#opts = opts
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== REMOTE) {
+        this.#pending.push(update)
+        this.#batchTimer ??= setTimeout(() => this.flush(), opts.batchMs ?? 150)
+      }
+      this.#schedulePersist()
+    })
+  }
+
+  get notes(): Y.Text {
+    return this.doc.getText(NOTES_TEXT)
+  }
+
+  get wrapup(): Y.Map<unknown> {
+    return this.doc.getMap(WRAPUP_MAP)
+  }
+
+  /** Edits not yet handed to the connection (still inside the batch window). */
+  get unflushed(): number {
+    return this.#pending.length
+  }
+
+  /** Apply a server or stored update. `seq` advances `lastSeq` when given. */
+  applyRemote(update: Uint8Array | string, seq?: number): void {
+    const bytes = typeof update === 'string' ? fromBase64(update) : update
+    if (bytes.length > 0) Y.applyUpdate(this.doc, bytes, REMOTE)
+    if (seq != null && seq > this.lastSeq) {
+      this.lastSeq = seq
+      this.#schedulePersist()
+    }
+  }
+
+  /** Hand batched local edits to the connection now. */
+  flush(): void {
+    clearTimeout(this.#batchTimer)
+    this.#batchTimer = undefined
+    const updates = this.#pending
+    if (updates.length === 0) return
+    this.#pending = []
+    const merged = toBase64(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates))
+    if (merged.length <= MAX_DOC_UPDATE_BASE64) {
+      this.#opts.sendUpdate(this.engagementId, merged)
+      return
+    }
+    for (const u of updates) this.#opts.sendUpdate(this.engagementId, toBase64(u))
+  }
+
+  /** Write the local copy now (used before unload and on destroy). */
+  persistNow(): void {
+    clearTimeout(this.#persistTimer)
+    this.#persistTimer = undefined
+    this.#opts.persist?.(this.engagementId, Y.encodeStateAsUpdate(this.doc), this.lastSeq)
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    this.flush()
+    if (this.#persistTimer) this.persistNow()
+    this.doc.destroy()
+  }
+
+  #schedulePersist(): void {
+    if (!this.#opts.persist || this.#destroyed) return
+    this.#persistTimer ??= setTimeout(() => this.persistNow(), this.#opts.persistMs ?? 400)
+  }
+}

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { MAX_DOC_UPDATE_BASE64 } from '@switchboard/protocol'
+import { EngagementDoc, LOCAL } from '../../src/agent/notes/engagement-doc.ts'
+import { fromBase64, toBase64 } from '../../src/agent/notes/base64.ts'
+
+afterEach(() => { vi.useRealTimers() })
+
+describe('EngagementDoc', () => {
+  it('batches local edits into one merged doc.update', () => {
+    vi.useFakeTimers()
+    const sent: string[] = []
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 150 })
+    d.doc.transact(() => d.notes.insert(0, 'a'), LOCAL)
+    d.doc.transact(() => d.notes.insert(1, 'b'), LOCAL)
+    d.doc.transact(() => d.wrapup.set('disposition', 'Resolved'), LOCAL)
+    expect(sent).toHaveLength(0)
+    vi.advanceTimersByTime(150)
+    expect(sent).toHaveLength(1)
+    const replica = new Y.Doc()
+    Y.applyUpdate(replica, fromBase64(sent[0]!))
+    expect(replica.getText('notes').toString()).toBe('ab')
+    expect(replica.getMap('wrapup').get('disposition')).toBe('Resolved')
+  })
+
+  it('does not send remote updates back, but advances lastSeq', () => {
+    vi.useFakeTimers()
+    const sent: string[] = []
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u) })
+    const other = new Y.Doc()
+    other.getText('notes').insert(0, 'from the server')
+    d.applyRemote(toBase64(Y.encodeStateAsUpdate(other)), 7)
+    vi.advanceTimersByTime(1000)
+    expect(sent).toHaveLength(0)
+    expect(d.notes.toString()).toBe('from the server')
+    expect(d.lastSeq).toBe(7)
+    d.applyRemote(new Uint8Array(), 3)
+    expect(d.lastSeq).toBe(7)
+  })
+
+  it('sends updates separately when the merge would exceed the op cap', () => {
+    const sent: string[] = []
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 10_000 })
+    for (let i = 0; i < 6; i++) d.doc.transact(() => d.notes.insert(0, 'z'.repeat(8000)), LOCAL)
+    d.flush()
+    expect(sent.length).toBe(6)
+    for (const u of sent) expect(u.length).toBeLessThanOrEqual(MAX_DOC_UPDATE_BASE64)
+    const replica = new Y.Doc()
+    for (const u of sent) Y.applyUpdate(replica, fromBase64(u))
+    expect(replica.getText('notes').length).toBe(48_000)
+  })
+
+  it('persists the state with its seq, and a restored doc shows the same text', () => {
+    vi.useFakeTimers()
+    let saved: { state: Uint8Array; seq: number } | null = null
+    const d = new EngagementDoc('e1', {
+      sendUpdate: () => {},
+      persist: (_id, state, seq) => { saved = { state, seq } },
+      persistMs: 100,
+    })
+    d.applyRemote(Y.encodeStateAsUpdate(new Y.Doc()), 4)
+    d.doc.transact(() => d.notes.insert(0, 'offline text'), LOCAL)
+    vi.advanceTimersByTime(100)
+    expect(saved).not.toBeNull()
+    const restored = new EngagementDoc('e1', { sendUpdate: () => {} })
+    restored.applyRemote(saved!.state, saved!.seq)
+    expect(restored.notes.toString()).toBe('offline text')
+    expect(restored.lastSeq).toBe(4)
+  })
+
+  it('flushes pending edits on destroy so nothing is left behind', () => {
+    const sent: string[] = []
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 10_000 })
+    d.doc.transact(() => d.notes.insert(0, 'last words'), LOCAL)
+    d.destroy()
+    expect(sent).toHaveLength(1)
+  })
+})

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { statusText } from '../../src/lib/status-text.ts'
+import { wsUrl } from '../../src/lib/ws-url.ts'
+
+describe('statusText', () => {
+  it('says all changes are saved when connected with nothing pending', () => {
+    expect(statusText({ status: 'connected', pending: 0, savingDelayed: false })).toMatchObject({ label: 'All changes saved', tone: 'ok' })
+  })
+
+  it('says saving while ops wait for their ack', () => {
+    expect(statusText({ status: 'connected', pending: 2, savingDelayed: false })).toMatchObject({ label: 'Saving…', tone: 'busy' })
+  })
+
+  it('counts unsent changes when offline or reconnecting', () => {
+    expect(statusText({ status: 'offline', pending: 3, savingDelayed: false }).label).toBe('Offline · 3 unsent changes')
+    expect(statusText({ status: 'offline', pending: 1, savingDelayed: false }).label).toBe('Offline · 1 unsent change')
+    expect(statusText({ status: 'offline', pending: 0, savingDelayed: false }).label).toBe('Offline · all changes saved')
+    expect(statusText({ status: 'reconnecting', pending: 2, savingDelayed: false }).label).toBe('Reconnecting… · 2 unsent changes')
+    expect(statusText({ status: 'reconnecting', pending: 0, savingDelayed: false }).label).toBe('Reconnecting…')
+  })
+
+  it('says saving is delayed while the server cannot reach its database', () => {
+    const t = statusText({ status: 'connected', pending: 4, savingDelayed: true })
+    expect(t.label).toBe('Saving delayed · 4 unsent changes')
+    expect(t.tone).toBe('warn')
+  })
+
+  it('reports a terminal problem with its reason', () => {
+    const t = statusText({ status: 'offline', pending: 1, savingDelayed: false, fatal: 'Sign in again.' })
+    expect(t).toEqual({ label: 'Disconnected · 1 unsent change', detail: 'Sign in again.', tone: 'error' })
+  })
+})
+
+describe('wsUrl', () => {
+  it('uses wss on https and passes the token', () => {
+    expect(wsUrl({ protocol: 'https:', host: 'sb.example.com' })).toBe('wss://sb.example.com/ws')
+    expect(wsUrl({ protocol: 'http:', host: 'localhost:3000' }, 'a b')).toBe('ws://localhost:3000/ws?token=a%20b')
+  })
+})
