@@ -7,9 +7,11 @@ import { getContext, setContext } from 'svelte'
 import type {
   ClientOp, ServerMessage, ServerMessageOf, ServerMessageType, SessionUser,
 } from '@switchboard/protocol'
-import { openSyncClient, type SyncHandle, type SyncState } from './sync-adapter.ts'
+import type { Outbox } from '@switchboard/protocol/outbox'
+import { MemoryOutbox, openSyncClient, type SyncHandle, type SyncState } from './sync-adapter.ts'
 import { statusText, type ConnectionState, type StatusText } from './status-text.ts'
 import { wsUrl } from './ws-url.ts'
+import { newOpId } from '@switchboard/protocol/op-id'
 
 export type Surface = 'agent' | 'supervisor' | 'other'
 /** An op as components write it: the connection adds the `opId`. */
@@ -17,8 +19,13 @@ export type OpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'o
 
 export interface ConnectionOptions {
   surface: Surface
-  /** Agent pages keep unsent ops in IndexedDB so they survive reloads; boards use memory. */
-  persistentOutbox: boolean
+  /**
+   * Where unacked ops wait. Agent pages pass a persistent (IndexedDB) outbox so edits survive
+   * reloads; the default keeps them in memory (enough for a dashboard).
+   */
+  outbox?: Outbox | (() => Promise<Outbox>)
+  /** Stable id of this page instance (the hello `clientId`); default: one per tab. */
+  clientId?: string
   /** A short-lived `ws` token from sign-in, if the server gave one (sent as `?token=`). */
   getToken?: () => string | null | Promise<string | null>
   /** Defaults to the page's location. */
@@ -52,6 +59,8 @@ export class Connection {
 
   readonly #opts: ConnectionOptions
   #handle: SyncHandle | null = null
+  /** Ops and subscriptions made before `start()` finished opening the outbox. */
+  #early: Array<(h: SyncHandle) => void> = []
   #listeners = new Map<string, Set<(msg: ServerMessage) => void>>()
   #started = false
 
@@ -59,40 +68,69 @@ export class Connection {
     this.#opts = opts
   }
 
-  /** Open the socket (idempotent). Ops sent before `start` wait in the outbox. */
+  /** Open the socket (idempotent). Resolves once the outbox is ready and sending is possible. */
   async start(): Promise<void> {
     if (this.#started) return
     this.#started = true
     const loc = this.#opts.location ?? window.location
-    this.#handle = await openSyncClient({
+    const o = this.#opts.outbox
+    let outbox: Outbox
+    try {
+      outbox = typeof o === 'function' ? await o() : o ?? new MemoryOutbox()
+    } catch {
+      // Private mode or a blocked IndexedDB: keep working, unsent changes just do not survive a reload.
+      outbox = new MemoryOutbox()
+    }
+    const handle = openSyncClient({
       url: wsUrl(loc),
       surface: this.#opts.surface,
-      persistentOutbox: this.#opts.persistentOutbox,
+      clientId: this.#opts.clientId ?? tabClientId(),
+      outbox,
       getToken: this.#opts.getToken,
       onState: (s) => this.#onState(s),
       onPending: (n) => this.#onPending(n),
       onMessage: (m) => this.#dispatch(m),
-      onRejected: (e) => { this.lastError = e },
+      onRejected: (e) => { this.lastError = { code: e.code, message: e.message } },
       onFatal: (reason) => { this.fatal = reason },
     })
+    this.#handle = handle
+    const early = this.#early
+    this.#early = []
+    for (const fn of early) fn(handle)
+  }
+
+  #run(fn: (h: SyncHandle) => void): void {
+    if (this.#handle) fn(this.#handle)
+    else this.#early.push(fn)
   }
 
   /** Queue a mutation; it is kept (persistently on the agent page) until the server acks it. */
   send(op: OpInput): string {
-    if (!this.#handle) throw new Error('Connection.send before start()')
-    return this.#handle.send(op)
+    const withId = { ...op, opId: op.opId ?? newOpId() }
+    this.#run((h) => h.send(withId))
+    return withId.opId
   }
 
-  subscribe(engagementId: string, afterSeq?: number): void {
-    this.#handle?.subscribe(engagementId, afterSeq)
+  /** Follow an engagement's log: a snapshot first, then live rows (resumed after reconnects). */
+  subscribe(engagementId: string): void {
+    this.#run((h) => h.subscribe(engagementId))
   }
 
   unsubscribe(engagementId: string): void {
-    this.#handle?.unsubscribe(engagementId)
+    this.#run((h) => h.unsubscribe(engagementId))
   }
 
   subscribeBoard(): void {
-    this.#handle?.subscribeBoard()
+    this.#run((h) => h.subscribeBoard())
+  }
+
+  unsubscribeBoard(): void {
+    this.#run((h) => h.unsubscribeBoard())
+  }
+
+  /** Resolves when every op queued so far is durable in the outbox. */
+  flushed(): Promise<void> {
+    return this.#handle?.flushed() ?? Promise.resolve()
   }
 
   /** Listen to one type of server message; returns the unsubscribe function. */
@@ -111,6 +149,7 @@ export class Connection {
   close(): void {
     this.#handle?.close()
     this.#handle = null
+    this.#early = []
     this.#started = false
   }
 
@@ -144,6 +183,20 @@ export class Connection {
     }
     const set = this.#listeners.get(msg.type)
     if (set) for (const fn of [...set]) fn(msg)
+  }
+}
+
+/** One id per browser tab, kept across reloads of that tab. */
+function tabClientId(): string {
+  const KEY = 'switchboard.clientId'
+  try {
+    const existing = sessionStorage.getItem(KEY)
+    if (existing) return existing
+    const id = crypto.randomUUID()
+    sessionStorage.setItem(KEY, id)
+    return id
+  } catch {
+    return crypto.randomUUID()
   }
 }
 
