@@ -1,0 +1,154 @@
+/**
+ * REST bodies (requests strict, responses open like server messages). Errors use `HttpError`
+ * from `errors.ts`. Routes are listed beside each schema.
+ */
+import Type, { type Static } from 'typebox'
+import {
+  AlertThresholds, Channel, EngagementView, EpochMs, Id, Role, SessionUser, Wrapup,
+} from './common.ts'
+import { LogEvent } from './server-messages.ts'
+
+const strict = { additionalProperties: false } as const
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+/** `POST /api/dev/sign-in` (only when dev sign-in is enabled). */
+export const DevSignInRequest = Type.Object({
+  accountId: Id,
+  userId: Id,
+  role: Role,
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+}, strict)
+export type DevSignInRequest = Static<typeof DevSignInRequest>
+
+/** `POST /api/session`: the encrypted Zoom app context from `getAppContext()`. */
+export const SessionRequest = Type.Object({
+  context: Type.String({ minLength: 1, maxLength: 8192 }),
+}, strict)
+export type SessionRequest = Static<typeof SessionRequest>
+
+/**
+ * Answer to sign-in and session: also sets the `sb_session` cookie. `wsToken` is a short-lived
+ * token for `/ws?token=` (for webviews that do not send third-party cookies on upgrade).
+ */
+export const SessionResponse = Type.Object({
+  user: SessionUser,
+  wsToken: Type.String(),
+  expiresAt: EpochMs,
+})
+export type SessionResponse = Static<typeof SessionResponse>
+
+/** `GET /api/session`: who am I (404-free: 401 UNAUTHENTICATED when signed out). */
+export const MeResponse = Type.Object({ user: SessionUser, devSignIn: Type.Boolean() })
+export type MeResponse = Static<typeof MeResponse>
+
+// ---- engagements ------------------------------------------------------------------------------
+
+/** Filters shared by the list and the CSV export. `from`/`to` bound the start time (epoch ms). */
+const engagementFilters = {
+  state: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('closed')])),
+  agentId: Type.Optional(Id),
+  queueId: Type.Optional(Id),
+  channel: Type.Optional(Channel),
+  /** Full-text search over the notes' plain text. */
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  from: Type.Optional(Type.Integer({ minimum: 0 })),
+  to: Type.Optional(Type.Integer({ minimum: 0 })),
+}
+
+/** `GET /api/engagements?…` (agents see their own, supervisors their account's). */
+export const EngagementListQuery = Type.Object({
+  ...engagementFilters,
+  /** Opaque, from the previous page's `nextCursor`. */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+}, strict)
+export type EngagementListQuery = Static<typeof EngagementListQuery>
+
+export const EngagementPage = Type.Object({
+  items: Type.Array(EngagementView),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})
+export type EngagementPage = Static<typeof EngagementPage>
+
+/** `GET /api/engagements/export.csv?…` (text/csv). */
+export const EngagementExportQuery = Type.Object(engagementFilters, strict)
+export type EngagementExportQuery = Static<typeof EngagementExportQuery>
+
+export const EngagementParams = Type.Object({ engagementId: Id }, strict)
+export type EngagementParams = Static<typeof EngagementParams>
+
+/** `GET /api/engagements/:engagementId`: projection, full log timeline, notes projection. */
+export const EngagementDetail = Type.Object({
+  engagement: EngagementView,
+  events: Type.Array(LogEvent),
+  notes: Type.Object({ text: Type.String(), wrapup: Wrapup }),
+})
+export type EngagementDetail = Static<typeof EngagementDetail>
+
+// ---- settings (supervisor/admin) --------------------------------------------------------------
+
+/** `GET|PUT /api/settings/thresholds` — body and response are `AlertThresholds`. */
+export const ThresholdsBody = AlertThresholds
+
+/** `GET|PUT /api/settings/account`: the disposition list offered in wrap-up. */
+export const AccountSettings = Type.Object({
+  dispositions: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }),
+}, strict)
+export type AccountSettings = Static<typeof AccountSettings>
+
+// ---- users (admin) ----------------------------------------------------------------------------
+
+export const UserSummary = Type.Object({
+  id: Id,
+  accountId: Id,
+  role: Role,
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  lastSeenAt: Type.Union([EpochMs, Type.Null()]),
+})
+export type UserSummary = Static<typeof UserSummary>
+
+/** `GET /api/admin/users` */
+export const UserList = Type.Object({ items: Type.Array(UserSummary) })
+export type UserList = Static<typeof UserList>
+
+export const UserParams = Type.Object({ userId: Id }, strict)
+export type UserParams = Static<typeof UserParams>
+
+/** `PUT /api/admin/users/:userId/role` -> `{ user: UserSummary }` */
+export const RoleChangeRequest = Type.Object({ role: Role }, strict)
+export type RoleChangeRequest = Static<typeof RoleChangeRequest>
+export const RoleChangeResponse = Type.Object({ user: UserSummary })
+export type RoleChangeResponse = Static<typeof RoleChangeResponse>
+
+// ---- in-client OAuth (optional) ---------------------------------------------------------------
+
+/** `POST /api/oauth/start` (no body): PKCE challenge and state for `zoomSdk.authorize()`. */
+export const OAuthStartResponse = Type.Object({
+  codeChallenge: Type.String(),
+  state: Type.String(),
+})
+export type OAuthStartResponse = Static<typeof OAuthStartResponse>
+
+/** `POST /api/oauth/complete`: the code from the `onAuthorized` event. */
+export const OAuthCompleteRequest = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 2048 }),
+  state: Type.String({ minLength: 1, maxLength: 512 }),
+  redirectUri: Type.String({ minLength: 1, maxLength: 2048 }),
+}, strict)
+export type OAuthCompleteRequest = Static<typeof OAuthCompleteRequest>
+
+export const OAuthCompleteResponse = Type.Object({
+  connected: Type.Boolean(),
+  scopes: Type.Array(Type.String()),
+})
+export type OAuthCompleteResponse = Static<typeof OAuthCompleteResponse>
+
+/** Every REST schema by name (the schema-hash test and docs walk this). */
+export const restSchemas = {
+  DevSignInRequest, SessionRequest, SessionResponse, MeResponse,
+  EngagementListQuery, EngagementPage, EngagementExportQuery, EngagementParams, EngagementDetail,
+  ThresholdsBody, AccountSettings,
+  UserSummary, UserList, UserParams, RoleChangeRequest, RoleChangeResponse,
+  OAuthStartResponse, OAuthCompleteRequest, OAuthCompleteResponse,
+} as const
