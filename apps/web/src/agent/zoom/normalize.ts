@@ -1,0 +1,152 @@
+/**
+ * Tolerant readers from Zoom's raw payloads to the protocol's shapes. Zoom sends booleans as
+ * strings ("true"), times as seconds or milliseconds (its own docs show both), and may add fields:
+ * unknown fields are dropped because the server's schemas are strict.
+ */
+import type {
+  AppVariable, EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable, UserContext,
+} from './types.ts'
+
+const MAX_TEXT = 512
+const STATES: readonly EngagementState[] = ['active', 'inactive', 'wrap-up', 'end']
+
+type Raw = Record<string, unknown>
+
+export function isRecord(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function text(v: unknown, max = MAX_TEXT): string | undefined {
+  if (typeof v === 'string') return v.slice(0, max)
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  return undefined
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v
+  if (v === 'true' || v === '1' || v === 1) return true
+  if (v === 'false' || v === '0' || v === 0 || v === '') return false
+  return undefined
+}
+
+/** Epoch milliseconds from seconds, milliseconds or an ISO string; undefined when unreadable. */
+export function toEpochMs(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
+    // Below 1e11 a value can only be seconds (1e11 ms is 1973; 1e11 s is the year 5138).
+    return v < 1e11 ? Math.round(v * 1000) : Math.round(v)
+  }
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v)
+    if (Number.isFinite(n)) return toEpochMs(n)
+    const parsed = Date.parse(v)
+    return Number.isNaN(parsed) ? undefined : parsed
+  }
+  return undefined
+}
+
+/** An event's own `timestamp` in ms, or `fallback` (receive time) when Zoom left it out. */
+export function eventTimestamp(v: unknown, fallback: number): number {
+  return toEpochMs(v) ?? fallback
+}
+
+function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value
+}
+
+export function normalizeContext(raw: unknown): EngagementContext | null {
+  const c = isRecord(raw) && isRecord(raw.engagementContext) ? raw.engagementContext : raw
+  if (!isRecord(c)) return null
+  const engagementId = text(c.engagementId, 128)
+  if (!engagementId) return null
+  const out: EngagementContext = { engagementId }
+  put(out, 'startTime', toEpochMs(c.startTime))
+  put(out, 'acceptTime', toEpochMs(c.acceptTime))
+  put(out, 'queueId', text(c.queueId))
+  put(out, 'queueName', text(c.queueName))
+  put(out, 'isTransfer', bool(c.isTransfer))
+  put(out, 'transferType', text(c.transferType))
+  put(out, 'transferFromAgentId', text(c.transferFromAgentId))
+  put(out, 'transferFromAgentName', text(c.transferFromAgentName))
+  return out
+}
+
+function normalizeConsumers(v: unknown): EngagementStatusChanges['consumers'] {
+  if (!Array.isArray(v)) return undefined
+  return v.filter(isRecord).slice(0, 50).map((c) => {
+    const out: NonNullable<EngagementStatusChanges['consumers']>[number] = {}
+    put(out, 'consumerId', text(c.consumerId))
+    put(out, 'consumerDisplayName', text(c.consumerDisplayName))
+    put(out, 'consumerNumber', text(c.consumerNumber))
+    put(out, 'consumerEmail', text(c.consumerEmail))
+    return out
+  })
+}
+
+/** The status fields present in `raw` (a full status or a change event's diff). */
+export function normalizeStatusFields(raw: Raw): EngagementStatusChanges {
+  const out: EngagementStatusChanges = {}
+  if (typeof raw.state === 'string' && (STATES as readonly string[]).includes(raw.state)) {
+    out.state = raw.state as EngagementState
+  }
+  put(out, 'channel', text(raw.channel, 32) || undefined)
+  put(out, 'source', text(raw.source))
+  put(out, 'isConference', bool(raw.isConference))
+  put(out, 'assignedAgentId', text(raw.assignedAgentId))
+  put(out, 'assignedAgentName', text(raw.assignedAgentName))
+  put(out, 'endTime', toEpochMs(raw.endTime))
+  put(out, 'consumers', normalizeConsumers(raw.consumers))
+  return out
+}
+
+/** `{ engagementStatus: {...} }` (reply or event) to its id and fields. */
+export function normalizeStatus(raw: unknown): { engagementId: string; status: EngagementStatusChanges } | null {
+  const s = isRecord(raw) && isRecord(raw.engagementStatus) ? raw.engagementStatus : raw
+  if (!isRecord(s)) return null
+  const engagementId = text(s.engagementId, 128)
+  if (!engagementId) return null
+  return { engagementId, status: normalizeStatusFields(s) }
+}
+
+export function normalizeVariables(raw: unknown): EngagementVariable[] {
+  const list = isRecord(raw) ? raw.variables : raw
+  if (!Array.isArray(list)) return []
+  const out: EngagementVariable[] = []
+  for (const v of list) {
+    if (!isRecord(v)) continue
+    const id = text(v.id)
+    if (!id) continue
+    const value = v.value
+    const variable: EngagementVariable = {
+      id,
+      value: typeof value === 'string' ? value.slice(0, 4096)
+        : typeof value === 'number' || typeof value === 'boolean' || value === null ? value
+        : value === undefined ? null : JSON.stringify(value).slice(0, 4096),
+    }
+    put(variable, 'name', text(v.name))
+    out.push(variable)
+    if (out.length === 100) break
+  }
+  return out
+}
+
+export function normalizeAppVariables(raw: unknown): AppVariable[] {
+  const list = isRecord(raw) ? raw.variables : raw
+  if (!Array.isArray(list)) return []
+  return list.filter(isRecord).flatMap((v) => {
+    const id = text(v.id)
+    if (!id) return []
+    const out: AppVariable = { id, name: text(v.name) ?? id, type: text(v.type) ?? '', dataType: text(v.dataType) ?? '' }
+    if (v.defaultValue !== undefined) out.defaultValue = v.defaultValue
+    return [out]
+  })
+}
+
+export function normalizeUserContext(raw: unknown): UserContext {
+  const u = isRecord(raw) ? raw : {}
+  return {
+    status: text(u.status) ?? 'unknown',
+    screenName: text(u.screenName) ?? '',
+    participantUUID: text(u.participantUUID) ?? '',
+    role: text(u.role) ?? '',
+  }
+}
