@@ -33,7 +33,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: (deps.logger ?? createLogger(config)) as FastifyBaseLogger,
     genReqId,
     requestIdHeader: false,
-    requestIdLogLabel: 'reqId',
     trustProxy: config.trustProxy,
     // During shutdown in-flight keep-alive requests still get full answers (with security
     // headers); /readyz reports 503 so the load balancer stops sending new ones.
