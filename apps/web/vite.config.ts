@@ -1,0 +1,40 @@
+/**
+ * Multi-page build: `index.html` (agent app, the Zoom Home URL), `supervisor.html` (dashboard),
+ * `simulator.html` (Zoom client emulator, served only with dev sign-in). The server serves
+ * `dist/`; in development Vite serves the pages and proxies the API and WebSocket to the server.
+ */
+import { resolve } from 'node:path'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { defineConfig } from 'vite'
+
+const root = import.meta.dirname
+const server = process.env['SB_SERVER_URL'] ?? `http://localhost:${process.env['PORT'] ?? '3000'}`
+
+export default defineConfig({
+  root,
+  plugins: [svelte()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // No inline scripts or data: modules: the CSP allows only same-origin scripts.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    rolldownOptions: {
+      input: {
+        index: resolve(root, 'index.html'),
+        supervisor: resolve(root, 'supervisor.html'),
+        simulator: resolve(root, 'simulator.html'),
+      },
+    },
+  },
+  server: {
+    port: Number(process.env['VITE_PORT'] ?? 5173),
+    strictPort: true,
+    proxy: {
+      '/api': { target: server, changeOrigin: false },
+      '/ws': { target: server, ws: true, changeOrigin: false },
+      '/healthz': { target: server },
+      '/readyz': { target: server },
+    },
+  },
+})
