@@ -42,7 +42,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[]
-export const ErrorCode = Type.Union(ERROR_CODES.map((c) => Type.Literal(c)))
+// `Unsafe` carries the static union: a union built from an array would infer `never`.
+export const ErrorCode = Type.Unsafe<ErrorCode>(Type.Union(ERROR_CODES.map((c) => Type.Literal(c))))
 
 /** The JSON body of every HTTP error response. */
 export const HttpError = Type.Object({

@@ -105,7 +105,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   readonly #pending = new Map<string, PendingOp>()
   readonly #subs = new SubscriptionTracker()
   #board = false
-  #state: SyncState = 'closed'
+  /** 'connecting' until `start()` (a new client is about to connect); 'closed' after `close()`. */
+  #state: SyncState = 'connecting'
   #stopped = true
   #online = true
   #loaded: Promise<void> | null = null
@@ -230,7 +231,6 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       this.#pending.set(op.opId, { op, persisted: true, inFlight: false, attempts: 0, retryAt: 0 })
     }
     for (const entry of fresh) if (!this.#pending.has(entry.op.opId)) this.#pending.set(entry.op.opId, entry)
-    this.#emitState()
   }
 
   /** Take over ops of this user's closed tabs (IndexedDB outbox), then send them. */

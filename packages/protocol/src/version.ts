@@ -1,10 +1,13 @@
 /**
- * Protocol version. Bump on every wire change (a test hashes the schemas and fails
- * when they change without a bump). One line per bump:
+ * Protocol version. Bump on every wire change (client or server message, REST body, error or
+ * close code): `test/schema-hash.test.ts` hashes the schemas and fails until `SCHEMA_HASH` is
+ * updated, which is the moment to bump and add a line here. One line per bump:
  *
  * 1 — initial protocol: hello/welcome, subscribe/snapshot/events, engagement ops, doc.update,
- *     help, whispers, boards with coalesced deltas.
+ *     help, whispers, boards with coalesced deltas; REST bodies.
  */
 export const PROTOCOL_VERSION = 1
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
+/** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
+export const SCHEMA_HASH = '192380dcb6f01114'

@@ -1,0 +1,129 @@
+/**
+ * A real `ws` WebSocketServer with scripted server logic, for sync client tests. It speaks the
+ * protocol through the package's own strict parser, so a client sending anything malformed
+ * shows up as a parse failure in `rejected`.
+ */
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { AddressInfo } from 'node:net'
+import { parseClientMessage } from '../../src/parse.ts'
+import type { ClientMessage } from '../../src/client-messages.ts'
+import type { ServerMessage, LogEvent } from '../../src/server-messages.ts'
+import type { EngagementView } from '../../src/common.ts'
+import { PROTOCOL_VERSION } from '../../src/version.ts'
+
+export interface Received { conn: number; msg: ClientMessage }
+
+export class FakeServer {
+  readonly received: Received[] = []
+  readonly rejected: string[] = []
+  readonly sockets: WebSocket[] = []
+  /** Close codes the server saw, per connection number. */
+  readonly closeCodes = new Map<number, number>()
+  autoAck = true
+  answerPings = true
+  /** Per engagement: the log the fake serves on subscribe. */
+  readonly logs = new Map<string, LogEvent[]>()
+  /** Replaces the default reply for a message; return true when handled. */
+  onMessage: ((msg: ClientMessage, ws: WebSocket, conn: number) => boolean) | undefined
+
+  readonly url: string
+  readonly #wss: WebSocketServer
+
+  private constructor(wss: WebSocketServer, url: string) {
+    this.#wss = wss
+    this.url = url
+    wss.on('connection', (ws) => this.#accept(ws))
+  }
+
+  static async start(): Promise<FakeServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => wss.once('listening', resolve))
+    const { port } = wss.address() as AddressInfo
+    return new FakeServer(wss, `ws://127.0.0.1:${port}/ws`)
+  }
+
+  get connections(): number { return this.sockets.length }
+  get last(): WebSocket { return this.sockets.at(-1)! }
+
+  messages(type: ClientMessage['type'], conn?: number): ClientMessage[] {
+    return this.received.filter((r) => r.msg.type === type && (conn === undefined || r.conn === conn)).map((r) => r.msg)
+  }
+
+  ops(conn?: number): string[] {
+    return this.received
+      .filter((r) => 'opId' in r.msg && (conn === undefined || r.conn === conn))
+      .map((r) => (r.msg as { opId: string }).opId)
+  }
+
+  send(msg: ServerMessage | Record<string, unknown>, ws: WebSocket = this.last): void {
+    ws.send(JSON.stringify(msg))
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate()
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+  }
+
+  #accept(ws: WebSocket): void {
+    const conn = this.sockets.push(ws)
+    ws.on('close', (code) => this.closeCodes.set(conn, code))
+    ws.on('message', (data, isBinary) => {
+      const parsed = parseClientMessage(data as Buffer, { maxBytes: 65536, isBinary })
+      if (!parsed.ok) {
+        this.rejected.push(parsed.code)
+        return
+      }
+      const msg = parsed.message
+      this.received.push({ conn, msg })
+      if (this.onMessage?.(msg, ws, conn) === true) return
+      this.#reply(msg, ws)
+    })
+  }
+
+  #reply(msg: ClientMessage, ws: WebSocket): void {
+    switch (msg.type) {
+      case 'hello':
+        return this.send(welcome(), ws)
+      case 'ping':
+        if (this.answerPings) this.send({ type: 'pong', t: msg.t, serverTime: Date.now() }, ws)
+        return
+      case 'subscribe': {
+        const log = this.logs.get(msg.engagementId) ?? []
+        if (msg.afterSeq === undefined) return this.send(snapshot(msg.engagementId, log.length), ws)
+        return this.send({ type: 'engagement.events', engagementId: msg.engagementId, events: log.slice(msg.afterSeq) }, ws)
+      }
+      default:
+        if ('opId' in msg && this.autoAck) this.ack(msg.opId, msg.engagementId, ws)
+    }
+  }
+
+  #seq = 0
+  ack(opId: string, engagementId = 'e1', ws: WebSocket = this.last, extra: Record<string, unknown> = {}): void {
+    this.send({ type: 'ack', opId, engagementId, seq: ++this.#seq, ...extra }, ws)
+  }
+}
+
+export function welcome(): ServerMessage {
+  return {
+    type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: 's1', nodeId: 'n1', serverTime: Date.now(),
+    user: { id: 'u1', accountId: 'a1', role: 'agent', displayName: 'Agent One' }, devSignIn: true,
+    limits: { maxFrameBytes: 65536, opsPerSecond: 50, heartbeatMs: 20000 },
+  }
+}
+
+export function logEvent(seq: number): LogEvent {
+  return { seq, kind: 'focus', actorId: 'u1', opId: `op-${seq}`, at: seq, data: { clientId: 'c' } }
+}
+
+export function snapshot(engagementId: string, seq: number): ServerMessage {
+  return { type: 'engagement.snapshot', engagementId, seq, engagement: view(engagementId, seq), doc: 'AAA=', whispers: [], reason: 'subscribe' }
+}
+
+export function view(id: string, lastSeq: number): EngagementView {
+  return {
+    id, agentId: 'u1', state: 'active', channel: 'voice', source: null, queueId: null, queueName: null,
+    isConference: false, isTransfer: false, transfer: null, consumers: [], variables: {}, startedAt: 1,
+    acceptedAt: 1, stateSince: 1, wrapupStartedAt: null, endedAt: null, handleMs: null, wrapupMs: null,
+    help: null, notesPreview: '', lastSeq, updatedAt: 1,
+  }
+}

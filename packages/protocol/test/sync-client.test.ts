@@ -1,0 +1,311 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { SyncClient, type StateEvent, type SyncClientOptions, type WebSocketConstructor } from '../src/sync-client.ts'
+import { MemoryOutbox } from '../src/outbox.ts'
+import { backoffDelay } from '../src/backoff.ts'
+import { CLOSE } from '../src/errors.ts'
+import type { ServerMessage } from '../src/server-messages.ts'
+import { FakeServer, logEvent, snapshot } from './helpers/fake-server.ts'
+
+// Both the `ws` client and the browser's WebSocket must fit the injected constructor type.
+const nodeCtor: WebSocketConstructor = WebSocket
+const browserCtor: WebSocketConstructor | undefined = undefined as typeof globalThis.WebSocket | undefined
+void browserCtor
+
+let server: FakeServer
+const clients: SyncClient[] = []
+
+beforeEach(async () => {
+  server = await FakeServer.start()
+})
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await server.close()
+})
+
+function client(opts: Partial<SyncClientOptions> = {}): SyncClient & { states: StateEvent[]; messages: ServerMessage[] } {
+  const c = new SyncClient({
+    url: server.url, WebSocket: nodeCtor, clientId: 'tab-1', surface: 'agent',
+    heartbeatMs: 5_000, backoff: { baseMs: 10, maxMs: 40 }, ...opts,
+  }) as SyncClient & { states: StateEvent[]; messages: ServerMessage[] }
+  c.states = []
+  c.messages = []
+  c.on('state', (s) => c.states.push(s))
+  c.on('message', (m) => c.messages.push(m))
+  clients.push(c)
+  return c
+}
+
+const focus = (engagementId = 'e1') => ({ type: 'engagement.focus' as const, engagementId, at: 1 })
+
+describe('SyncClient against a real ws server', () => {
+  it('sends hello first and is open after welcome', async () => {
+    const c = client({ clientId: 'tab-42', surface: 'supervisor' })
+    const welcomes: unknown[] = []
+    c.on('welcome', (w) => welcomes.push(w))
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    expect(server.received[0]?.msg).toEqual({ type: 'hello', protocolVersion: 1, clientId: 'tab-42', surface: 'supervisor' })
+    expect(c.states.map((s) => s.state)).toEqual(['connecting', 'open'])
+    expect(welcomes).toHaveLength(1)
+    expect(server.rejected).toEqual([])
+  })
+
+  it('assigns a UUIDv7 opId, persists before sending, and an ack removes the op from the outbox', async () => {
+    const outbox = new MemoryOutbox()
+    const c = client({ outbox })
+    const acks: { opId: string; seq: number }[] = []
+    c.on('ack', (a) => acks.push(a))
+    await c.start()
+    const opId = await c.send(focus())
+    expect(opId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    await expect.poll(() => acks.map((a) => a.opId)).toEqual([opId])
+    expect(c.pending).toBe(0)
+    await c.flushed()
+    expect(outbox.size).toBe(0)
+    expect(c.states.at(-1)).toEqual({ state: 'open', pending: 0 })
+  })
+
+  it('queues ops while disconnected and sends them after welcome, in order', async () => {
+    server.autoAck = false
+    const c = client()
+    const a = await c.send(focus('e1'))
+    const b = await c.send(focus('e2'))
+    expect(c.pending).toBe(2)
+    await c.start()
+    await expect.poll(() => server.ops()).toEqual([a, b])
+  })
+
+  it('resends every unacked op in order after the server closes the socket', async () => {
+    server.autoAck = false
+    const c = client()
+    await c.start()
+    const ids = [await c.send(focus('e1')), await c.send(focus('e2')), await c.send(focus('e3'))]
+    await expect.poll(() => server.ops(1)).toEqual(ids)
+    server.ack(ids[0]!)
+    await expect.poll(() => c.pending).toBe(2)
+    server.last.close(CLOSE.GOING_AWAY, 'restart')
+    await expect.poll(() => server.ops(2)).toEqual(ids.slice(1))
+    expect(c.states.map((s) => s.state)).toContain('reconnecting')
+    server.autoAck = true
+    server.ack(ids[1]!, 'e2', server.last)
+    server.ack(ids[2]!, 'e3', server.last)
+    await expect.poll(() => c.pending).toBe(0)
+  })
+
+  it('keeps unacked ops in the outbox for the next client instance (reload)', async () => {
+    server.autoAck = false
+    const outbox = new MemoryOutbox()
+    const first = client({ outbox })
+    await first.start()
+    const opId = await first.send(focus())
+    await expect.poll(() => server.ops()).toEqual([opId])
+    first.close()
+    const second = client({ outbox, clientId: 'tab-1' })
+    server.autoAck = true
+    await second.start()
+    await expect.poll(() => server.ops(2)).toEqual([opId])
+    await expect.poll(() => outbox.size).toBe(0)
+  })
+
+  it('handles a duplicate ack: one ack event, nothing else changes', async () => {
+    server.autoAck = false
+    const c = client()
+    const acks: { duplicate: boolean }[] = []
+    c.on('ack', (a) => acks.push(a))
+    await c.start()
+    const opId = await c.send(focus())
+    await expect.poll(() => server.ops()).toEqual([opId])
+    server.ack(opId, 'e1', server.last, { duplicate: true })
+    server.ack(opId, 'e1', server.last, { duplicate: true })
+    server.send({ type: 'pong', t: 0, serverTime: 0 }) // a frame after both acks: both are processed once it arrives
+    await expect.poll(() => c.messages.filter((m) => m.type === 'pong').length).toBe(1)
+    expect(acks).toEqual([expect.objectContaining({ opId, duplicate: true })])
+    expect(c.pending).toBe(0)
+  })
+
+  it('drops an op the server refuses for good and reports it', async () => {
+    server.onMessage = (msg) => {
+      if (msg.type !== 'engagement.focus') return false
+      server.send({ type: 'error', code: 'FORBIDDEN', message: 'not yours', opId: msg.opId })
+      return true
+    }
+    const outbox = new MemoryOutbox()
+    const c = client({ outbox })
+    const rejected: { code: string; opId: string }[] = []
+    c.on('opRejected', (r) => rejected.push({ code: r.code, opId: r.op.opId }))
+    await c.start()
+    const opId = await c.send(focus())
+    await expect.poll(() => rejected).toEqual([{ code: 'FORBIDDEN', opId }])
+    expect(c.pending).toBe(0)
+    await c.flushed()
+    expect(outbox.size).toBe(0)
+  })
+
+  it('retries an op answered RATE_LIMITED after retryAfterMs, on the same connection', async () => {
+    let refusals = 0
+    server.onMessage = (msg) => {
+      if (msg.type !== 'engagement.focus' || refusals > 0) return false
+      refusals++
+      server.send({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', opId: msg.opId, retryAfterMs: 20 })
+      return true
+    }
+    const c = client()
+    await c.start()
+    const opId = await c.send(focus())
+    await expect.poll(() => c.pending).toBe(0)
+    expect(server.ops(1)).toEqual([opId, opId])
+    expect(server.connections).toBe(1)
+  })
+
+  it('keeps at most maxInFlight ops unacked on the wire', async () => {
+    server.autoAck = false
+    const c = client({ maxInFlight: 2 })
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push(await c.send(focus(`e${i}`)))
+    c.subscribe('barrier') // frames arrive in order: once this is in, every op sent before it is too
+    await expect.poll(() => server.messages('subscribe').length).toBe(1)
+    expect(server.ops()).toEqual(ids.slice(0, 2))
+    server.ack(ids[0]!)
+    await expect.poll(() => server.ops()).toEqual(ids.slice(0, 3))
+  })
+
+  it('resumes subscriptions after reconnect with afterSeq, and the board', async () => {
+    server.logs.set('e1', [logEvent(1), logEvent(2), logEvent(3)])
+    const c = client()
+    await c.start()
+    c.subscribe('e1')
+    c.subscribeBoard()
+    await expect.poll(() => c.lastSeq('e1')).toBe(3)
+    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(4)] })
+    await expect.poll(() => c.lastSeq('e1')).toBe(4)
+    server.logs.set('e1', [1, 2, 3, 4, 5, 6].map(logEvent))
+    server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
+    await expect.poll(() => server.messages('subscribe', 2)).toEqual([{ type: 'subscribe', engagementId: 'e1', afterSeq: 4 }])
+    expect(server.messages('board.subscribe', 2)).toHaveLength(1)
+    await expect.poll(() => c.lastSeq('e1')).toBe(6)
+    const seqs = c.messages.flatMap((m) => (m.type === 'engagement.events' ? m.events.map((e) => e.seq) : []))
+    expect(seqs).toEqual([4, 5, 6])
+  })
+
+  it('on a gap asks for a snapshot, holding back events until it arrives; drops rows already seen', async () => {
+    const c = client()
+    const gaps: unknown[] = []
+    c.on('gap', (g) => gaps.push(g))
+    await c.start()
+    server.logs.set('e1', [logEvent(1), logEvent(2)])
+    c.subscribe('e1')
+    await expect.poll(() => c.lastSeq('e1')).toBe(2)
+    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(2), logEvent(3)] })
+    await expect.poll(() => c.lastSeq('e1')).toBe(3)
+    server.onMessage = (msg) => msg.type === 'subscribe' // hold the snapshot back
+    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(5)] })
+    await expect.poll(() => server.messages('subscribe')).toEqual([
+      { type: 'subscribe', engagementId: 'e1' }, { type: 'subscribe', engagementId: 'e1' },
+    ])
+    expect(gaps).toEqual([{ engagementId: 'e1', expectedSeq: 4, gotSeq: 5 }])
+    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(6)] })
+    server.send(snapshot('e1', 6))
+    await expect.poll(() => c.lastSeq('e1')).toBe(6)
+    const e1 = c.messages.filter((m) => m.type.startsWith('engagement.'))
+    expect(e1.map((m) => (m.type === 'engagement.events' ? m.events.map((e) => e.seq) : m.type))).toEqual([
+      'engagement.snapshot', [3], 'engagement.snapshot',
+    ])
+  })
+
+  it('drops a silent connection after two heartbeat intervals and reconnects', async () => {
+    server.answerPings = false
+    const c = client({ heartbeatMs: 30 })
+    await c.start()
+    await expect.poll(() => server.connections).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => server.closeCodes.get(1)).toBe(CLOSE.HEARTBEAT_TIMEOUT)
+    expect(server.messages('ping', 1).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('keeps a connection that answers pings', async () => {
+    const c = client({ heartbeatMs: 20 })
+    await c.start()
+    await expect.poll(() => server.messages('ping').length).toBeGreaterThanOrEqual(5)
+    expect(server.connections).toBe(1)
+    expect(c.state).toBe('open')
+  })
+
+  it('stops on a terminal close code and reports it', async () => {
+    const c = client({ random: () => 0 }) // a reconnect, if any, would be immediate
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    server.last.close(CLOSE.SESSION_EXPIRED, 'expired')
+    await expect.poll(() => c.state).toBe('closed')
+    expect(c.states.at(-1)).toMatchObject({ state: 'closed', closeCode: CLOSE.SESSION_EXPIRED, reason: 'expired' })
+    // A negative can only be checked by waiting: many times the (zero) backoff delay.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(server.connections).toBe(1)
+  })
+
+  it('reconnects after a non-terminal application close code', async () => {
+    const c = client({ random: () => 0 })
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    server.last.close(CLOSE.PROTOCOL_VIOLATION, 'oops')
+    await expect.poll(() => server.connections).toBe(2)
+    await expect.poll(() => c.state).toBe('open')
+  })
+
+  it('backs off with full jitter within exponential bounds while the server is down', async () => {
+    const url = server.url
+    await server.close()
+    server = await FakeServer.start() // a fresh one for afterEach; the client dials the dead port
+    const c = client({ url, random: () => 0.5, backoff: { baseMs: 4, maxMs: 16 } })
+    await c.start()
+    await expect.poll(() => c.states.filter((s) => s.state === 'reconnecting' && s.delayMs !== undefined).length).toBeGreaterThanOrEqual(5)
+    const delays = c.states.filter((s) => s.delayMs !== undefined).slice(0, 5)
+    expect(delays.map((s) => [s.attempt, s.delayMs])).toEqual([[0, 2], [1, 4], [2, 8], [3, 8], [4, 8]])
+  })
+
+  it('goes offline on the host hint and reconnects when back online', async () => {
+    const c = client()
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    c.setOnline(false)
+    expect(c.state).toBe('offline')
+    await expect.poll(() => server.closeCodes.get(1)).toBe(CLOSE.NORMAL)
+    const opId = await c.send(focus())
+    c.setOnline(true)
+    await expect.poll(() => server.ops(2)).toEqual([opId])
+    await expect.poll(() => c.pending).toBe(0)
+  })
+
+  it('passes a fresh token on every attempt', async () => {
+    const urls: string[] = []
+    class Recording extends WebSocket {
+      constructor(url: string) {
+        urls.push(url)
+        super(url)
+      }
+    }
+    let n = 0
+    const c = client({ WebSocket: Recording, getToken: () => `tok-${++n}`, random: () => 0 })
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    server.last.close(CLOSE.GOING_AWAY)
+    await expect.poll(() => server.connections).toBe(2)
+    expect(urls).toEqual([`${server.url}?token=tok-1`, `${server.url}?token=tok-2`])
+  })
+})
+
+describe('backoffDelay', () => {
+  const opts = { baseMs: 100, maxMs: 1000 }
+  it('is uniform in [0, min(max, base * 2^attempt))', () => {
+    expect(backoffDelay(0, opts, () => 0)).toBe(0)
+    expect(backoffDelay(0, opts, () => 0.999999)).toBe(99)
+    expect(backoffDelay(3, opts, () => 0.5)).toBe(400)
+    expect(backoffDelay(4, opts, () => 0.999999)).toBe(999)
+    expect(backoffDelay(50, opts, () => 0.5)).toBe(500)
+  })
+  it('never exceeds the cap even if random returns 1', () => {
+    expect(backoffDelay(10, opts, () => 1)).toBeLessThan(1000)
+  })
+})
