@@ -1,7 +1,21 @@
-// PLACEHOLDER (foundation): the real simulator page replaces this file.
 import { mount } from 'svelte'
-import Placeholder from '../placeholder/Placeholder.svelte'
+import '../lib/styles.css'
+import { Emulator } from './emulator.ts'
+import { EmulatorView } from './emulator-view.svelte.ts'
+import Simulator from './Simulator.svelte'
+import { installWindowApi } from './window-api.ts'
+
+/** `?app=/path` hosts another same-origin page instead of the agent app at `/`. */
+function appUrl(): string {
+  const requested = new URLSearchParams(location.search).get('app')
+  return requested && requested.startsWith('/') && !requested.startsWith('//') ? requested : '/'
+}
+
+const emulator = new Emulator({ appUrl: appUrl() })
+installWindowApi(emulator)
+const view = new EmulatorView(emulator)
+void emulator.loadSession()
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app is missing')
-export default mount(Placeholder, { target, props: { title: 'Switchboard — Zoom client emulator' } })
+export default mount(Simulator, { target, props: { emulator, view } })

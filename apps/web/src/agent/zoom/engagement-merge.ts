@@ -163,8 +163,8 @@ export function applyStatusSnapshot(
 
 /**
  * Merges variables for `engagementId` (an `onEngagementVariableValueChange` event, attributed to
- * the engagement Zoom showed, or a `getEngagementVariableValue` reply with `ts` = `null`, which
- * counts as the newest). Returns the ids whose value changed.
+ * the engagement Zoom showed, or a `getEngagementVariableValue` reply with `ts` = `null`, which is
+ * as new as the newest event seen for that variable). Returns the ids whose value changed.
  */
 export function applyVariables(
   state: EngagementsState, engagementId: string, variables: EngagementVariable[], ts: number | null, now: number,
@@ -173,14 +173,14 @@ export function applyVariables(
   const changed: string[] = []
   for (const v of variables) {
     const heldTs = entry.variableTs[v.id]
-    const at = ts ?? Math.max(heldTs ?? 0, entry.lastEventTs)
+    // Variable timestamps are compared only with each other: Zoom's docs show them in seconds.
+    const at = ts ?? heldTs ?? 0
     if (ts !== null && heldTs !== undefined && ts < heldTs) continue
     entry.variableTs[v.id] = at
     if (sameValue(entry.variables[v.id], v)) continue
     entry.variables[v.id] = { ...v }
     changed.push(v.id)
   }
-  if (ts !== null && ts > entry.lastEventTs) entry.lastEventTs = ts
   if (changed.length > 0) entry.updatedAt = now
   return changed
 }

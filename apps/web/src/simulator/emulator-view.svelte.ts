@@ -1,0 +1,44 @@
+/**
+ * Reactive mirror of the emulator for the Svelte UI: the controller stays plain TypeScript and
+ * notifies; this copies what the page shows into `$state`.
+ */
+import type { SessionUser } from '@switchboard/protocol'
+import type { BridgeLogEntry } from './bridge.ts'
+import type { Emulator } from './emulator.ts'
+import type { EmulatedEngagement } from './zoom-model.ts'
+
+const LOG_VIEW = 300
+
+export class EmulatorView {
+  engagements: EmulatedEngagement[] = $state([])
+  focusedId: string | null = $state(null)
+  user: SessionUser | null = $state(null)
+  configured: boolean = $state(false)
+  log: BridgeLogEntry[] = $state.raw([])
+  appVariables: Array<{ id: string; name: string }> = $state([])
+  #clearedThrough = 0
+  #emulator: Emulator
+
+  constructor(emulator: Emulator) {
+    this.#emulator = emulator
+    this.refresh()
+    emulator.subscribe(() => this.refresh())
+  }
+
+  refresh(): void {
+    const e = this.#emulator
+    this.engagements = e.engagements()
+    this.focusedId = e.model.focusedId
+    this.user = e.user
+    this.configured = e.model.capabilities !== null
+    this.appVariables = e.model.appVariables.map((v) => ({ id: String(v.id), name: String(v.name ?? v.id) }))
+    const log = e.bridge.log
+    const from = Math.max(0, log.length - LOG_VIEW)
+    this.log = log.slice(from).filter((entry) => entry.seq > this.#clearedThrough)
+  }
+
+  clearLog(): void {
+    this.#clearedThrough = this.#emulator.bridge.log.at(-1)?.seq ?? 0
+    this.log = []
+  }
+}

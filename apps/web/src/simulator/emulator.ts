@@ -1,0 +1,152 @@
+/**
+ * The emulator's controller: one Zoom model, one bridge to the hosted agent page, dev sign-in.
+ * The Svelte UI and the window API (window-api.ts) both drive this object, so a test and a person
+ * clicking take the same path.
+ */
+import type { SessionUser } from '@switchboard/protocol'
+import { getJson, postJson } from '../lib/api.ts'
+import { ZoomBridge, type BridgeLogEntry, type ScriptedReply } from './bridge.ts'
+import {
+  ZoomModel, type CreateEngagementOptions, type EmulatedEngagement, type StatusChanges,
+} from './zoom-model.ts'
+
+export interface SignInOptions {
+  accountId: string
+  userId: string
+  displayName?: string
+}
+
+export interface EmulatorOptions {
+  /** Path of the hosted agent page (default `/`, the Zoom Home URL). */
+  appUrl?: string
+}
+
+
+export class Emulator {
+  readonly model = new ZoomModel()
+  readonly bridge: ZoomBridge
+  readonly appUrl: string
+  /** The server session shared with the framed app (null: not signed in or unknown). */
+  user: SessionUser | null = null
+  #frame: HTMLIFrameElement | null = null
+  #listeners = new Set<() => void>()
+
+  constructor(options: EmulatorOptions = {}) {
+    this.appUrl = options.appUrl ?? '/'
+    this.bridge = new ZoomBridge({ model: this.model, target: () => this.#frame?.contentWindow ?? null })
+    this.bridge.onLog(() => this.#changed())
+  }
+
+  /** Hosts the agent page in `frame` and starts answering its SDK calls. */
+  mount(frame: HTMLIFrameElement): () => void {
+    this.#frame = frame
+    this.bridge.start()
+    this.reloadApp()
+    return () => {
+      this.bridge.stop()
+      this.#frame = null
+    }
+  }
+
+  /** Reloads the agent page, which then launches again (config, context, status...). */
+  reloadApp(): void {
+    if (!this.#frame) return
+    this.bridge.resetConfigured()
+    this.#frame.src = this.appUrl
+  }
+
+  /** Resolves once the hosted app has configured the SDK (after the latest (re)load). */
+  get ready(): Promise<void> {
+    return this.bridge.whenConfigured()
+  }
+
+  /**
+   * Dev sign-in as an agent (`POST /api/dev/sign-in`): the server sets the session cookie, which
+   * the same-origin frame shares; the agent page is then reloaded to pick it up.
+   */
+  async signIn(options: SignInOptions): Promise<void> {
+    const displayName = options.displayName?.trim() || options.userId
+    // Throws ApiError with the server's code (e.g. DEV_SIGNIN_DISABLED, VALIDATION_FAILED).
+    const res = await postJson<{ user?: SessionUser }>('/api/dev/sign-in', {
+      accountId: options.accountId, userId: options.userId, role: 'agent', displayName,
+    })
+    this.user = res.user ?? { id: options.userId, accountId: options.accountId, role: 'agent', displayName }
+    this.model.agent = { accountId: options.accountId, userId: options.userId, displayName }
+    for (const e of this.model.engagements.values()) {
+      e.status.assignedAgentId = options.userId
+      e.status.assignedAgentName = displayName
+    }
+    this.reloadApp()
+    this.#changed()
+  }
+
+  /** Reads the current session (if any) so the page can say who the framed app runs as. */
+  async loadSession(): Promise<SessionUser | null> {
+    try {
+      const res = await getJson<{ user?: SessionUser }>('/api/session')
+      this.user = res.user ?? null
+    } catch {
+      this.user = null
+    }
+    if (this.user) {
+      this.model.agent = {
+        accountId: this.user.accountId, userId: this.user.id, displayName: this.user.displayName ?? this.user.id,
+      }
+    }
+    this.#changed()
+    return this.user
+  }
+
+  createEngagement(options: CreateEngagementOptions = {}): string {
+    const { id, events } = this.model.createEngagement(options)
+    this.bridge.emit(events)
+    this.#changed()
+    return id
+  }
+
+  focus(engagementId: string): void {
+    this.bridge.emit(this.model.focus(engagementId))
+    this.#changed()
+  }
+
+  setStatus(engagementId: string, changes: StatusChanges): void {
+    this.bridge.emit(this.model.setStatus(engagementId, changes))
+    this.#changed()
+  }
+
+  setVariables(engagementId: string, values: Record<string, string | number | boolean | null>): void {
+    this.bridge.emit(this.model.setVariables(engagementId, values))
+    this.#changed()
+  }
+
+  setRunningContext(context: string): void {
+    this.model.runningContext = context
+    this.#changed()
+  }
+
+  scriptNext(apiName: string, reply: ScriptedReply): void {
+    this.bridge.scriptNext(apiName, reply)
+  }
+
+  emitRaw(name: string, data: unknown): void {
+    this.bridge.emitRaw(name, data)
+  }
+
+  engagements(): EmulatedEngagement[] {
+    return structuredClone(this.model.list())
+  }
+
+  log(): BridgeLogEntry[] {
+    return structuredClone(this.bridge.log)
+  }
+
+  /** Notified after any change (model, sign-in or bridge traffic). */
+  subscribe(fn: () => void): () => void {
+    this.#listeners.add(fn)
+    return () => { this.#listeners.delete(fn) }
+  }
+
+  #changed(): void {
+    for (const fn of this.#listeners) fn()
+  }
+}

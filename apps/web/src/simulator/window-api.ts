@@ -1,0 +1,53 @@
+/**
+ * `window.zoomEmulator`: the emulator's API for tests and the console (documented in README.md).
+ * Every method goes through the same controller as the buttons.
+ */
+import { EMULATOR_MARKER } from '../agent/zoom/host.ts'
+import type { BridgeLogEntry, ScriptedReply } from './bridge.ts'
+import type { Emulator, SignInOptions } from './emulator.ts'
+import type { CreateEngagementOptions, EmulatedEngagement, StatusChanges } from './zoom-model.ts'
+
+export interface ZoomEmulatorApi {
+  /** Resolves once the hosted agent page has called `config` (after the latest load). */
+  readonly ready: Promise<void>
+  signIn(options: SignInOptions): Promise<void>
+  createEngagement(options?: CreateEngagementOptions): string
+  focus(engagementId: string): void
+  setStatus(engagementId: string, changes: StatusChanges): void
+  setVariables(engagementId: string, values: Record<string, string | number | boolean | null>): void
+  engagements(): EmulatedEngagement[]
+  focusedId(): string | null
+  log(): BridgeLogEntry[]
+  reloadApp(): void
+  setRunningContext(context: string): void
+  scriptNext(apiName: string, reply: ScriptedReply): void
+  emitRaw(name: string, data: unknown): void
+}
+
+declare global {
+  interface Window {
+    zoomEmulator?: ZoomEmulatorApi
+  }
+}
+
+export function installWindowApi(emulator: Emulator, win: Window = window): ZoomEmulatorApi {
+  const api: ZoomEmulatorApi = {
+    get ready() { return emulator.ready },
+    signIn: (options) => emulator.signIn(options),
+    createEngagement: (options) => emulator.createEngagement(options),
+    focus: (id) => emulator.focus(id),
+    setStatus: (id, changes) => emulator.setStatus(id, changes),
+    setVariables: (id, values) => emulator.setVariables(id, values),
+    engagements: () => emulator.engagements(),
+    focusedId: () => emulator.model.focusedId,
+    log: () => emulator.log(),
+    reloadApp: () => emulator.reloadApp(),
+    setRunningContext: (context) => emulator.setRunningContext(context),
+    scriptNext: (apiName, reply) => emulator.scriptNext(apiName, reply),
+    emitRaw: (name, data) => emulator.emitRaw(name, data),
+  }
+  win.zoomEmulator = api
+  // Lets the framed agent page tell the emulator from the real Zoom client (host.ts).
+  ;(win as unknown as Record<string, unknown>)[EMULATOR_MARKER] = true
+  return api
+}
