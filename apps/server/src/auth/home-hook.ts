@@ -12,7 +12,18 @@ import { issueSession, setSessionCookie } from './session.ts'
 import type { AuthSettings } from './settings.ts'
 
 export const APP_CONTEXT_HEADER = 'x-zoom-app-context'
-export const HOME_PATHS: ReadonlySet<string> = new Set(['/', '/index.html', '/supervisor.html'])
+export const HOME_PATHS: ReadonlySet<string> = new Set(['/', '/index.html', '/supervisor.html', '/supervisor'])
+const NON_PAGE_PREFIXES = ['/api/', '/api', '/ws', '/assets/', '/healthz', '/readyz', '/metrics']
+
+/**
+ * The app's pages, plus extension-less paths the web app answers with the agent page (a Home URL
+ * may carry any path). Files and API routes are never sign-in points.
+ */
+export function isHomePath(path: string): boolean {
+  if (HOME_PATHS.has(path)) return true
+  if (NON_PAGE_PREFIXES.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) return false
+  return !/\.[A-Za-z0-9]+$/.test(path)
+}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?')
@@ -56,7 +67,7 @@ const FALLBACK_HEADERS: Record<string, string> = {
 
 export function homeContextHook(store: Store, settings: AuthSettings, now: () => number) {
   return async function onHomeRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (request.method !== 'GET' || !HOME_PATHS.has(pathOf(request.url))) return
+    if (request.method !== 'GET' || !isHomePath(pathOf(request.url))) return
     const header = request.headers[APP_CONTEXT_HEADER]
     // Without a header this is an ordinary browser visit (dev sign-in, or a reload that already
     // holds a cookie); without credentials we cannot verify anything, so leave it to the page.
