@@ -1,0 +1,454 @@
+/**
+ * The Switchboard run: agents (first and second sessions), supervisors on boards and engagement
+ * watchers, all SyncClients over real WebSockets. Phases: setup (observe + focus), a human-cadence
+ * phase (typing notes as batched Yjs updates, focus switches, status moves, finishing and taking
+ * the next engagement) and a closed-loop saturation phase (one op in flight per agent).
+ */
+import * as Y from 'yjs'
+import { v7 as uuidv7 } from 'uuid'
+import type { ClientOpInput, SyncClient } from '@switchboard/protocol/sync-client'
+import type { ServerMessage } from '@switchboard/protocol'
+import { connectClient, type ClientSpec } from './fleet.ts'
+import { round, type Summary } from './hist.ts'
+import { mapLimit, sleep } from './limit.ts'
+import { CADENCE } from './options.ts'
+import { CpuMeter, rssKb } from './proc.ts'
+import type { ServerNode } from './servers.ts'
+import { engagementId, rng, type AgentSpec, type Topology } from './topology.ts'
+import { BoardTracker, OpTracker } from './trackers.ts'
+
+const TEXT = 'Caller asks about the invoice from last month; verified identity, explained the late fee, offered a one-time credit and a payment plan. Follow up by email tomorrow. '
+
+interface NoteDoc {
+  doc: Y.Doc
+  text: Y.Text
+  pending: Uint8Array[]
+  cursor: number
+}
+
+interface AgentSim {
+  spec: AgentSpec
+  primary: SyncClient
+  secondary: SyncClient | null
+  /** engagements whose snapshot reached the second session (rows after it arrive as events) */
+  secondReady: Set<string>
+  open: string[]
+  states: Map<string, 'active' | 'inactive' | 'wrap-up'>
+  docs: Map<string, NoteDoc>
+  focus: string
+  nextN: number
+  typing: boolean
+  phaseEndsAt: number
+  nextKeyAt: number
+  nextFlushAt: number
+  nextMoveAt: number
+  finishing: { engagementId: string; at: number } | null
+  saturating: boolean
+}
+
+export interface PhaseResult {
+  phase: 'cadence' | 'saturation'
+  seconds: number
+  opsAcked: number
+  opsPerSecond: number
+  ackLatencyMs: Summary
+  boardLatencyMs: Summary
+  secondSessionLatencyMs: Summary
+  watcherLatencyMs: Summary
+  deliveries: { second: number; watcher: number; board: number; total: number }
+  deliveriesPerSecond: number
+  framesReceived: number
+  unacked: number
+  undelivered: { board: number; sessions: number }
+  serverCpuPct: number[]
+  generatorCpuPct: number
+  postgresCpuPct: number
+  serverRssKb: Array<number | null>
+}
+
+export interface RunCounters {
+  reconnects: number
+  rejected: Record<string, number>
+  errors: Record<string, number>
+}
+
+export interface MinuteSample {
+  minute: number
+  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null }>
+  ackP99Ms: number | null
+  opsPerSecond: number
+}
+
+export class SwitchboardRun {
+  readonly agents: AgentSim[] = []
+  readonly boardClients: SyncClient[] = []
+  readonly watcherClients: SyncClient[] = []
+  readonly boards: BoardTracker
+  readonly ops: OpTracker
+  readonly counters: RunCounters = { reconnects: 0, rejected: {}, errors: {} }
+  frames = 0
+  measuring = false
+  #ticker: NodeJS.Timeout | undefined
+  #sweeper: NodeJS.Timeout | undefined
+  readonly #rand = rng(7)
+  readonly #topo: Topology
+  readonly #nodes: ServerNode[]
+  readonly #secret: string
+
+  constructor(topo: Topology, nodes: ServerNode[], secret: string) {
+    this.#topo = topo
+    this.#nodes = nodes
+    this.#secret = secret
+    const accountOf = new Map<string, string>()
+    for (const a of topo.agents) for (const e of a.engagementIds) accountOf.set(e, a.accountId)
+    const agentAccount = new Map(topo.agents.map((a) => [String(a.index), a.accountId]))
+    this.boards = new BoardTracker((e) => {
+      // Engagement ids are eng-<run>-<agent>-<n>; new ones appear as agents take the next engagement.
+      const acc = accountOf.get(e) ?? agentAccount.get(e.split('-')[2] ?? '')
+      return acc ? (topo.boardsPerAccount.get(acc) ?? 0) : 0
+    })
+    this.ops = new OpTracker(this.boards)
+  }
+
+  #between(min: number, max: number): number {
+    return min + this.#rand() * (max - min)
+  }
+
+  #spec(node: ServerNode, s: { accountId: string; userId: string; name: string }, role: 'agent' | 'supervisor', clientId: string,
+    surface: ClientSpec['surface']): ClientSpec {
+    return { wsUrl: node.wsUrl, origin: node.url, secret: this.#secret, ...s, role, clientId, surface }
+  }
+
+  #watch(client: SyncClient, onMessage: (m: ServerMessage) => void): void {
+    client.on('message', (m) => {
+      this.frames++
+      if (m.type === 'error') this.counters.errors[m.code] = (this.counters.errors[m.code] ?? 0) + 1
+      onMessage(m)
+    })
+    client.on('state', (s) => {
+      if (s.state === 'reconnecting') this.counters.reconnects++
+    })
+    client.on('opRejected', (r) => {
+      this.counters.rejected[r.code] = (this.counters.rejected[r.code] ?? 0) + 1
+    })
+  }
+
+  /** Connects everyone and opens every agent's engagements (observe + focus), then the readers subscribe. */
+  async setup(log: (line: string) => void): Promise<void> {
+    const n = this.#nodes.length
+    const t0 = performance.now()
+    const agents = await mapLimit(this.#topo.agents, 50, async (spec) => {
+      const primary = await connectClient(this.#spec(this.#nodes[spec.index % n]!, spec, 'agent', `bench-${spec.userId}-a`, 'agent'))
+      const secondary = spec.hasSecondSession
+        ? await connectClient(this.#spec(this.#nodes[(spec.index + 1) % n]!, spec, 'agent', `bench-${spec.userId}-b`, 'agent'))
+        : null
+      return { spec, primary, secondary }
+    })
+    log(`connected ${agents.length} agents (${agents.filter((a) => a.secondary).length} with a second session) in ${Math.round(performance.now() - t0)} ms`)
+    const now = performance.now()
+    for (const { spec, primary, secondary } of agents) {
+      const sim: AgentSim = {
+        spec, primary, secondary, secondReady: new Set(), open: [], states: new Map(), docs: new Map(), focus: spec.engagementIds[0]!,
+        nextN: spec.engagementIds.length, typing: false, phaseEndsAt: now + this.#between(0, CADENCE.pauseMaxMs),
+        nextKeyAt: 0, nextFlushAt: now + this.#between(0, CADENCE.flushMs),
+        nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
+      }
+      this.agents.push(sim)
+      this.#watch(primary, () => {})
+      primary.on('ack', (a) => this.ops.onAck(a.opId, a.seq, performance.now()))
+      if (secondary) {
+        this.#watch(secondary, (m) => {
+          if (m.type === 'engagement.events') this.ops.onRows('second', m.events, performance.now())
+          else if (m.type === 'engagement.snapshot') sim.secondReady.add(m.engagementId)
+        })
+      }
+    }
+    // Open the engagements: observe each (acked), then focus the first.
+    const opened: Promise<unknown>[] = []
+    for (const a of this.agents) {
+      for (const e of a.spec.engagementIds) opened.push(this.#observe(a, e))
+      opened.push(this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus'))
+    }
+    await withTimeout(Promise.all(opened), 120_000, 'opening engagements')
+    log(`opened ${this.agents.length * this.#topo.agents[0]!.engagementIds.length} engagements in ${Math.round(performance.now() - t0)} ms`)
+
+    await mapLimit(this.#topo.supervisors, 20, async (s) => {
+      const c = await connectClient(this.#spec(this.#nodes[s.index % n]!, s, 'supervisor', `bench-${s.userId}`, 'supervisor'))
+      this.#watch(c, (m) => this.#onBoard(s.index, m))
+      c.subscribeBoard()
+      this.boardClients.push(c)
+    })
+    await mapLimit(this.#topo.watchers, 20, async (w) => {
+      const c = await connectClient(this.#spec(this.#nodes[(w.index + 1) % n]!, w, 'supervisor', `bench-${w.userId}`, 'supervisor'))
+      this.#watch(c, (m) => {
+        if (m.type === 'engagement.events') this.ops.onRows('watcher', m.events, performance.now())
+      })
+      for (const e of w.engagementIds) c.subscribe(e)
+      this.watcherClients.push(c)
+    })
+    log(`connected ${this.boardClients.length} boards and ${this.watcherClients.length} watchers`)
+    this.#sweeper = setInterval(() => {
+      const t = performance.now()
+      this.ops.sweep(t, 30_000)
+      this.boards.sweep(t, 30_000)
+    }, 5_000)
+    await sleep(1_000)
+  }
+
+  #onBoard(board: number, m: ServerMessage): void {
+    const now = performance.now()
+    if (m.type === 'board.snapshot') {
+      for (const e of m.engagements) this.boards.onView(board, e.id, e.lastSeq, now, true)
+    } else if (m.type === 'board.delta') {
+      for (const e of m.engagements) this.boards.onView(board, e.id, e.lastSeq, now)
+      for (const id of m.removedEngagements) this.boards.onRemoved(board, id, now)
+    }
+  }
+
+  /** Sends an op, recording it for latency; resolves with its seq once acked. */
+  #send(a: AgentSim, op: ClientOpInput, kind: string, onAck?: (seq: number) => void): Promise<number> {
+    const opId = uuidv7()
+    const e = op.engagementId
+    const remaining = (a.secondReady.has(e) ? 1 : 0) + (this.#topo.watchersOf.get(e)?.length ?? 0)
+    return new Promise((resolve) => {
+      this.ops.add(opId, {
+        t: performance.now(), engagementId: e, kind, measured: this.measuring, remaining, acked: false,
+        onAck: (seq) => {
+          onAck?.(seq)
+          resolve(seq)
+        },
+      })
+      void a.primary.send({ ...op, opId } as ClientOpInput)
+    })
+  }
+
+  #observe(a: AgentSim, e: string): Promise<number> {
+    a.open.push(e)
+    a.states.set(e, 'active')
+    const doc = new Y.Doc()
+    const nd: NoteDoc = { doc, text: doc.getText('notes'), pending: [], cursor: Math.floor(this.#rand() * TEXT.length) }
+    doc.on('update', (u: Uint8Array) => nd.pending.push(u))
+    a.docs.set(e, nd)
+    const now = Date.now()
+    return this.#send(a, {
+      type: 'engagement.observe', engagementId: e, at: now,
+      context: { engagementId: e, startTime: now, acceptTime: now, queueId: 'q-support', queueName: 'Support' },
+      status: {
+        state: 'active', channel: 'voice', source: 'bench', assignedAgentId: a.spec.userId, assignedAgentName: a.spec.name,
+        consumers: [{ consumerDisplayName: `Caller ${e.slice(-6)}` }],
+      },
+    }, 'context', () => a.secondary?.subscribe(e))
+  }
+
+  #type(a: AgentSim): void {
+    const nd = a.docs.get(a.focus)
+    if (!nd) return
+    const len = 1 + Math.floor(this.#rand() * 4)
+    let chunk = ''
+    for (let i = 0; i < len; i++) chunk += TEXT[(nd.cursor++) % TEXT.length]
+    nd.text.insert(nd.text.length, chunk)
+  }
+
+  #flush(a: AgentSim, onAck?: (seq: number) => void): boolean {
+    let sent = false
+    for (const [e, nd] of a.docs) {
+      if (nd.pending.length === 0) continue
+      const update = nd.pending.length === 1 ? nd.pending[0]! : Y.mergeUpdates(nd.pending)
+      nd.pending = []
+      void this.#send(a, { type: 'doc.update', engagementId: e, update: Buffer.from(update).toString('base64') }, 'doc', onAck)
+      sent = true
+    }
+    return sent
+  }
+
+  #move(a: AgentSim, now: number): void {
+    const r = this.#rand()
+    const others = a.open.filter((e) => e !== a.focus && a.states.get(e) !== 'wrap-up')
+    if (r < 0.4 && others.length > 0) {
+      a.focus = others[Math.floor(this.#rand() * others.length)]!
+      void this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus')
+    } else if (r < 0.8 || a.finishing || a.states.get(a.focus) === 'wrap-up') {
+      const next = a.states.get(a.focus) === 'active' ? 'inactive' : 'active'
+      a.states.set(a.focus, next)
+      void this.#send(a, { type: 'engagement.status', engagementId: a.focus, changes: { state: next }, zoomTimestamp: Date.now(), at: Date.now() }, 'status')
+    } else {
+      a.states.set(a.focus, 'wrap-up')
+      a.finishing = { engagementId: a.focus, at: now + 3_000 }
+      void this.#send(a, { type: 'engagement.status', engagementId: a.focus, changes: { state: 'wrap-up' }, zoomTimestamp: Date.now(), at: Date.now() }, 'status')
+    }
+  }
+
+  /** Ends the engagement in wrap-up and takes the next one (observe + focus). */
+  #finish(a: AgentSim): void {
+    const done = a.finishing!.engagementId
+    a.finishing = null
+    this.#flush(a)
+    a.secondReady.delete(done)
+    const t = Date.now()
+    void this.#send(a, { type: 'engagement.status', engagementId: done, changes: { state: 'end', endTime: t }, zoomTimestamp: t, at: t }, 'status')
+    a.open = a.open.filter((e) => e !== done)
+    a.states.delete(done)
+    a.docs.get(done)?.doc.destroy()
+    a.docs.delete(done)
+    a.secondary?.unsubscribe(done)
+    const next = engagementId(this.#topo.runId, a.spec.index, a.nextN++)
+    void this.#observe(a, next)
+    a.focus = next
+    void this.#send(a, { type: 'engagement.focus', engagementId: next, at: Date.now() }, 'focus')
+  }
+
+  #tick(): void {
+    const now = performance.now()
+    for (const a of this.agents) {
+      if (a.saturating) continue
+      if (now >= a.phaseEndsAt) {
+        a.typing = !a.typing
+        a.phaseEndsAt = now + (a.typing
+          ? this.#between(CADENCE.burstMinMs, CADENCE.burstMaxMs)
+          : this.#between(CADENCE.pauseMinMs, CADENCE.pauseMaxMs))
+        a.nextKeyAt = now
+      }
+      if (a.typing && now >= a.nextKeyAt) {
+        this.#type(a)
+        a.nextKeyAt = now + this.#between(CADENCE.keyMinMs, CADENCE.keyMaxMs)
+      }
+      if (now >= a.nextFlushAt) {
+        this.#flush(a)
+        a.nextFlushAt = now + CADENCE.flushMs
+      }
+      if (a.finishing && now >= a.finishing.at) this.#finish(a)
+      else if (now >= a.nextMoveAt) {
+        this.#move(a, now)
+        a.nextMoveAt = now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs)
+      }
+    }
+  }
+
+  #begin(): { meter: CpuMeter; t0: number } {
+    this.frames = 0
+    this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = 0
+    this.boards.deliveries = 0
+    this.ops.counting = this.boards.counting = true
+    return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now() }
+  }
+
+  async #end(phase: PhaseResult['phase'], m: { meter: CpuMeter; t0: number }): Promise<PhaseResult> {
+    const seconds = (performance.now() - m.t0) / 1000
+    const cpu = m.meter.read()
+    this.ops.counting = this.boards.counting = false
+    const acked = this.ops.acked
+    const d = { second: this.ops.secondDeliveries, watcher: this.ops.watcherDeliveries, board: this.boards.deliveries, total: 0 }
+    d.total = d.second + d.watcher + d.board
+    const frames = this.frames
+    const rss = this.#nodes.map((n) => rssKb(n.pid))
+    // Let measured ops that are still travelling arrive before summarising.
+    for (let i = 0; i < 20 && (this.ops.ops.size > 0 || this.boards.pending() > 0); i++) await sleep(250)
+    const t = performance.now()
+    this.ops.sweep(t + 60_000, 0)
+    this.boards.sweep(t + 60_000, 0)
+    const result: PhaseResult = {
+      phase,
+      seconds: round(seconds, 1),
+      opsAcked: acked,
+      opsPerSecond: Math.round(acked / seconds),
+      ackLatencyMs: this.ops.ack.summary(),
+      boardLatencyMs: this.boards.latency.summary(),
+      secondSessionLatencyMs: this.ops.second.summary(),
+      watcherLatencyMs: this.ops.watcher.summary(),
+      deliveries: d,
+      deliveriesPerSecond: Math.round(d.total / seconds),
+      framesReceived: frames,
+      unacked: this.ops.unacked,
+      undelivered: { board: this.boards.undelivered, sessions: this.ops.undelivered },
+      serverCpuPct: cpu.serverPct,
+      generatorCpuPct: cpu.generatorPct,
+      postgresCpuPct: cpu.postgresPct,
+      serverRssKb: rss,
+    }
+    this.ops.unacked = this.ops.undelivered = this.boards.undelivered = 0
+    return result
+  }
+
+  /** Human cadence: warm-up, then `seconds` measured; `onMinute` samples resources (soak). */
+  async cadence(warmupS: number, seconds: number, onMinute?: (minute: number) => Promise<void>): Promise<PhaseResult> {
+    this.#ticker = setInterval(() => this.#tick(), 20)
+    await sleep(warmupS * 1000)
+    this.measuring = true
+    const m = this.#begin()
+    const end = performance.now() + seconds * 1000
+    let minute = 0
+    while (performance.now() < end) {
+      await sleep(Math.min(60_000, end - performance.now()))
+      if (onMinute && performance.now() <= end + 1000) await onMinute(++minute)
+    }
+    this.measuring = false
+    clearInterval(this.#ticker)
+    for (const a of this.agents) this.#flush(a)
+    return this.#end('cadence', m)
+  }
+
+  /** Closed loop: every agent keeps one notes update in flight on its focused engagement. */
+  async saturation(seconds: number): Promise<PhaseResult> {
+    await this.drain(10_000)
+    this.measuring = true
+    const m = this.#begin()
+    let stop = false
+    const loop = (a: AgentSim) => {
+      if (stop) {
+        a.saturating = false
+        return
+      }
+      this.#type(a)
+      this.#flush(a, () => loop(a))
+    }
+    for (const a of this.agents) {
+      a.saturating = true
+      loop(a)
+    }
+    await sleep(seconds * 1000)
+    stop = true
+    this.measuring = false
+    return this.#end('saturation', m)
+  }
+
+  /** Waits until no op of any agent is unacked. */
+  async drain(timeoutMs: number): Promise<void> {
+    const until = performance.now() + timeoutMs
+    while (performance.now() < until && this.agents.some((a) => a.primary.pending > 0)) await sleep(100)
+  }
+
+  close(): void {
+    clearInterval(this.#ticker)
+    clearInterval(this.#sweeper)
+    for (const a of this.agents) {
+      a.primary.close()
+      a.secondary?.close()
+      for (const nd of a.docs.values()) nd.doc.destroy()
+    }
+    for (const c of [...this.boardClients, ...this.watcherClients]) c.close()
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms)
+    }),
+  ])
+}
+
+/** A typical notes update of the cadence phase (a few characters appended), base64, for the baselines. */
+export function sampleDocUpdate(): string {
+  const doc = new Y.Doc()
+  const text = doc.getText('notes')
+  text.insert(0, TEXT.slice(0, 40))
+  const updates: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => updates.push(u))
+  text.insert(text.length, TEXT.slice(40, 42))
+  text.insert(text.length, TEXT.slice(42, 45))
+  const b64 = Buffer.from(Y.mergeUpdates(updates)).toString('base64')
+  doc.destroy()
+  return b64
+}

@@ -1,0 +1,138 @@
+/** Command-line options and workload profiles of `npm run bench`. */
+import { parseArgs } from 'node:util'
+
+export interface Profile {
+  name: string
+  /** agents, each with `engagementsPerAgent` open engagements */
+  agents: number
+  engagementsPerAgent: number
+  /** supervisors on boards (board.subscribe), spread evenly over the accounts */
+  supervisors: number
+  /** tenants; each supervisor board covers its account's engagements */
+  accounts: number
+  /** share of agents with a second session (same user, another client id) subscribed to their engagements */
+  secondSessionShare: number
+  /** engagement watchers (supervisor-role connections with `subscribe`), each on `watchEach` engagements */
+  watchers: number
+  watchEach: number
+  /** seconds of the human-cadence phase (after warm-up) */
+  loadSeconds: number
+  warmupSeconds: number
+  /** seconds of the closed-loop saturation phase and of each baseline */
+  saturationSeconds: number
+  baselineSeconds: number
+  /** idle authenticated sockets opened to measure memory per connection */
+  idleConnections: number
+}
+
+export const PROFILES: Record<'ci' | 'large' | 'soak', Profile> = {
+  ci: {
+    name: 'ci', agents: 100, engagementsPerAgent: 3, supervisors: 5, accounts: 1, secondSessionShare: 1,
+    watchers: 5, watchEach: 10, loadSeconds: 40, warmupSeconds: 5, saturationSeconds: 10, baselineSeconds: 8,
+    idleConnections: 2000,
+  },
+  large: {
+    name: 'large', agents: 2000, engagementsPerAgent: 3, supervisors: 50, accounts: 10, secondSessionShare: 0.5,
+    watchers: 50, watchEach: 10, loadSeconds: 60, warmupSeconds: 10, saturationSeconds: 15, baselineSeconds: 10,
+    idleConnections: 5000,
+  },
+  soak: {
+    name: 'soak', agents: 500, engagementsPerAgent: 3, supervisors: 10, accounts: 2, secondSessionShare: 0.5,
+    watchers: 10, watchEach: 10, loadSeconds: 30 * 60, warmupSeconds: 10, saturationSeconds: 0, baselineSeconds: 0,
+    idleConnections: 0,
+  },
+}
+
+/** Human cadence: keystroke groups every 150–300 ms while typing, one doc.update per 200 ms. */
+export const CADENCE = {
+  keyMinMs: 150,
+  keyMaxMs: 300,
+  flushMs: 200,
+  burstMinMs: 2_000,
+  burstMaxMs: 6_000,
+  pauseMinMs: 2_000,
+  pauseMaxMs: 8_000,
+  /** focus switch / status move / finish-and-take-next, every 15–40 s per agent */
+  moveMinMs: 15_000,
+  moveMaxMs: 40_000,
+} as const
+
+export interface Options {
+  profile: Profile
+  nodes: 1 | 2
+  soak: boolean
+  soakMinutes: number
+  cpuProf: boolean
+  skipBaselines: boolean
+  skipIdle: boolean
+  databaseUrl: string | undefined
+  adminUrl: string
+  outDir: string
+  /** run the server from `apps/server/dist/server.js` instead of the TypeScript source */
+  serverDist: boolean
+}
+
+const USAGE = `usage: npm run bench -- [--profile ci|large] [--nodes 1|2] [--soak [--minutes N]]
+       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--dist] [--out DIR]
+env: DATABASE_URL (use this database instead of a throwaway one),
+     BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      profile: { type: 'string', default: 'ci' },
+      nodes: { type: 'string', default: '1' },
+      soak: { type: 'boolean', default: false },
+      minutes: { type: 'string' },
+      agents: { type: 'string' },
+      seconds: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'no-baselines': { type: 'boolean', default: false },
+      'no-idle': { type: 'boolean', default: false },
+      dist: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  const fail = (msg: string): never => {
+    process.stderr.write(`bench: ${msg}\n${USAGE}\n`)
+    process.exit(2)
+  }
+  const name = values.soak ? 'soak' : values.profile
+  if (name !== 'ci' && name !== 'large' && name !== 'soak') fail(`unknown profile "${values.profile}"`)
+  const profile = { ...PROFILES[name as 'ci' | 'large' | 'soak'] }
+  const nodes = Number(values.nodes)
+  if (nodes !== 1 && nodes !== 2) fail('--nodes must be 1 or 2')
+  const int = (v: string | undefined, what: string, min: number, max: number): number | undefined => {
+    if (v === undefined) return undefined
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min || n > max) fail(`${what} must be an integer in ${min}..${max}`)
+    return n
+  }
+  const soakMinutes = int(values.minutes, '--minutes', 1, 24 * 60) ?? 30
+  if (values.soak) profile.loadSeconds = soakMinutes * 60
+  const agents = int(values.agents, '--agents', 1, 10_000)
+  if (agents !== undefined) profile.agents = agents
+  const seconds = int(values.seconds, '--seconds', 5, 24 * 3600)
+  if (seconds !== undefined) profile.loadSeconds = seconds
+  profile.accounts = Math.max(1, Math.min(profile.accounts, profile.agents))
+  return {
+    profile,
+    nodes: nodes as 1 | 2,
+    soak: values.soak,
+    soakMinutes,
+    cpuProf: values['cpu-prof'],
+    skipBaselines: values['no-baselines'] || values.soak,
+    skipIdle: values['no-idle'] || values.soak,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    adminUrl: process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    outDir: values.out,
+    serverDist: values.dist,
+  }
+}

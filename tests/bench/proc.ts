@@ -1,0 +1,83 @@
+/** Process resource readings from /proc (Linux): CPU time, RSS, peak RSS, open descriptors. */
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+
+let clkTck = 100
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+} catch {
+  // keep the Linux default
+}
+
+/** User + system CPU seconds of a process, or null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the parenthesised comm (which may contain spaces): utime is field 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[11]) + Number(rest[12])) / clkTck
+  } catch {
+    return null
+  }
+}
+
+function statusKb(pid: number, key: string): number | null {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
+export const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
+export const peakRssKb = (pid: number) => statusKb(pid, 'VmHWM')
+
+export function openFds(pid: number): number | null {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length
+  } catch {
+    return null
+  }
+}
+
+/** Summed CPU seconds of every process whose command name starts with `postgres` (approximate: backends come and go). */
+export function postgresCpuSeconds(): number {
+  let total = 0
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const comm = readFileSync(`/proc/${name}/comm`, 'utf8')
+      if (!comm.startsWith('postgres')) continue
+    } catch {
+      continue
+    }
+    total += cpuSeconds(Number(name)) ?? 0
+  }
+  return total
+}
+
+/** Measures CPU use (in % of one core) of a set of processes over an interval. */
+export class CpuMeter {
+  private readonly t0 = performance.now()
+  private readonly server0: number[]
+  private readonly gen0 = process.cpuUsage()
+  private readonly pg0 = postgresCpuSeconds()
+  private readonly pids: number[]
+  constructor(pids: number[]) {
+    this.pids = pids
+    this.server0 = pids.map((p) => cpuSeconds(p) ?? 0)
+  }
+
+  read(): { wallS: number; serverPct: number[]; generatorPct: number; postgresPct: number } {
+    const wallS = (performance.now() - this.t0) / 1000
+    const pct = (s: number) => Math.round((s / wallS) * 1000) / 10
+    const gen = process.cpuUsage(this.gen0)
+    return {
+      wallS: Math.round(wallS * 10) / 10,
+      serverPct: this.pids.map((p, i) => pct((cpuSeconds(p) ?? this.server0[i]!) - this.server0[i]!)),
+      generatorPct: pct((gen.user + gen.system) / 1e6),
+      postgresPct: pct(postgresCpuSeconds() - this.pg0),
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/** The benchmark report: targets, a markdown rendering and the JSON/markdown files in bench-results/. */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DbBaselineResult } from './baseline-db.ts'
+import type { WsBaselineResult } from './baseline-ws.ts'
+import type { ProfileSummary } from './cpu-profile.ts'
+import type { Summary } from './hist.ts'
+import type { IdleResult } from './idle.ts'
+import type { MinuteSample, PhaseResult, RunCounters } from './load.ts'
+import type { Profile } from './options.ts'
+
+export interface Machine {
+  nproc: number
+  memoryGb: number
+  cpuModel: string
+  node: string
+  postgres: string
+  kernel: string
+}
+
+export interface Target {
+  name: string
+  target: string
+  value: string
+  met: boolean | null
+  note: string
+}
+
+export interface SoakDrift {
+  warmupMinutes: number
+  rssKbPerMinute: number[]
+  fdsPerMinute: number[]
+  heapBytesPerMinute: Array<number | null>
+}
+
+export interface BenchReport {
+  date: string
+  profile: Profile
+  nodes: number
+  machine: Machine
+  serverEntry: string
+  database: string
+  workload: Record<string, number | string>
+  baselines: { db?: DbBaselineResult; ws?: WsBaselineResult }
+  idle?: IdleResult
+  cadence?: PhaseResult
+  saturation?: PhaseResult
+  serverPeakRssKb: Array<number | null>
+  counters?: RunCounters
+  soak?: { samples: MinuteSample[]; drift: SoakDrift | null }
+  cpuProfiles?: ProfileSummary[]
+  targets: Target[]
+  problems: string[]
+}
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v} ms`)
+const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toLocaleString('en-US'))
+const mb = (kb: number | null | undefined) => (kb === null || kb === undefined ? 'n/a' : `${Math.round(kb / 1024)} MB`)
+
+function latencyTarget(name: string, s: Summary | undefined, limit: number): Target {
+  const v = s?.p99 ?? null
+  if (v === null) return { name, target: `p99 ≤ ${limit} ms`, value: 'n/a', met: null, note: 'not measured' }
+  const met = v <= limit
+  return {
+    name, target: `p99 ≤ ${limit} ms`, value: `${v} ms`, met,
+    note: met ? `${Math.round((1 - v / limit) * 100)}% headroom` : `missed by ${Math.round((v - limit) * 10) / 10} ms (${Math.round((v / limit - 1) * 100)}% over)`,
+  }
+}
+
+function ratioTarget(name: string, value: number | undefined, base: number | undefined, min: number, unit: string): Target {
+  if (!value || !base) return { name, target: `≥ ${min}× baseline`, value: 'n/a', met: null, note: 'not measured' }
+  const r = Math.round((value / base) * 100) / 100
+  const met = r >= min
+  return {
+    name, target: `≥ ${min}× baseline`, value: `${r}× (${num(value)} vs ${num(base)} ${unit})`, met,
+    note: met ? 'met' : `missed by ${Math.round((min - r) * 100) / 100}× (${Math.round((1 - r / min) * 100)}% short)`,
+  }
+}
+
+export function evaluateTargets(r: BenchReport): Target[] {
+  const idle = r.idle?.perConnectionKb
+  return [
+    latencyTarget('op → ack', r.cadence?.ackLatencyMs, 25),
+    latencyTarget('agent op → supervisor board', r.cadence?.boardLatencyMs, 100),
+    ratioTarget('durable ops/s vs database alone', r.saturation?.opsPerSecond, r.baselines.db?.rowsPerSecond, 1.0, 'ops/s'),
+    ratioTarget('fan-out deliveries/s vs raw ws', r.saturation?.deliveriesPerSecond, r.baselines.ws?.deliveriesPerSecond, 0.7, 'deliveries/s'),
+    idle === undefined
+      ? { name: 'memory per idle connection', target: '≤ 20 KB', value: 'n/a', met: null, note: 'not measured' }
+      : {
+          name: 'memory per idle connection', target: '≤ 20 KB', value: `${idle} KB`, met: idle <= 20,
+          note: idle <= 20 ? 'met' : `missed by ${Math.round((idle - 20) * 10) / 10} KB (${Math.round((idle / 20 - 1) * 100)}% over)`,
+        },
+  ]
+}
+
+function phaseRows(p: PhaseResult): string[] {
+  const lat = (label: string, s: Summary) => `| ${label} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${num(s.count)} |`
+  return [
+    `| latency | p50 | p95 | p99 | max | samples |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+    lat('op → ack', p.ackLatencyMs),
+    lat('agent op → supervisor board', p.boardLatencyMs),
+    lat("agent op → agent's other session", p.secondSessionLatencyMs),
+    lat('agent op → engagement watcher', p.watcherLatencyMs),
+    '',
+    `| throughput and resources | value |`,
+    `| --- | --- |`,
+    `| measured for | ${p.seconds} s |`,
+    `| durable ops/s (acked) | ${num(p.opsPerSecond)} (${num(p.opsAcked)} ops) |`,
+    `| deliveries/s (rows reaching other sessions, watchers, boards) | ${num(p.deliveriesPerSecond)} (second ${num(p.deliveries.second)}, watchers ${num(p.deliveries.watcher)}, boards ${num(p.deliveries.board)}) |`,
+    `| frames received by the generator | ${num(p.framesReceived)} |`,
+    `| server CPU (per node, % of one core) | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')} |`,
+    `| Postgres CPU (all backends, % of one core) | ${p.postgresCpuPct}% |`,
+    `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,
+    `| server RSS at end (per node) | ${p.serverRssKb.map(mb).join(', ')} |`,
+    `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions} |`,
+  ]
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const out: string[] = []
+  const m = r.machine
+  out.push(`# Switchboard bench — profile \`${r.profile.name}\`, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, '')
+  out.push(`${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memoryGb} GB RAM · Node ${m.node} · PostgreSQL ${m.postgres} · Linux ${m.kernel}`, '')
+  out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
+  out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')
+  for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? '—' : t.met ? 'met' : 'MISSED'}: ${t.note} |`)
+  out.push('')
+  if (r.cadence) out.push('## Human cadence', '', ...phaseRows(r.cadence), '')
+  if (r.saturation) out.push('## Saturation (closed loop, one op in flight per agent)', '', ...phaseRows(r.saturation), '')
+  const { db, ws } = r.baselines
+  if (db || ws) {
+    out.push('## Baselines (same run)', '', '| baseline | result | detail |', '| --- | --- | --- |')
+    if (db) {
+      out.push(`| database alone: one row per transaction, ${db.writers} writers on ${db.connections} connections | ${num(db.rowsPerSecond)} rows/s | commit p50 ${ms(db.commitLatencyMs.p50)}, p99 ${ms(db.commitLatencyMs.p99)}; Postgres CPU ${db.postgresCpuPct}%, generator ${db.generatorCpuPct}% |`)
+    }
+    if (ws) {
+      out.push(`| raw ws broadcast, no persistence: ${ws.connections} sockets, ${ws.publishers} publishers | ${num(ws.deliveriesPerSecond)} deliveries/s | ${num(ws.opsPerSecond)} ops/s, fan-out ${ws.fanoutPerOp}/op, ${ws.frameBytes} B frames; ack p50 ${ms(ws.ackLatencyMs.p50)}, p99 ${ms(ws.ackLatencyMs.p99)}; server CPU ${ws.serverCpuPct}%, generator ${ws.generatorCpuPct}%, server peak RSS ${mb(ws.serverPeakRssKb)} |`)
+    }
+    out.push('')
+  }
+  if (r.idle) {
+    const i = r.idle
+    out.push('## Idle connections', '', `${num(i.connections)} authenticated idle sockets on one node (opened in ${i.connectSeconds} s): RSS ${mb(i.rssBeforeKb)} → ${mb(i.rssAfterKb)}, **${i.perConnectionKb} KB per connection**` +
+      (i.heapPerConnectionKb !== null ? `; JS heap ${i.heapPerConnectionKb} KB per connection` : '') + `; ${num(i.fdsAfter)} open descriptors.`, '')
+  }
+  out.push(`Server peak RSS (VmHWM) per node: ${r.serverPeakRssKb.map(mb).join(', ')}.`, '')
+  if (r.counters) {
+    const c = r.counters
+    const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+    out.push(`Client reconnects: ${c.reconnects}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
+  }
+  if (r.soak) {
+    out.push('## Soak', '', '| minute | RSS per node | open fds | heap used | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- |')
+    for (const s of r.soak.samples) {
+      out.push(`| ${s.minute} | ${s.nodes.map((n) => mb(n.rssKb)).join(', ')} | ${s.nodes.map((n) => num(n.fds)).join(', ')} | ${s.nodes.map((n) => (n.heapUsedBytes === null ? 'n/a' : mb(n.heapUsedBytes / 1024))).join(', ')} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
+    }
+    const d = r.soak.drift
+    if (d) {
+      out.push('', `Drift after ${d.warmupMinutes} min warm-up (least-squares slope per minute, per node): RSS ${d.rssKbPerMinute.map((v) => `${v} KB/min`).join(', ')}; fds ${d.fdsPerMinute.map((v) => `${v}/min`).join(', ')}; heap ${d.heapBytesPerMinute.map((v) => (v === null ? 'n/a' : `${Math.round(v / 1024)} KB/min`)).join(', ')}.`)
+    }
+    out.push('')
+  }
+  if (r.cpuProfiles && r.cpuProfiles.length > 0) {
+    out.push('## Where the server time goes (`--cpu-prof`, self time)', '')
+    for (const p of r.cpuProfiles) {
+      out.push(`Profile \`${p.file.split('/').pop()}\`: busy ${num(p.busyMs)} ms, idle ${num(p.idleMs)} ms.`, '')
+      out.push('| area | self | share |', '| --- | --- | --- |', ...p.topAreas.map((f) => `| ${f.name} | ${num(f.selfMs)} ms | ${f.pct}% |`), '')
+      out.push('| function | self | share |', '| --- | --- | --- |', ...p.topFunctions.map((f) => `| \`${f.name}\` | ${num(f.selfMs)} ms | ${f.pct}% |`), '')
+    }
+  }
+  if (r.problems.length > 0) out.push('## Problems during the run', '', ...r.problems.map((p) => `- ${p}`), '')
+  return out.join('\n')
+}
+
+export function writeReport(r: BenchReport, outDir: string): { md: string; json: string } {
+  mkdirSync(outDir, { recursive: true })
+  const stamp = r.date.replace(/[:]/g, '-').replace(/\..*$/, '')
+  const base = join(outDir, `${stamp}-${r.profile.name}-${r.nodes}n`)
+  writeFileSync(`${base}.md`, renderMarkdown(r))
+  writeFileSync(`${base}.json`, JSON.stringify(r, null, 2))
+  return { md: `${base}.md`, json: `${base}.json` }
+}
+
+/** Least-squares slope of y over x (per unit of x). */
+export function slope(points: Array<[number, number]>): number {
+  const n = points.length
+  if (n < 2) return 0
+  let sx = 0, sy = 0, sxx = 0, sxy = 0
+  for (const [x, y] of points) {
+    sx += x
+    sy += y
+    sxx += x * x
+    sxy += x * y
+  }
+  const d = n * sxx - sx * sx
+  return d === 0 ? 0 : Math.round(((n * sxy - sx * sy) / d) * 10) / 10
+}

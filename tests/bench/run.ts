@@ -1,0 +1,192 @@
+/**
+ * `npm run bench [-- --profile ci|large] [--nodes 1|2] [--soak --minutes N] [--cpu-prof]`
+ *
+ * Baselines first (database alone, raw ws), then the Switchboard server(s) as child processes on
+ * a throwaway database: idle-connection memory, human-cadence load, closed-loop saturation (or a
+ * soak). Prints a markdown report and writes it with a JSON twin to bench-results/. Everything
+ * runs on 127.0.0.1, stops by itself, and cleans up children and the database on any exit.
+ */
+import { cpus, release, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { runDbBaseline } from './baseline-db.ts'
+import { runWsBaseline } from './baseline-ws.ts'
+import { cleanup, installExitHandlers, onCleanup } from './cleanup.ts'
+import { summarizeDir } from './cpu-profile.ts'
+import { Samples } from './hist.ts'
+import { measureIdle } from './idle.ts'
+import { sleep } from './limit.ts'
+import { sampleDocUpdate, SwitchboardRun, type MinuteSample } from './load.ts'
+import { heapUsedBytes } from './metrics.ts'
+import { CADENCE, parseOptions } from './options.ts'
+import { createThrowawayDb, seedUsers, serverVersion, type BenchDb, type SeedUser } from './pgdb.ts'
+import { openFds, peakRssKb, rssKb } from './proc.ts'
+import { evaluateTargets, renderMarkdown, slope, writeReport, type BenchReport } from './report.ts'
+import { ROOT, startServers, type ServerSet } from './servers.ts'
+import { buildTopology } from './topology.ts'
+
+const opts = parseOptions(process.argv.slice(2))
+const p = opts.profile
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+
+const budgetS = (opts.skipBaselines ? 0 : 2 * (p.baselineSeconds + 60)) + 600 + p.loadSeconds + p.warmupSeconds + p.saturationSeconds
+installExitHandlers(budgetS * 1000)
+
+async function main(): Promise<number> {
+  const topo = buildTopology(p)
+  const adminUrl = opts.adminUrl
+  let db: BenchDb
+  if (opts.databaseUrl) db = { url: opts.databaseUrl, name: new URL(opts.databaseUrl).pathname.slice(1), throwaway: false }
+  else db = await createThrowawayDb(adminUrl)
+  log(`database ${db.name}${db.throwaway ? ' (throwaway, dropped at the end)' : ''}`)
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    profile: p,
+    nodes: opts.nodes,
+    machine: {
+      nproc: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      cpuModel: cpus()[0]?.model.trim() ?? '?',
+      node: process.versions.node,
+      postgres: await serverVersion(db.url),
+      kernel: release(),
+    },
+    serverEntry: '',
+    database: db.throwaway ? 'throwaway on the local Postgres' : 'DATABASE_URL',
+    workload: {
+      accounts: p.accounts,
+      agents: p.agents,
+      'engagements/agent': p.engagementsPerAgent,
+      'second sessions': topo.agents.filter((a) => a.hasSecondSession).length,
+      supervisors: p.supervisors,
+      watchers: `${p.watchers}×${p.watchEach}`,
+      typing: `${CADENCE.keyMinMs}–${CADENCE.keyMaxMs} ms keys in ${CADENCE.burstMinMs / 1000}–${CADENCE.burstMaxMs / 1000} s bursts, ${CADENCE.flushMs} ms batches`,
+      moves: `every ${CADENCE.moveMinMs / 1000}–${CADENCE.moveMaxMs / 1000} s`,
+    },
+    baselines: {},
+    serverPeakRssKb: [],
+    targets: [],
+    problems: [],
+  }
+  const problem = (what: string, err: unknown) => {
+    const msg = `${what}: ${(err as Error).message ?? String(err)}`
+    report.problems.push(msg.split('\n').slice(0, 6).join(' / '))
+    log(`FAILED ${msg}`)
+  }
+
+  const update = sampleDocUpdate()
+  if (!opts.skipBaselines) {
+    try {
+      log(`baseline: database alone, ${p.agents} writers, ${p.baselineSeconds} s`)
+      report.baselines.db = await runDbBaseline({ url: db.url, writers: p.agents, seconds: p.baselineSeconds, rowBytes: Buffer.from(update, 'base64').length })
+      log(`  ${report.baselines.db.rowsPerSecond} rows/s`)
+    } catch (err) {
+      problem('database baseline', err)
+    }
+    try {
+      log(`baseline: raw ws broadcast, ${p.baselineSeconds} s`)
+      report.baselines.ws = await runWsBaseline(topo, { seconds: p.baselineSeconds, update })
+      log(`  ${report.baselines.ws.deliveriesPerSecond} deliveries/s, ${report.baselines.ws.opsPerSecond} ops/s`)
+    } catch (err) {
+      problem('raw ws baseline', err)
+    }
+  }
+
+  let servers: ServerSet | null = null
+  let run: SwitchboardRun | null = null
+  try {
+    log(`starting ${opts.nodes} server node(s)${opts.cpuProf ? ' with --cpu-prof' : ''}`)
+    servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist })
+    report.serverEntry = servers.entry.replace(ROOT, '')
+    const idleUsers = Array.from({ length: opts.skipIdle ? 0 : p.idleConnections }, (_, i) => ({
+      accountId: topo.accounts[0]!, userId: `idle-${topo.runId}-${i}`, name: `Idle ${i}`,
+    }))
+    const users: SeedUser[] = [
+      ...topo.agents.map((a) => ({ accountId: a.accountId, id: a.userId, name: a.name, role: 'agent' as const })),
+      ...[...topo.supervisors, ...topo.watchers].map((s) => ({ accountId: s.accountId, id: s.userId, name: s.name, role: 'supervisor' as const })),
+      ...idleUsers.map((u) => ({ accountId: u.accountId, id: u.userId, name: u.name, role: 'agent' as const })),
+    ]
+    await seedUsers(db.url, users)
+
+    if (idleUsers.length > 0) {
+      try {
+        log(`idle connections: ${idleUsers.length}`)
+        report.idle = await measureIdle(servers.nodes[0]!, servers.secret, idleUsers)
+        log(`  ${report.idle.perConnectionKb} KB per connection`)
+      } catch (err) {
+        problem('idle connections', err)
+      }
+    }
+
+    run = new SwitchboardRun(topo, servers.nodes, servers.secret)
+    const liveRun = run
+    onCleanup('close clients', () => liveRun.close())
+    log(`setup: ${p.agents} agents × ${p.engagementsPerAgent} engagements, ${p.supervisors} boards, ${p.watchers} watchers`)
+    await run.setup(log)
+    report.counters = run.counters
+
+    const samples: MinuteSample[] = []
+    let lastAcked = 0
+    const onMinute = opts.soak
+      ? async (minute: number) => {
+          const nodes = await Promise.all(servers!.nodes.map(async (n) => ({
+            rssKb: rssKb(n.pid), fds: openFds(n.pid), heapUsedBytes: await heapUsedBytes(n.url),
+          })))
+          const acked = liveRun.ops.acked
+          samples.push({ minute, nodes, ackP99Ms: liveRun.ops.window.summary().p99, opsPerSecond: Math.round((acked - lastAcked) / 60) })
+          lastAcked = acked
+          liveRun.ops.window = new Samples()
+          log(`soak minute ${minute}: RSS ${nodes.map((x) => Math.round((x.rssKb ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
+        }
+      : undefined
+    log(`cadence: ${p.warmupSeconds} s warm-up + ${p.loadSeconds} s measured`)
+    report.cadence = await run.cadence(p.warmupSeconds, p.loadSeconds, onMinute)
+    log(`  ${report.cadence.opsPerSecond} ops/s, ack p99 ${report.cadence.ackLatencyMs.p99} ms, board p99 ${report.cadence.boardLatencyMs.p99} ms`)
+    if (opts.soak) {
+      const warm = Math.min(5, Math.max(1, Math.floor(samples.length / 5)))
+      const after = samples.filter((s) => s.minute > warm)
+      report.soak = {
+        samples,
+        drift: after.length < 2 ? null : {
+          warmupMinutes: warm,
+          rssKbPerMinute: servers.nodes.map((_, i) => slope(after.map((s) => [s.minute, s.nodes[i]!.rssKb ?? 0]))),
+          fdsPerMinute: servers.nodes.map((_, i) => slope(after.map((s) => [s.minute, s.nodes[i]!.fds ?? 0]))),
+          heapBytesPerMinute: servers.nodes.map((_, i) =>
+            after.every((s) => s.nodes[i]!.heapUsedBytes !== null) ? slope(after.map((s) => [s.minute, s.nodes[i]!.heapUsedBytes!])) : null),
+        },
+      }
+    }
+    if (p.saturationSeconds > 0) {
+      log(`saturation: ${p.saturationSeconds} s closed loop`)
+      report.saturation = await run.saturation(p.saturationSeconds)
+      log(`  ${report.saturation.opsPerSecond} ops/s, ${report.saturation.deliveriesPerSecond} deliveries/s`)
+    }
+  } catch (err) {
+    problem('switchboard run', err)
+  } finally {
+    run?.close()
+    if (servers) {
+      report.serverPeakRssKb = servers.nodes.map((n) => peakRssKb(n.pid))
+      await sleep(500)
+      await servers.stop()
+      if (servers.cpuProfDir) report.cpuProfiles = summarizeDir(servers.cpuProfDir)
+    }
+  }
+
+  report.targets = evaluateTargets(report)
+  const files = writeReport(report, join(ROOT, opts.outDir))
+  process.stdout.write(`${renderMarkdown(report)}\n`)
+  log(`wrote ${files.md.replace(ROOT, '')} and ${files.json.replace(ROOT, '')}`)
+  return report.problems.length > 0 ? 1 : 0
+}
+
+main()
+  .then(async (code) => {
+    await cleanup()
+    process.exit(code)
+  })
+  .catch(async (err: unknown) => {
+    log(`fatal: ${(err as Error).stack ?? String(err)}`)
+    await cleanup()
+    process.exit(1)
+  })

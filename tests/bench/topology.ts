@@ -1,0 +1,94 @@
+/**
+ * Who is who in a run: accounts, agents with their engagements, second sessions, supervisors
+ * on boards and engagement watchers. Shared by the Switchboard run and the raw ws baseline so
+ * both carry the same connections and fan-out.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Profile } from './options.ts'
+
+export interface AgentSpec {
+  index: number
+  accountId: string
+  userId: string
+  name: string
+  engagementIds: string[]
+  hasSecondSession: boolean
+}
+
+export interface SupervisorSpec {
+  index: number
+  accountId: string
+  userId: string
+  name: string
+}
+
+export interface WatcherSpec extends SupervisorSpec {
+  engagementIds: string[]
+}
+
+export interface Topology {
+  runId: string
+  accounts: string[]
+  agents: AgentSpec[]
+  supervisors: SupervisorSpec[]
+  watchers: WatcherSpec[]
+  /** engagementId -> watcher indexes subscribed to it */
+  watchersOf: Map<string, number[]>
+  boardsPerAccount: Map<string, number>
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so a topology is reproducible from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function engagementId(runId: string, agent: number, n: number): string {
+  return `eng-${runId}-${agent}-${n}`
+}
+
+export function buildTopology(p: Profile, seed = 1): Topology {
+  const rand = rng(seed)
+  const runId = randomBytes(3).toString('hex')
+  const accounts = Array.from({ length: p.accounts }, (_, i) => `acc-bench-${runId}-${i}`)
+  const secondEvery = p.secondSessionShare > 0 ? Math.round(1 / p.secondSessionShare) : Infinity
+  const agents: AgentSpec[] = Array.from({ length: p.agents }, (_, i) => ({
+    index: i,
+    accountId: accounts[i % accounts.length]!,
+    userId: `agent-${runId}-${i}`,
+    name: `Agent ${i}`,
+    engagementIds: Array.from({ length: p.engagementsPerAgent }, (_, k) => engagementId(runId, i, k)),
+    hasSecondSession: i % secondEvery === 0,
+  }))
+  const supervisors: SupervisorSpec[] = Array.from({ length: p.supervisors }, (_, i) => ({
+    index: i,
+    accountId: accounts[i % accounts.length]!,
+    userId: `sup-${runId}-${i}`,
+    name: `Supervisor ${i}`,
+  }))
+  const boardsPerAccount = new Map<string, number>()
+  for (const s of supervisors) boardsPerAccount.set(s.accountId, (boardsPerAccount.get(s.accountId) ?? 0) + 1)
+  const watchersOf = new Map<string, number[]>()
+  const watchers: WatcherSpec[] = Array.from({ length: p.watchers }, (_, i) => {
+    const accountId = accounts[i % accounts.length]!
+    const pool = agents.filter((a) => a.accountId === accountId)
+    const engagementIds = new Set<string>()
+    for (let tries = 0; engagementIds.size < Math.min(p.watchEach, pool.length * p.engagementsPerAgent) && tries < 10_000; tries++) {
+      const a = pool[Math.floor(rand() * pool.length)]!
+      engagementIds.add(a.engagementIds[Math.floor(rand() * a.engagementIds.length)]!)
+    }
+    for (const e of engagementIds) {
+      const list = watchersOf.get(e) ?? []
+      list.push(i)
+      watchersOf.set(e, list)
+    }
+    return { index: i, accountId, userId: `watch-${runId}-${i}`, name: `Watcher ${i}`, engagementIds: [...engagementIds] }
+  })
+  return { runId, accounts, agents, supervisors, watchers, watchersOf, boardsPerAccount }
+}
