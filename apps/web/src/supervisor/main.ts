@@ -1,7 +1,8 @@
-// PLACEHOLDER (foundation): the real supervisor page replaces this file.
 import { mount } from 'svelte'
-import Placeholder from '../placeholder/Placeholder.svelte'
+import '../lib/styles.css'
+import './supervisor.css'
+import App from './App.svelte'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app is missing')
-export default mount(Placeholder, { target, props: { title: 'Switchboard — Supervisor' } })
+export default mount(App, { target })
