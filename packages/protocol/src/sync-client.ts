@@ -4,105 +4,31 @@
  * resume per engagement from the last seen `seq`, snapshot on gap, app-level heartbeat.
  * The WebSocket constructor is injected (`globalThis.WebSocket` in browsers, `ws` in Node).
  */
-import type { ClientMessage, ClientOp, Hello } from './client-messages.ts'
+import type { ClientMessage, ClientOp } from './client-messages.ts'
 import type { ServerMessage, ServerMessageOf } from './server-messages.ts'
-import type { Static } from 'typebox'
-import { CLOSE, TERMINAL_CLOSE_CODES, type ErrorCode } from './errors.ts'
+import { CLOSE, TERMINAL_CLOSE_CODES } from './errors.ts'
 import { PROTOCOL_VERSION } from './version.ts'
 import { parseServerMessage } from './parse.ts'
 import { MemoryOutbox, type Outbox } from './outbox.ts'
 import { newOpId } from './op-id.ts'
-import { backoffDelay, type BackoffOptions } from './backoff.ts'
+import { backoffDelay } from './backoff.ts'
 import { Emitter } from './emitter.ts'
 import { SubscriptionTracker } from './sync-subscriptions.ts'
+import { OpQueue } from './sync-op-queue.ts'
+import {
+  RETRYABLE_CODES, type ClientOpInput, type StateEvent, type SyncClientEvents, type SyncClientOptions,
+  type SyncState, type WebSocketLike,
+} from './sync-types.ts'
 
-/** The part of the WHATWG WebSocket the client uses (`ws` and browsers both satisfy it). */
-export interface WebSocketLike {
-  readonly readyState: number
-  send(data: string): void
-  close(code?: number, reason?: string): void
-  // Handler parameters are `never` so any WebSocket's richer event types are assignable.
-  onopen: ((ev: never) => unknown) | null
-  onmessage: ((ev: never) => unknown) | null
-  onclose: ((ev: never) => unknown) | null
-  onerror: ((ev: never) => unknown) | null
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike
-
-export type SyncState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
-export type Surface = Static<typeof Hello>['surface']
-
-/** An op as callers build it: `opId` is assigned (UUIDv7) when missing. */
-export type ClientOpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'opId'> & { opId?: string } : never : never
-
-export interface SyncClientOptions {
-  url: string
-  WebSocket: WebSocketConstructor
-  clientId: string
-  surface: Surface
-  /** Default `MemoryOutbox`. The caller owns it (and closes it). */
-  outbox?: Outbox
-  /** Called before every connection attempt; the token goes in `?token=`. `null`: cookie auth. */
-  getToken?: () => string | null | Promise<string | null>
-  /** App-level ping interval; silence for two intervals drops the socket. Default 20000. */
-  heartbeatMs?: number
-  /** Default `{ baseMs: 500, maxMs: 30000 }`. */
-  backoff?: BackoffOptions
-  /** Ops sent but not yet acked, at most (keeps a resent outbox under the server's burst). Default 64. */
-  maxInFlight?: number
-  now?: () => number
-  random?: () => number
-  /** Only tests change this. */
-  protocolVersion?: number
-}
-
-export interface StateEvent {
-  state: SyncState
-  /** Ops not yet acked. */
-  pending: number
-  /** With 'reconnecting': the retry number (from 0) and the chosen delay. */
-  attempt?: number
-  delayMs?: number
-  /** With 'closed' after a terminal close code. */
-  closeCode?: number
-  reason?: string
-}
-
-export interface SyncClientEvents {
-  state: StateEvent
-  /** Every usable server message (events batches trimmed of already-seen rows; gapped ones held back). */
-  message: ServerMessage
-  welcome: ServerMessageOf<'welcome'>
-  /** An op of ours was committed (once per op; duplicate acks are not re-emitted). */
-  ack: { op: ClientOp; opId: string; engagementId: string; seq: number; duplicate: boolean }
-  /** The server refused an op for good; it was dropped from the outbox. */
-  opRejected: { op: ClientOp; code: ErrorCode; message: string }
-  /** An events batch did not follow the last seen seq; a snapshot was requested. */
-  gap: { engagementId: string; expectedSeq: number; gotSeq: number }
-  /** The outbox could not persist or forget an op (the op is still kept in memory and sent). */
-  outboxError: { error: unknown }
-}
-
-/** Errors after which an op is tried again later; any other coded answer drops it. */
-export const RETRYABLE_CODES: readonly ErrorCode[] = [
-  'RATE_LIMITED', 'UNAVAILABLE', 'NOT_READY', 'SHUTTING_DOWN', 'SLOW_CONSUMER', 'INTERNAL',
-]
+export * from './sync-types.ts'
 
 const OPEN = 1
-
-interface PendingOp {
-  op: ClientOp
-  persisted: boolean
-  inFlight: boolean
-  attempts: number
-  retryAt: number
-}
 
 export class SyncClient extends Emitter<SyncClientEvents> {
   readonly clientId: string
   readonly #o: Required<Omit<SyncClientOptions, 'getToken' | 'outbox'>> & Pick<SyncClientOptions, 'getToken'>
   readonly #outbox: Outbox
-  readonly #pending = new Map<string, PendingOp>()
+  readonly #queue: OpQueue
   readonly #subs = new SubscriptionTracker()
   #board = false
   /** 'connecting' until `start()` (a new client is about to connect); 'closed' after `close()`. */
@@ -116,12 +42,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #welcomed = false
   #everOpened = false
   #attempt = 0
-  #inFlight = 0
-  #pausedUntil = 0
   #lastHeard = 0
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
-  #retryTimer: ReturnType<typeof setTimeout> | undefined
-  #retryAt = Infinity
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(opts: SyncClientOptions) {
@@ -135,12 +57,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       now: opts.now ?? Date.now, random: opts.random ?? Math.random,
       protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION,
     }
+    this.#queue = new OpQueue({
+      maxInFlight: this.#o.maxInFlight, backoff: this.#o.backoff, now: this.#o.now, random: this.#o.random,
+      canSend: () => this.#welcomed, transmit: (op) => this.#raw(op),
+    })
   }
 
   get state(): SyncState { return this.#state }
-  get pending(): number { return this.#pending.size }
+  get pending(): number { return this.#queue.size }
   /** Ops not yet acked, in send order. */
-  pendingOps(): ClientOp[] { return [...this.#pending.values()].map((p) => p.op) }
+  pendingOps(): ClientOp[] { return this.#queue.ops() }
   /** The last log seq seen for a subscribed engagement (null before its snapshot). */
   lastSeq(engagementId: string): number | null { return this.#subs.lastSeq(engagementId) }
 
@@ -158,13 +84,11 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   /** Queue an op: persisted to the outbox first, then sent when connected. Resolves with its opId once persisted. */
   async send(input: ClientOpInput): Promise<string> {
     const op = { ...input, opId: input.opId ?? newOpId() } as ClientOp
-    if (this.#pending.has(op.opId)) return op.opId
-    const entry: PendingOp = { op, persisted: false, inFlight: false, attempts: 0, retryAt: 0 }
-    this.#pending.set(op.opId, entry)
+    if (!this.#queue.add(op)) return op.opId
     this.#emitState()
     await this.#persist(() => this.#outbox.put(op))
-    entry.persisted = true
-    this.#pump()
+    this.#queue.persisted(op.opId)
+    this.#queue.pump()
     return op.opId
   }
 
@@ -209,8 +133,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   close(): void {
     this.#stopped = true
     clearTimeout(this.#reconnectTimer)
-    clearTimeout(this.#retryTimer)
-    this.#retryAt = Infinity
+    this.#queue.stop()
     this.#dropSocket(CLOSE.NORMAL, 'client closed')
     this.#setState('closed')
   }
@@ -225,28 +148,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       this.emit('outboxError', { error })
     }
     // Ops sent before loading finished go after the stored ones.
-    const fresh = [...this.#pending.values()]
-    this.#pending.clear()
-    for (const op of stored) {
-      this.#pending.set(op.opId, { op, persisted: true, inFlight: false, attempts: 0, retryAt: 0 })
-    }
-    for (const entry of fresh) if (!this.#pending.has(entry.op.opId)) this.#pending.set(entry.op.opId, entry)
+    this.#queue.addStored(stored, true)
   }
 
   /** Take over ops of this user's closed tabs (IndexedDB outbox), then send them. */
   async #adopt(): Promise<void> {
     if (this.#outbox.adopt === undefined) return
     try {
-      const ops = await this.#outbox.adopt()
-      let added = false
-      for (const op of ops) {
-        if (this.#pending.has(op.opId)) continue
-        this.#pending.set(op.opId, { op, persisted: true, inFlight: false, attempts: 0, retryAt: 0 })
-        added = true
-      }
-      if (added) {
+      if (this.#queue.addStored(await this.#outbox.adopt(), false) > 0) {
         this.#emitState()
-        this.#pump()
+        this.#queue.pump()
       }
     } catch (error) {
       this.emit('outboxError', { error })
@@ -307,7 +218,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#dropSocket()
     if (TERMINAL_CLOSE_CODES.includes(code)) {
       this.#stopped = true
-      clearTimeout(this.#retryTimer)
+      this.#queue.stop()
       this.#setState('closed', { closeCode: code, reason })
       return
     }
@@ -332,8 +243,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#welcomed = false
     clearInterval(this.#heartbeatTimer)
     this.#heartbeatTimer = undefined
-    for (const p of this.#pending.values()) p.inFlight = false
-    this.#inFlight = 0
+    this.#queue.connectionLost()
     if (ws !== null && code !== undefined) {
       ws.onopen = ws.onmessage = ws.onclose = null
       try { ws.close(code, reason) } catch { /* already closing */ }
@@ -366,7 +276,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.emit('welcome', msg)
         if (this.#board) this.#raw({ type: 'board.subscribe' })
         for (const m of this.#subs.resubscribeMessages()) this.#raw(m)
-        this.#pump()
+        this.#queue.pump()
         void this.#adopt()
         break
       case 'ack':
@@ -392,72 +302,30 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 
   #onAck(msg: ServerMessageOf<'ack'>): void {
-    const entry = this.#pending.get(msg.opId)
-    if (entry === undefined) return // a second ack for an op already settled
-    this.#settle(entry)
-    this.emit('ack', { op: entry.op, opId: msg.opId, engagementId: msg.engagementId, seq: msg.seq, duplicate: msg.duplicate === true })
-    this.#pump()
+    const op = this.#queue.settle(msg.opId)
+    if (op === undefined) return // a second ack for an op already settled
+    this.#forget(op.opId)
+    this.emit('ack', { op, opId: msg.opId, engagementId: msg.engagementId, seq: msg.seq, duplicate: msg.duplicate === true })
+    this.#queue.pump()
   }
 
   #onError(msg: ServerMessageOf<'error'>): void {
-    const now = this.#o.now()
-    const entry = msg.opId === undefined ? undefined : this.#pending.get(msg.opId)
-    const retryable = RETRYABLE_CODES.includes(msg.code)
-    if (msg.code === 'RATE_LIMITED') {
-      this.#pausedUntil = now + (msg.retryAfterMs ?? this.#o.backoff.baseMs)
+    if (msg.code === 'RATE_LIMITED') this.#queue.pause(msg.retryAfterMs ?? this.#o.backoff.baseMs)
+    if (msg.opId === undefined || !this.#queue.has(msg.opId)) return
+    if (RETRYABLE_CODES.includes(msg.code)) {
+      this.#queue.retryLater(msg.opId, msg.retryAfterMs)
+    } else {
+      const op = this.#queue.settle(msg.opId)!
+      this.#forget(op.opId)
+      this.emit('opRejected', { op, code: msg.code, message: msg.message })
     }
-    if (entry === undefined) return
-    if (retryable) {
-      if (entry.inFlight) this.#inFlight--
-      entry.inFlight = false
-      entry.retryAt = now + (msg.retryAfterMs ?? Math.max(backoffDelay(entry.attempts, this.#o.backoff, this.#o.random), 1))
-      entry.attempts++
-      this.#pump()
-      return
-    }
-    this.#settle(entry)
-    this.emit('opRejected', { op: entry.op, code: msg.code, message: msg.message })
-    this.#pump()
+    this.#queue.pump()
   }
 
-  /** Remove an op that got its final answer (ack or permanent error). */
-  #settle(entry: PendingOp): void {
-    if (entry.inFlight) this.#inFlight--
-    this.#pending.delete(entry.op.opId)
-    void this.#persist(() => this.#outbox.delete(entry.op.opId))
+  /** The op got its final answer: drop it from the outbox. */
+  #forget(opId: string): void {
+    void this.#persist(() => this.#outbox.delete(opId))
     this.#emitState()
-  }
-
-  // ---- outbound ---------------------------------------------------------------------------------
-
-  /** Send what may be sent: in order, persisted, not waiting for a retry, within the in-flight window. */
-  #pump(): void {
-    if (!this.#welcomed) return
-    const now = this.#o.now()
-    if (now < this.#pausedUntil) return this.#scheduleRetry(this.#pausedUntil)
-    let next = Infinity
-    for (const entry of this.#pending.values()) {
-      if (this.#inFlight >= this.#o.maxInFlight) break
-      if (entry.inFlight || !entry.persisted) continue
-      if (entry.retryAt > now) {
-        next = Math.min(next, entry.retryAt)
-        continue
-      }
-      entry.inFlight = true
-      this.#inFlight++
-      this.#raw(entry.op)
-    }
-    if (next !== Infinity) this.#scheduleRetry(next)
-  }
-
-  #scheduleRetry(at: number): void {
-    if (at >= this.#retryAt) return
-    clearTimeout(this.#retryTimer)
-    this.#retryAt = at
-    this.#retryTimer = setTimeout(() => {
-      this.#retryAt = Infinity
-      this.#pump()
-    }, Math.max(at - this.#o.now(), 0))
   }
 
   #persist(write: () => Promise<void>): Promise<void> {
@@ -468,10 +336,10 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   #setState(state: SyncState, extra: Omit<StateEvent, 'state' | 'pending'> = {}): void {
     this.#state = state
-    this.emit('state', { state, pending: this.#pending.size, ...extra })
+    this.emit('state', { state, pending: this.#queue.size, ...extra })
   }
 
   #emitState(): void {
-    this.emit('state', { state: this.#state, pending: this.#pending.size })
+    this.emit('state', { state: this.#state, pending: this.#queue.size })
   }
 }

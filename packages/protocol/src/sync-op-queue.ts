@@ -1,0 +1,134 @@
+/**
+ * The sync client's in-memory view of unacked ops: send order, which are on the wire, which wait
+ * for a retry. Sends only persisted ops, at most `maxInFlight` unacked at a time, and honours
+ * `RATE_LIMITED` pauses. Persistence itself is the outbox's job (the client drives both).
+ */
+import type { ClientOp } from './client-messages.ts'
+import { backoffDelay, type BackoffOptions } from './backoff.ts'
+
+interface PendingOp {
+  op: ClientOp
+  persisted: boolean
+  inFlight: boolean
+  attempts: number
+  retryAt: number
+}
+
+export interface OpQueueOptions {
+  maxInFlight: number
+  backoff: BackoffOptions
+  now: () => number
+  random: () => number
+  /** Whether sending is possible now (connected and welcomed). */
+  canSend: () => boolean
+  transmit: (op: ClientOp) => void
+}
+
+export class OpQueue {
+  readonly #o: OpQueueOptions
+  readonly #pending = new Map<string, PendingOp>()
+  #inFlight = 0
+  #pausedUntil = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #timerAt = Infinity
+
+  constructor(opts: OpQueueOptions) {
+    this.#o = opts
+  }
+
+  get size(): number { return this.#pending.size }
+  has(opId: string): boolean { return this.#pending.has(opId) }
+  ops(): ClientOp[] { return [...this.#pending.values()].map((p) => p.op) }
+
+  /** A new op, not yet persisted (so not yet sendable). False when its opId is already queued. */
+  add(op: ClientOp): boolean {
+    if (this.#pending.has(op.opId)) return false
+    this.#pending.set(op.opId, { op, persisted: false, inFlight: false, attempts: 0, retryAt: 0 })
+    return true
+  }
+
+  persisted(opId: string): void {
+    const entry = this.#pending.get(opId)
+    if (entry !== undefined) entry.persisted = true
+  }
+
+  /** Ops from the outbox: `first` go before everything queued so far (they are older). */
+  addStored(ops: readonly ClientOp[], first: boolean): number {
+    const fresh = first ? [...this.#pending.values()] : []
+    if (first) this.#pending.clear()
+    let added = 0
+    for (const op of ops) {
+      if (this.#pending.has(op.opId)) continue
+      this.#pending.set(op.opId, { op, persisted: true, inFlight: false, attempts: 0, retryAt: 0 })
+      added++
+    }
+    for (const entry of fresh) if (!this.#pending.has(entry.op.opId)) this.#pending.set(entry.op.opId, entry)
+    return added
+  }
+
+  /** Remove an op that got its final answer; returns it, or undefined if it was not queued. */
+  settle(opId: string): ClientOp | undefined {
+    const entry = this.#pending.get(opId)
+    if (entry === undefined) return undefined
+    if (entry.inFlight) this.#inFlight--
+    this.#pending.delete(opId)
+    return entry.op
+  }
+
+  /** A retryable answer: send the op again after `retryAfterMs` or its own backoff. */
+  retryLater(opId: string, retryAfterMs: number | undefined): void {
+    const entry = this.#pending.get(opId)
+    if (entry === undefined) return
+    if (entry.inFlight) this.#inFlight--
+    entry.inFlight = false
+    const delay = retryAfterMs ?? Math.max(backoffDelay(entry.attempts, this.#o.backoff, this.#o.random), 1)
+    entry.retryAt = this.#o.now() + delay
+    entry.attempts++
+  }
+
+  /** The connection is rate limited: send nothing until then. */
+  pause(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#o.now() + ms)
+  }
+
+  /** The socket is gone: whatever was on the wire must be sent again. */
+  connectionLost(): void {
+    for (const entry of this.#pending.values()) entry.inFlight = false
+    this.#inFlight = 0
+  }
+
+  /** Send what may be sent: in order, persisted, not waiting for a retry, within the window. */
+  pump(): void {
+    if (!this.#o.canSend()) return
+    const now = this.#o.now()
+    if (now < this.#pausedUntil) return this.#wakeAt(this.#pausedUntil)
+    let next = Infinity
+    for (const entry of this.#pending.values()) {
+      if (this.#inFlight >= this.#o.maxInFlight) break
+      if (entry.inFlight || !entry.persisted) continue
+      if (entry.retryAt > now) {
+        next = Math.min(next, entry.retryAt)
+        continue
+      }
+      entry.inFlight = true
+      this.#inFlight++
+      this.#o.transmit(entry.op)
+    }
+    if (next !== Infinity) this.#wakeAt(next)
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timerAt = Infinity
+  }
+
+  #wakeAt(at: number): void {
+    if (at >= this.#timerAt) return
+    clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timerAt = Infinity
+      this.pump()
+    }, Math.max(at - this.#o.now(), 0))
+  }
+}

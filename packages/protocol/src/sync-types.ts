@@ -1,0 +1,79 @@
+/** Types of the sync client's public surface (options, events, the injected WebSocket). */
+import type { Static } from 'typebox'
+import type { ClientOp, Hello } from './client-messages.ts'
+import type { ServerMessage, ServerMessageOf } from './server-messages.ts'
+import type { ErrorCode } from './errors.ts'
+import type { Outbox } from './outbox.ts'
+import type { BackoffOptions } from './backoff.ts'
+
+/** The part of the WHATWG WebSocket the client uses (`ws` and browsers both satisfy it). */
+export interface WebSocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  // Handler parameters are `never` so any WebSocket's richer event types are assignable.
+  onopen: ((ev: never) => unknown) | null
+  onmessage: ((ev: never) => unknown) | null
+  onclose: ((ev: never) => unknown) | null
+  onerror: ((ev: never) => unknown) | null
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike
+
+export type SyncState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
+export type Surface = Static<typeof Hello>['surface']
+
+/** An op as callers build it: `opId` is assigned (UUIDv7) when missing. */
+export type ClientOpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'opId'> & { opId?: string } : never : never
+
+export interface SyncClientOptions {
+  url: string
+  WebSocket: WebSocketConstructor
+  clientId: string
+  surface: Surface
+  /** Default `MemoryOutbox`. The caller owns it (and closes it). */
+  outbox?: Outbox
+  /** Called before every connection attempt; the token goes in `?token=`. `null`: cookie auth. */
+  getToken?: () => string | null | Promise<string | null>
+  /** App-level ping interval; silence for two intervals drops the socket. Default 20000. */
+  heartbeatMs?: number
+  /** Default `{ baseMs: 500, maxMs: 30000 }`. */
+  backoff?: BackoffOptions
+  /** Ops sent but not yet acked, at most (keeps a resent outbox under the server's burst). Default 64. */
+  maxInFlight?: number
+  now?: () => number
+  random?: () => number
+  /** Only tests change this. */
+  protocolVersion?: number
+}
+
+export interface StateEvent {
+  state: SyncState
+  /** Ops not yet acked. */
+  pending: number
+  /** With 'reconnecting': the retry number (from 0) and the chosen delay. */
+  attempt?: number
+  delayMs?: number
+  /** With 'closed' after a terminal close code. */
+  closeCode?: number
+  reason?: string
+}
+
+export interface SyncClientEvents {
+  state: StateEvent
+  /** Every usable server message (events batches trimmed of already-seen rows; gapped ones held back). */
+  message: ServerMessage
+  welcome: ServerMessageOf<'welcome'>
+  /** An op of ours was committed (once per op; duplicate acks are not re-emitted). */
+  ack: { op: ClientOp; opId: string; engagementId: string; seq: number; duplicate: boolean }
+  /** The server refused an op for good; it was dropped from the outbox. */
+  opRejected: { op: ClientOp; code: ErrorCode; message: string }
+  /** An events batch did not follow the last seen seq; a snapshot was requested. */
+  gap: { engagementId: string; expectedSeq: number; gotSeq: number }
+  /** The outbox could not persist or forget an op (the op is still kept in memory and sent). */
+  outboxError: { error: unknown }
+}
+
+/** Errors after which an op is tried again later; any other coded answer drops it. */
+export const RETRYABLE_CODES: readonly ErrorCode[] = [
+  'RATE_LIMITED', 'UNAVAILABLE', 'NOT_READY', 'SHUTTING_DOWN', 'SLOW_CONSUMER', 'INTERNAL',
+]
