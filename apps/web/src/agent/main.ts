@@ -1,7 +1,7 @@
-// PLACEHOLDER (foundation): the real agent page replaces this file.
 import { mount } from 'svelte'
-import Placeholder from '../placeholder/Placeholder.svelte'
+import '../lib/styles.css'
+import App from './ui/App.svelte'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app is missing')
-export default mount(Placeholder, { target, props: { title: 'Switchboard' } })
+export default mount(App, { target })

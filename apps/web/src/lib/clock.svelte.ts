@@ -1,10 +1,11 @@
+import { getContext, setContext } from 'svelte'
+
 /**
- * One shared ticking clock per page, so every live timer re-renders once per second together.
- * `offsetMs` aligns the browser clock with the server's (from `welcome.serverTime`).
+ * One shared ticking clock per page (browser time), so every live timer re-renders together once
+ * per second. Components `hold()` it while mounted; it stops when nobody holds it.
  */
 export class Clock {
   now = $state(Date.now())
-  offsetMs = $state(0)
   #timer: ReturnType<typeof setInterval> | undefined
   #users = 0
 
@@ -12,8 +13,8 @@ export class Clock {
   hold(): () => void {
     this.#users++
     if (!this.#timer) {
-      this.now = Date.now() + this.offsetMs
-      this.#timer = setInterval(() => { this.now = Date.now() + this.offsetMs }, 1000)
+      this.now = Date.now()
+      this.#timer = setInterval(() => { this.now = Date.now() }, 1000)
     }
     let released = false
     return () => {
@@ -25,9 +26,16 @@ export class Clock {
       }
     }
   }
+}
 
-  syncWithServer(serverTime: number): void {
-    this.offsetMs = serverTime - Date.now()
-    this.now = Date.now() + this.offsetMs
-  }
+const KEY = Symbol('switchboard.clock')
+
+/** Provide the page's clock (call in the root component). */
+export function setClock(clock: Clock): Clock {
+  return setContext(KEY, clock)
+}
+
+/** The page's clock, or a new one when no root provided it. */
+export function getClock(): Clock {
+  return getContext<Clock | undefined>(KEY) ?? setContext(KEY, new Clock())
 }

@@ -76,3 +76,28 @@ describe('EngagementDoc', () => {
     expect(sent).toHaveLength(1)
   })
 })
+
+describe('EngagementDoc.applySnapshot', () => {
+  it('sends back local edits the server snapshot lacks, and nothing when it has them all', () => {
+    const sent: string[] = []
+    const server = new Y.Doc()
+    server.getText('notes').insert(0, 'server text. ')
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 10_000 })
+    // Restored from this device: includes an edit the server never got.
+    const local = new Y.Doc()
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(server))
+    local.getText('notes').insert(13, 'lost offline edit')
+    d.applyRemote(Y.encodeStateAsUpdate(local))
+
+    expect(d.applySnapshot(toBase64(Y.encodeStateAsUpdate(server)), 9)).toBe(true)
+    d.flush()
+    expect(sent).toHaveLength(1)
+    Y.applyUpdate(server, fromBase64(sent[0]!))
+    expect(server.getText('notes').toString()).toBe('server text. lost offline edit')
+    expect(d.lastSeq).toBe(9)
+
+    expect(d.applySnapshot(toBase64(Y.encodeStateAsUpdate(server)), 10)).toBe(false)
+    d.flush()
+    expect(sent).toHaveLength(1)
+  })
+})

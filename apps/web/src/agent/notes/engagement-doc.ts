@@ -34,6 +34,7 @@ export class EngagementDoc {
   /** Highest server log seq applied to this document (0: none). */
   lastSeq = 0
   readonly #opts: EngagementDocOptions
+  #persist: EngagementDocOptions['persist']
   #pending: Uint8Array[] = []
   #batchTimer: ReturnType<typeof setTimeout> | undefined
   #persistTimer: ReturnType<typeof setTimeout> | undefined
@@ -42,6 +43,7 @@ export class EngagementDoc {
   constructor(engagementId: string, opts: EngagementDocOptions) {
     this.engagementId = engagementId
     this.#opts = opts
+    this.#persist = opts.persist
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) {
         this.#pending.push(update)
@@ -74,6 +76,24 @@ export class EngagementDoc {
     }
   }
 
+  /**
+   * Apply the server's snapshot, then send whatever this device holds that the server lacks
+   * (edits restored from the local copy whose ops were lost). Yjs merges are idempotent, so an
+   * edit that is also still in the outbox does no harm.
+   */
+  applySnapshot(docBase64: string, seq: number): boolean {
+    const serverState = fromBase64(docBase64)
+    this.applyRemote(serverState, seq)
+    const serverSv = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(serverState))
+    const localSv = Y.decodeStateVector(Y.encodeStateVector(this.doc))
+    let ahead = false
+    for (const [client, clock] of localSv) if (clock > (serverSv.get(client) ?? 0)) ahead = true
+    if (!ahead) return false
+    this.#pending.push(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVectorFromUpdate(serverState)))
+    this.#batchTimer ??= setTimeout(() => this.flush(), this.#opts.batchMs ?? 150)
+    return true
+  }
+
   /** Hand batched local edits to the connection now. */
   flush(): void {
     clearTimeout(this.#batchTimer)
@@ -93,19 +113,26 @@ export class EngagementDoc {
   persistNow(): void {
     clearTimeout(this.#persistTimer)
     this.#persistTimer = undefined
-    this.#opts.persist?.(this.engagementId, Y.encodeStateAsUpdate(this.doc), this.lastSeq)
+    if (this.#destroyed) return
+    this.#persist?.(this.engagementId, Y.encodeStateAsUpdate(this.doc), this.lastSeq)
+  }
+
+  /** Start keeping a local copy (storage becomes known once the user is). */
+  persistTo(persist: NonNullable<EngagementDocOptions['persist']>): void {
+    this.#persist = persist
+    this.#schedulePersist()
   }
 
   destroy(): void {
     if (this.#destroyed) return
-    this.#destroyed = true
     this.flush()
     if (this.#persistTimer) this.persistNow()
+    this.#destroyed = true
     this.doc.destroy()
   }
 
   #schedulePersist(): void {
-    if (!this.#opts.persist || this.#destroyed) return
+    if (!this.#persist || this.#destroyed) return
     this.#persistTimer ??= setTimeout(() => this.persistNow(), this.#opts.persistMs ?? 400)
   }
 }

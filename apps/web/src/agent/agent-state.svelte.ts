@@ -1,0 +1,198 @@
+/**
+ * The agent page's state: the Zoom engagement cache (H3's), one EngagementSession per engagement
+ * this page holds, the server's view of the agent's open engagements, and the wiring between the
+ * Zoom adapter, the sessions and the one Connection. Provided to components through context.
+ */
+import { getContext, setContext } from 'svelte'
+import type { EngagementView } from '@switchboard/protocol'
+import type { Connection } from '../lib/connection.svelte.ts'
+import { EngagementCache } from './zoom/engagement-cache.svelte.ts'
+import type { EngagementSource, EngagementSync } from './zoom/engagement-sync.ts'
+import type { EngagementEntry } from './zoom/engagement-merge.ts'
+import type { ZoomError } from './zoom/errors.ts'
+import { EngagementSession } from './engagement-session.svelte.ts'
+import { ZoomForwarder } from './zoom-forwarder.ts'
+import type { DocStorage } from './doc-storage.ts'
+
+/** A row in "other open engagements". */
+export interface EngagementSummary {
+  id: string
+  consumer: string
+  channel: string | null
+  state: string | null
+  /** When the current state began, on the browser's clock. */
+  stateSince: number | null
+  unread: number
+  help: boolean
+}
+
+/** How long an ended engagement that is not on screen is kept before it is let go (once saved). */
+const RETIRE_AFTER_MS = 30_000
+
+function consumerName(entry: EngagementEntry | undefined, view: EngagementView | undefined): string {
+  const c = entry?.status.consumers?.[0] ?? view?.consumers[0]
+  return c?.consumerDisplayName || c?.consumerNumber || c?.consumerEmail || 'Unknown customer'
+}
+
+export class AgentState {
+  readonly cache = new EngagementCache()
+  readonly conn: Connection
+  sessions: Record<string, EngagementSession> = $state({})
+  serverViews: Record<string, EngagementView> = $state({})
+  dispositions: string[] = $state([])
+  /** Problem reading from Zoom that the agent should know about. */
+  zoomError: ZoomError | null = $state(null)
+  launched = $state(false)
+
+  readonly focusedId: string | null = $derived(this.cache.focusedId)
+  readonly current: EngagementSession | null = $derived(this.focusedId ? this.sessions[this.focusedId] ?? null : null)
+  readonly others: EngagementSummary[] = $derived(this.#others())
+
+  readonly #forwarder: ZoomForwarder
+  #storage: DocStorage | null = null
+  #sync: EngagementSync | null = null
+  #retireTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  #offs: Array<() => void> = []
+
+  constructor(conn: Connection) {
+    this.conn = conn
+    this.#forwarder = new ZoomForwarder((op) => conn.send(op))
+    this.#offs.push(
+      conn.on('agent.engagements', (m) => {
+        for (const v of m.engagements) this.#onView(v)
+      }),
+      conn.on('engagement.changed', (m) => this.#onView(m.engagement)),
+      conn.on('engagement.snapshot', (m) => this.sessions[m.engagementId]?.onSnapshot(m)),
+      conn.on('engagement.events', (m) => this.sessions[m.engagementId]?.onEvents(m.events)),
+    )
+  }
+
+  /** Local document copies (set once the user is known: they are kept per user). */
+  useStorage(storage: DocStorage): void {
+    this.#storage = storage
+    for (const s of Object.values(this.sessions)) s.useStorage(storage)
+  }
+
+  /** Follow Zoom: launch reads, then every SDK event goes to the server. */
+  attach(source: EngagementSource): EngagementSync {
+    const f = this.#forwarder
+    this.#sync = this.cache.attach(source, {
+      onObserved: (id, context, status) => {
+        this.ensureSession(id)
+        f.observe(id, context, status)
+      },
+      onFocus: (id, _ts, changed) => {
+        this.ensureSession(id)
+        if (changed) f.focus(id)
+      },
+      onStatus: (id, changes, ts) => {
+        f.status(id, changes, ts)
+        if (changes.state === 'end' || changes.state === 'wrap-up') this.sessions[id]?.doc.flush()
+        if (changes.state === 'end') this.#scheduleRetire(id)
+      },
+      onVariables: (id, variables, ts) => f.variables(id, variables, ts),
+      onError: (e) => { this.zoomError = e },
+    })
+    this.#sync.launched.then(() => { this.launched = true }, (e: ZoomError) => {
+      this.zoomError = e
+      this.launched = true
+    })
+    return this.#sync
+  }
+
+  /** The session of an engagement, created (and subscribed) on first use. */
+  ensureSession(id: string): EngagementSession {
+    const existing = this.sessions[id]
+    if (existing) return existing
+    const session = new EngagementSession(id, {
+      send: (op) => this.conn.send(op),
+      storage: this.#storage,
+    })
+    this.sessions[id] = session
+    this.conn.subscribe(id)
+    return session
+  }
+
+  /** Hand every batched edit to the outbox and write local copies (page hide, unload). */
+  flushAll(): void {
+    for (const s of Object.values(this.sessions)) {
+      s.doc.flush()
+      s.doc.persistNow()
+    }
+  }
+
+  destroy(): void {
+    this.flushAll()
+    for (const off of this.#offs) off()
+    this.#sync?.stop()
+    for (const t of this.#retireTimers.values()) clearTimeout(t)
+    for (const s of Object.values(this.sessions)) s.destroy()
+  }
+
+  #onView(v: EngagementView): void {
+    this.serverViews[v.id] = v
+    if (v.state !== 'end') this.ensureSession(v.id).onView(v)
+    else {
+      this.sessions[v.id]?.onView(v)
+      this.#scheduleRetire(v.id)
+    }
+  }
+
+  #scheduleRetire(id: string): void {
+    if (this.#retireTimers.has(id)) return
+    this.#retireTimers.set(id, setTimeout(() => {
+      this.#retireTimers.delete(id)
+      const s = this.sessions[id]
+      if (!s) return
+      // Never drop what the agent sees, nor anything not yet saved.
+      s.doc.flush()
+      if (this.focusedId === id || this.conn.pending > 0) {
+        this.#scheduleRetire(id)
+        return
+      }
+      this.conn.unsubscribe(id)
+      s.destroy()
+      delete this.sessions[id]
+      this.#storage?.remove(id)
+    }, RETIRE_AFTER_MS))
+  }
+
+  #others(): EngagementSummary[] {
+    const ids = new Set<string>()
+    for (const e of this.cache.open) ids.add(e.id)
+    for (const v of Object.values(this.serverViews)) if (v.state !== 'end') ids.add(v.id)
+    const out: EngagementSummary[] = []
+    for (const id of ids) {
+      if (id === this.focusedId) continue
+      const entry = this.cache.get(id) ?? undefined
+      const view = this.serverViews[id]
+      const state = entry?.status.state ?? view?.state ?? null
+      if (state === 'end') continue
+      const session = this.sessions[id]
+      out.push({
+        id,
+        consumer: consumerName(entry, view),
+        channel: entry?.status.channel ?? view?.channel ?? null,
+        state,
+        stateSince: view?.stateSince != null ? view.stateSince - this.conn.serverOffsetMs : entry?.stateSince ?? null,
+        unread: session?.unread.length ?? 0,
+        help: session?.helpRaised ?? view?.help != null,
+      })
+    }
+    return out
+  }
+}
+
+const KEY = Symbol('switchboard.agent')
+
+export function setAgentState(state: AgentState): AgentState {
+  return setContext(KEY, state)
+}
+
+export function getAgentState(): AgentState {
+  const s = getContext<AgentState | undefined>(KEY)
+  if (!s) throw new Error('No AgentState in context')
+  return s
+}
+
+export { consumerName }
