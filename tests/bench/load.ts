@@ -11,6 +11,7 @@ import type { ServerMessage } from '@switchboard/protocol'
 import { connectClient, type ClientSpec } from './fleet.ts'
 import { round, type Summary } from './hist.ts'
 import { mapLimit, sleep } from './limit.ts'
+import { engineCounters, engineDelta, type EngineCounters, type EngineDelta } from './metrics.ts'
 import { CADENCE } from './options.ts'
 import { CpuMeter, rssKb } from './proc.ts'
 import type { ServerNode } from './servers.ts'
@@ -64,6 +65,8 @@ export interface PhaseResult {
   generatorCpuPct: number
   postgresCpuPct: number
   serverRssKb: Array<number | null>
+  /** from the servers' /metrics, summed over nodes */
+  engine: EngineDelta
 }
 
 export interface RunCounters {
@@ -324,17 +327,19 @@ export class SwitchboardRun {
     }
   }
 
-  #begin(): { meter: CpuMeter; t0: number } {
+  async #begin(): Promise<{ meter: CpuMeter; t0: number; engine: EngineCounters[] }> {
+    const engine = await Promise.all(this.#nodes.map((n) => engineCounters(n.url)))
     this.frames = 0
     this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = 0
     this.boards.deliveries = 0
     this.ops.counting = this.boards.counting = true
-    return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now() }
+    return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now(), engine }
   }
 
-  async #end(phase: PhaseResult['phase'], m: { meter: CpuMeter; t0: number }): Promise<PhaseResult> {
+  async #end(phase: PhaseResult['phase'], m: { meter: CpuMeter; t0: number; engine: EngineCounters[] }): Promise<PhaseResult> {
     const seconds = (performance.now() - m.t0) / 1000
     const cpu = m.meter.read()
+    const engine = engineDelta(m.engine, await Promise.all(this.#nodes.map((n) => engineCounters(n.url))), seconds)
     this.ops.counting = this.boards.counting = false
     const acked = this.ops.acked
     const d = { second: this.ops.secondDeliveries, watcher: this.ops.watcherDeliveries, board: this.boards.deliveries, total: 0 }
@@ -364,6 +369,7 @@ export class SwitchboardRun {
       generatorCpuPct: cpu.generatorPct,
       postgresCpuPct: cpu.postgresPct,
       serverRssKb: rss,
+      engine,
     }
     this.ops.unacked = this.ops.undelivered = this.boards.undelivered = 0
     return result
@@ -374,7 +380,7 @@ export class SwitchboardRun {
     this.#ticker = setInterval(() => this.#tick(), 20)
     await sleep(warmupS * 1000)
     this.measuring = true
-    const m = this.#begin()
+    const m = await this.#begin()
     const end = performance.now() + seconds * 1000
     let minute = 0
     while (performance.now() < end) {
@@ -391,7 +397,7 @@ export class SwitchboardRun {
   async saturation(seconds: number): Promise<PhaseResult> {
     await this.drain(10_000)
     this.measuring = true
-    const m = this.#begin()
+    const m = await this.#begin()
     let stop = false
     const loop = (a: AgentSim) => {
       if (stop) {

@@ -27,3 +27,55 @@ export async function heapUsedBytes(baseUrl: string): Promise<number | null> {
   const any = text.match(/^(\w*heap\w*used\w*)(?:\{[^}]*\})?\s+([0-9.eE+]+)/m)
   return any ? Number(any[2]) : null
 }
+
+/** Server-side counters of the engine, when `/metrics` has them. */
+export interface EngineCounters {
+  ops: number | null
+  commits: number | null
+  commitSeconds: number | null
+  fanoutFrames: number | null
+  slowConsumers: number | null
+  rateLimited: number | null
+}
+
+export async function engineCounters(baseUrl: string): Promise<EngineCounters> {
+  const text = (await fetchMetrics(baseUrl)) ?? ''
+  return {
+    ops: metricValue(text, 'switchboard_ops_total'),
+    commits: metricValue(text, 'switchboard_commit_seconds_count'),
+    commitSeconds: metricValue(text, 'switchboard_commit_seconds_sum'),
+    fanoutFrames: metricValue(text, 'switchboard_fanout_frames_total'),
+    slowConsumers: metricValue(text, 'switchboard_slow_consumers_total'),
+    rateLimited: metricValue(text, 'switchboard_rate_limited_total'),
+  }
+}
+
+export interface EngineDelta {
+  /** ops per group-commit transaction */
+  opsPerCommit: number | null
+  commitsPerSecond: number | null
+  meanCommitMs: number | null
+  fanoutFramesPerSecond: number | null
+  slowConsumers: number | null
+  rateLimited: number | null
+}
+
+export function engineDelta(a: EngineCounters[], b: EngineCounters[], seconds: number): EngineDelta {
+  const sum = (k: keyof EngineCounters, xs: EngineCounters[]) =>
+    xs.every((x) => x[k] !== null) ? xs.reduce((s, x) => s + (x[k] ?? 0), 0) : null
+  const d = (k: keyof EngineCounters) => {
+    const x = sum(k, a)
+    const y = sum(k, b)
+    return x === null || y === null ? null : y - x
+  }
+  const ops = d('ops'), commits = d('commits'), secs = d('commitSeconds'), frames = d('fanoutFrames')
+  const r = (v: number) => Math.round(v * 100) / 100
+  return {
+    opsPerCommit: ops !== null && commits ? r(ops / commits) : null,
+    commitsPerSecond: commits !== null ? r(commits / seconds) : null,
+    meanCommitMs: secs !== null && commits ? r((secs / commits) * 1000) : null,
+    fanoutFramesPerSecond: frames !== null ? Math.round(frames / seconds) : null,
+    slowConsumers: d('slowConsumers'),
+    rateLimited: d('rateLimited'),
+  }
+}

@@ -65,6 +65,8 @@ export interface Options {
   cpuProf: boolean
   skipBaselines: boolean
   skipIdle: boolean
+  /** only the two baselines, no Switchboard server */
+  baselinesOnly: boolean
   databaseUrl: string | undefined
   adminUrl: string
   outDir: string
@@ -73,7 +75,7 @@ export interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--profile ci|large] [--nodes 1|2] [--soak [--minutes N]]
-       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--dist] [--out DIR]
+       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--out DIR]
 env: DATABASE_URL (use this database instead of a throwaway one),
      BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
 
@@ -90,6 +92,7 @@ export function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
       'no-baselines': { type: 'boolean', default: false },
       'no-idle': { type: 'boolean', default: false },
+      'baselines-only': { type: 'boolean', default: false },
       dist: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
@@ -130,6 +133,7 @@ export function parseOptions(argv: string[]): Options {
     cpuProf: values['cpu-prof'],
     skipBaselines: values['no-baselines'] || values.soak,
     skipIdle: values['no-idle'] || values.soak,
+    baselinesOnly: values['baselines-only'],
     databaseUrl: process.env.DATABASE_URL || undefined,
     adminUrl: process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     outDir: values.out,

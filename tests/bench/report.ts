@@ -16,6 +16,8 @@ export interface Machine {
   node: string
   postgres: string
   kernel: string
+  /** 1-minute load average at the start and the end (other work on the machine skews absolute figures) */
+  loadAverage: [number, number]
 }
 
 export interface Target {
@@ -114,6 +116,8 @@ function phaseRows(p: PhaseResult): string[] {
     `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,
     `| server RSS at end (per node) | ${p.serverRssKb.map(mb).join(', ')} |`,
     `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions} |`,
+    `| group commit (server /metrics) | ${p.engine.commitsPerSecond === null ? 'n/a' : `${p.engine.commitsPerSecond} commits/s, ${p.engine.opsPerCommit} ops/commit, mean ${p.engine.meanCommitMs} ms`} |`,
+    `| server fan-out frames/s; slow consumers; rate-limited | ${num(p.engine.fanoutFramesPerSecond)}; ${num(p.engine.slowConsumers)}; ${num(p.engine.rateLimited)} |`,
   ]
 }
 
@@ -121,7 +125,7 @@ export function renderMarkdown(r: BenchReport): string {
   const out: string[] = []
   const m = r.machine
   out.push(`# Switchboard bench — profile \`${r.profile.name}\`, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, '')
-  out.push(`${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memoryGb} GB RAM · Node ${m.node} · PostgreSQL ${m.postgres} · Linux ${m.kernel}`, '')
+  out.push(`${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memoryGb} GB RAM · Node ${m.node} · PostgreSQL ${m.postgres} · Linux ${m.kernel} · load average ${m.loadAverage[0]} at start, ${m.loadAverage[1]} at end`, '')
   out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
   out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')
   for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? '—' : t.met ? 'met' : 'MISSED'}: ${t.note} |`)
@@ -144,7 +148,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push('## Idle connections', '', `${num(i.connections)} authenticated idle sockets on one node (opened in ${i.connectSeconds} s): RSS ${mb(i.rssBeforeKb)} → ${mb(i.rssAfterKb)}, **${i.perConnectionKb} KB per connection**` +
       (i.heapPerConnectionKb !== null ? `; JS heap ${i.heapPerConnectionKb} KB per connection` : '') + `; ${num(i.fdsAfter)} open descriptors.`, '')
   }
-  out.push(`Server peak RSS (VmHWM) per node: ${r.serverPeakRssKb.map(mb).join(', ')}.`, '')
+  if (r.serverPeakRssKb.length > 0) out.push(`Server peak RSS (VmHWM) per node: ${r.serverPeakRssKb.map(mb).join(', ')}.`, '')
   if (r.counters) {
     const c = r.counters
     const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'

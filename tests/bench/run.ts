@@ -6,7 +6,7 @@
  * soak). Prints a markdown report and writes it with a JSON twin to bench-results/. Everything
  * runs on 127.0.0.1, stops by itself, and cleans up children and the database on any exit.
  */
-import { cpus, release, totalmem } from 'node:os'
+import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { runDbBaseline } from './baseline-db.ts'
 import { runWsBaseline } from './baseline-ws.ts'
@@ -23,6 +23,8 @@ import { openFds, peakRssKb, rssKb } from './proc.ts'
 import { evaluateTargets, renderMarkdown, slope, writeReport, type BenchReport } from './report.ts'
 import { ROOT, startServers, type ServerSet } from './servers.ts'
 import { buildTopology } from './topology.ts'
+
+class SkipServer extends Error {}
 
 const opts = parseOptions(process.argv.slice(2))
 const p = opts.profile
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
       node: process.versions.node,
       postgres: await serverVersion(db.url),
       kernel: release(),
+      loadAverage: [Math.round(loadavg()[0]! * 100) / 100, 0],
     },
     serverEntry: '',
     database: db.throwaway ? 'throwaway on the local Postgres' : 'DATABASE_URL',
@@ -95,6 +98,7 @@ async function main(): Promise<number> {
   let servers: ServerSet | null = null
   let run: SwitchboardRun | null = null
   try {
+    if (opts.baselinesOnly) throw new SkipServer()
     log(`starting ${opts.nodes} server node(s)${opts.cpuProf ? ' with --cpu-prof' : ''}`)
     servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist })
     report.serverEntry = servers.entry.replace(ROOT, '')
@@ -162,7 +166,7 @@ async function main(): Promise<number> {
       log(`  ${report.saturation.opsPerSecond} ops/s, ${report.saturation.deliveriesPerSecond} deliveries/s`)
     }
   } catch (err) {
-    problem('switchboard run', err)
+    if (!(err instanceof SkipServer)) problem('switchboard run', err)
   } finally {
     run?.close()
     if (servers) {
@@ -173,6 +177,7 @@ async function main(): Promise<number> {
     }
   }
 
+  report.machine.loadAverage[1] = Math.round(loadavg()[0]! * 100) / 100
   report.targets = evaluateTargets(report)
   const files = writeReport(report, join(ROOT, opts.outDir))
   process.stdout.write(`${renderMarkdown(report)}\n`)
