@@ -232,7 +232,8 @@ export class ZoomModel {
     }
     switch (apiName) {
       case 'getRunningContext':
-        return { result: { context: this.runningContext } }
+        // The client answers a bare string; the SDK wraps it as `{ context }` (its compatibility map).
+        return { result: this.runningContext }
       case 'getEngagementContext': {
         const e = this.#find(typeof d.engagementId === 'string' ? d.engagementId : this.focusedId)
         return e ? { result: { engagementContext: { ...e.context } } } : this.#noEngagement()

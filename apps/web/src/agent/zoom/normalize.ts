@@ -136,7 +136,9 @@ export function normalizeAppVariables(raw: unknown): AppVariable[] {
     const id = text(v.id)
     if (!id) return []
     const out: AppVariable = { id, name: text(v.name) ?? id, type: text(v.type) ?? '', dataType: text(v.dataType) ?? '' }
-    if (v.defaultValue !== undefined) out.defaultValue = v.defaultValue
+    // The SDK's compatibility map for client 6.2.5+ renames `defaultValue` to `defaultvalue`.
+    const defaultValue = v.defaultValue !== undefined ? v.defaultValue : v.defaultvalue
+    if (defaultValue !== undefined) out.defaultValue = defaultValue
     return [out]
   })
 }

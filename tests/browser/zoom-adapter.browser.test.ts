@@ -1,0 +1,245 @@
+/**
+ * The Zoom adapter and engagement cache running on the REAL `@zoom/appssdk` in Chromium: the app
+ * page sits in an iframe and the parent answers the SDK's postMessage bridge with the emulator's
+ * own bridge and model (see zoom-adapter.harness.ts). Nothing of the SDK is mocked.
+ */
+import { existsSync } from 'node:fs'
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from './zoom-adapter.harness.ts'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) process.stderr.write(`[zoom-adapter] skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).\n`)
+
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--disable-quic', '--disable-sync',
+]
+
+describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
+  let harness: Harness
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    harness = await startHarness()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await harness?.close()
+  })
+  beforeEach(async () => { page = await browser.newPage() })
+  afterEach(async () => { await page.close() })
+
+  function child(): Frame {
+    const frame = page.frames().find((f) => f.url().includes('/child.html'))
+    if (!frame) throw new Error('the app frame is not loaded')
+    return frame
+  }
+
+  async function open(query = ''): Promise<void> {
+    await page.goto(`${harness.origin}/parent.html${query}`)
+    await page.waitForFunction(() => window.zoomEmulator !== undefined)
+    await page.evaluate(() => window.zoomEmulator!.ready)
+  }
+
+  async function launched(query = '?seed=1'): Promise<void> {
+    await open(query)
+    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
+  }
+
+  const snapshot = () => child().evaluate(() => window.__probe.snapshot())
+  const requests = () => page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'request'))
+
+  it('configures SDK 0.16 with the Contact Center capabilities and launches in Zoom\'s order', async () => {
+    await launched()
+    const reqs = await requests()
+    expect(reqs.slice(0, 5).map((r) => r.name)).toEqual([
+      'config', 'getRunningContext', 'getEngagementContext', 'getEngagementStatus', 'getEngagementVariableValue',
+    ])
+    const config = reqs[0]!.data as { version: string; js_api_lists: string[] }
+    expect(config.version).toBe('0.16')
+    expect(config.js_api_lists).toEqual(expect.arrayContaining([
+      'getRunningContext', 'getEngagementContext', 'getEngagementStatus', 'getEngagementVariableValue',
+      'getAppVariableList', 'getAppContext', 'getUserContext',
+      'onEngagementContextChange', 'onEngagementStatusChange', 'onEngagementVariableValueChange',
+    ]))
+    expect(reqs[3]!.data).toEqual({ engagementId: 'e1' })
+    expect(await child().evaluate(() => window.__probe.host.kind)).toBe('emulator')
+    const s = await snapshot()
+    expect(s.focusedId).toBe('e1')
+    expect(s.byId.e1.context).toMatchObject({ engagementId: 'e1', queueId: 'q1', queueName: 'Billing', isTransfer: false })
+    expect(s.byId.e1.status).toMatchObject({
+      state: 'active', channel: 'voice', isConference: false,
+      consumers: [{ consumerDisplayName: 'Ada', consumerNumber: '+15550001' }],
+    })
+    expect(s.byId.e1.variables['var-account-number'].value).toBe('A-17')
+  })
+
+  it('merges status events that carry only the changed fields', async () => {
+    await launched()
+    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'inactive' }))
+    const event = await page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'event').at(-1))
+    expect(event?.name).toBe('onEngagementStatusChange')
+    const data = event?.data as { engagementStatus: Record<string, unknown>; timestamp: number }
+    expect(Object.keys(data.engagementStatus).sort()).toEqual(['engagementId', 'state'])
+    expect(typeof data.timestamp).toBe('number')
+
+    await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('inactive')
+    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { channel: 'video', source: 'video_webVideo' }))
+    await expect.poll(async () => (await snapshot()).byId.e1.status.channel).toBe('video')
+    const s = await snapshot()
+    expect(s.byId.e1.status).toMatchObject({ state: 'inactive', source: 'video_webVideo', consumers: [{ consumerDisplayName: 'Ada' }] })
+    expect(await child().evaluate(() => window.__probe.hooks)).toEqual(expect.arrayContaining(['status:e1:state', 'status:e1:channel,source']))
+  })
+
+  it('switches on a context change and keys every status event by its own engagement', async () => {
+    await launched()
+    await page.evaluate(() => window.zoomEmulator!.createEngagement({
+      id: 'e2', channel: 'messaging', source: 'messaging_webChat', queueName: 'Chat', consumer: { name: 'Bo' },
+      transfer: { type: 'warm', fromAgentName: 'Cy' },
+    }))
+    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e2')
+    await expect.poll(async () => (await snapshot()).byId.e2.status.channel).toBe('messaging')
+    expect((await snapshot()).byId.e2.context).toMatchObject({ queueName: 'Chat', isTransfer: true, transferType: 'warm', transferFromAgentName: 'Cy' })
+    expect((await requests()).map((r) => r.data)).toContainEqual({ engagementId: 'e2' })
+
+    // A diff for e1 while e2 is on screen lands on e1.
+    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'wrap-up' }))
+    await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('wrap-up')
+    expect((await snapshot()).byId.e2.status.state).toBe('active')
+
+    // end keeps e1's data and does not move the focus.
+    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
+    await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('end')
+    const s = await snapshot()
+    expect(s.focusedId).toBe('e2')
+    expect(s.byId.e1.context.queueName).toBe('Billing')
+    expect(typeof s.byId.e1.endedAt).toBe('number')
+    expect(await child().evaluate(() => window.__probe.openIds())).toEqual(['e2'])
+
+    await page.evaluate(() => window.zoomEmulator!.focus('e1'))
+    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e1')
+  })
+
+  it('drops a reply about another engagement and files a late reply under its own id', async () => {
+    await launched()
+    await page.evaluate(() => window.zoomEmulator!.scriptNext('getEngagementStatus', {
+      result: { engagementStatus: { engagementId: 'intruder', state: 'end', channel: 'voice', source: '', isConference: 'false', consumers: [] } },
+    }))
+    await page.evaluate(() => window.zoomEmulator!.createEngagement({ id: 'e2', consumer: { name: 'Bo' } }))
+    await expect.poll(() => child().evaluate(() => window.__probe.hooks)).toContain('observed:e2:none')
+    let s = await snapshot()
+    expect(s.byId.intruder).toBeUndefined()
+    expect(s.byId.e2.status).toEqual({})
+
+    // Hold e1's status read, switch to e2 meanwhile, then let the reply through.
+    await page.evaluate(() => {
+      const w = window as unknown as { __release?: () => void }
+      window.zoomEmulator!.scriptNext('getEngagementStatus', () => new Promise((resolve) => {
+        w.__release = () => resolve({
+          result: { engagementStatus: window.zoomEmulator!.engagements().find((e) => e.context.engagementId === 'e1')!.status },
+        })
+      }))
+      window.zoomEmulator!.focus('e1')
+    })
+    await page.waitForFunction(() => (window as unknown as { __release?: () => void }).__release !== undefined)
+    await page.evaluate(() => {
+      window.zoomEmulator!.focus('e2')
+      window.zoomEmulator!.setStatus('e1', { assignedAgentName: 'Someone Else' })
+    })
+    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e2')
+    await page.evaluate(() => (window as unknown as { __release: () => void }).__release())
+    await expect.poll(() => child().evaluate(() => window.__probe.hooks.filter((h) => h === 'observed:e1:active').length)).toBe(2)
+    s = await snapshot()
+    expect(s.focusedId).toBe('e2')
+    expect(s.byId.e1.status.assignedAgentName).toBe('Someone Else')
+    expect(s.byId.intruder).toBeUndefined()
+  })
+
+  it('ignores older status events arriving late and repeated ones', async () => {
+    await launched()
+    const t = Date.now() + 60_000
+    await page.evaluate((t) => {
+      const z = window.zoomEmulator!
+      z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'wrap-up' }, timestamp: t + 2000 })
+      z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'inactive' }, timestamp: t + 1000 })
+      z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'wrap-up' }, timestamp: t + 2000 })
+    }, t)
+    await expect.poll(() => child().evaluate(() => window.__probe.hooks.filter((h) => h.startsWith('status:e1')))).toEqual([
+      'status:e1:state', 'status:e1:', 'status:e1:',
+    ])
+    expect((await snapshot()).byId.e1.status.state).toBe('wrap-up')
+  })
+
+  it('attributes variable events to the engagement on screen, with second timestamps read as ms', async () => {
+    await launched()
+    await page.evaluate(() => window.zoomEmulator!.setVariables('e1', { 'var-priority': 1 }))
+    await expect.poll(async () => (await snapshot()).byId.e1.variables['var-priority']?.value).toBe(1)
+    const events = await child().evaluate(() => window.__probe.adapterEvents) as Array<{ name: string; payload: { timestamp: number } }>
+    const variables = events.find((e) => e.name === 'variables')
+    expect(variables!.payload.timestamp).toBeGreaterThan(1e12)
+  })
+
+  it('reports "not in an engagement" (10243) at launch and on calls, and other codes by kind', async () => {
+    await open()
+    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: null })
+    const log = await page.evaluate(() => window.zoomEmulator!.log())
+    expect(log.find((e) => e.kind === 'error' && e.name === 'getEngagementContext')?.data).toMatchObject({ errorCode: 10243 })
+
+    const missing = await child().evaluate(() => window.__probe.call('getEngagementStatus', 'missing'))
+    expect(missing).toEqual({ error: expect.objectContaining({ kind: 'not-in-engagement', code: 10243, api: 'getEngagementStatus' }) })
+
+    await page.evaluate(() => window.zoomEmulator!.scriptNext('getUserContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
+    const outside = await child().evaluate(() => window.__probe.call('getUserContext'))
+    expect(outside).toEqual({ error: expect.objectContaining({ kind: 'not-in-contact-center', code: 10242 }) })
+
+    const user = await child().evaluate(() => window.__probe.call('getUserContext'))
+    expect(user).toEqual({ ok: expect.objectContaining({ status: 'authorized', role: 'agent' }) })
+  })
+
+  it('fails the launch outside Contact Center', async () => {
+    await open()
+    await page.evaluate(async () => {
+      window.zoomEmulator!.setRunningContext('inMeeting')
+      window.zoomEmulator!.reloadApp()
+      await window.zoomEmulator!.ready
+    })
+    await expect.poll(() => child().evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'not-in-contact-center' })
+  })
+
+  it('turns an unanswered call into a timeout error', async () => {
+    await open(`?seed=1&child=${encodeURIComponent('?timeout=800')}`)
+    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
+    await page.evaluate(() => window.zoomEmulator!.scriptNext('getAppVariableList', () => new Promise(() => undefined)))
+    const result = await child().evaluate(() => window.__probe.call('getAppVariableList'))
+    expect(result).toEqual({ error: expect.objectContaining({ kind: 'timeout', code: null }) })
+  })
+
+  it('checks unsupportedApis from config and skips optional APIs the client lacks', async () => {
+    await open(`?seed=1&unsupported=getEngagementVariableValue,onEngagementVariableValueChange`)
+    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
+    expect(await child().evaluate(() => window.__probe.unsupported())).toEqual(['getEngagementVariableValue', 'onEngagementVariableValueChange'])
+    expect((await requests()).map((r) => r.name)).not.toContain('getEngagementVariableValue')
+
+    await open(`?seed=1&unsupported=onEngagementStatusChange`)
+    await expect.poll(() => child().evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'unsupported-api' })
+  })
+
+  it('answers only messages from its own frame', async () => {
+    await launched()
+    await page.evaluate(() => window.postMessage(JSON.stringify({ jsCallId: 'foreign-1', apiName: 'getRunningContext' }), '*'))
+    await child().evaluate(() => window.__probe.call('getRunningContext'))
+    const log = await page.evaluate(() => window.zoomEmulator!.log())
+    expect(log.filter((e) => e.name === 'getRunningContext' && e.kind === 'request')).toHaveLength(2)
+    expect(log.some((e) => e.jsCallId === 'foreign-1')).toBe(false)
+  })
+
+  it('detects a top-level tab as a plain browser, where config rejects at once', async () => {
+    await page.goto(`${harness.origin}/child.html`)
+    expect(await page.evaluate(() => window.__probe.host.kind)).toBe('browser')
+    await expect.poll(() => page.evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'unsupported-browser' })
+  })
+})

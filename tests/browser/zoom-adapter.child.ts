@@ -1,0 +1,61 @@
+/**
+ * Child page for the adapter browser test: the real adapter over the real `@zoom/appssdk`, with
+ * the engagement cache attached exactly as the agent app does, exposed as `window.__probe`.
+ * `?timeout=<ms>` sets the SDK call timeout.
+ */
+import { createZoomAdapter, type ZoomAdapter } from '../../apps/web/src/agent/zoom/adapter.ts'
+import { EngagementCache } from '../../apps/web/src/agent/zoom/engagement-cache.svelte.ts'
+import { ZoomError } from '../../apps/web/src/agent/zoom/errors.ts'
+import { detectHost } from '../../apps/web/src/agent/zoom/host.ts'
+
+const params = new URLSearchParams(location.search)
+const adapter = createZoomAdapter({ timeoutMs: Number(params.get('timeout') ?? 3000) })
+const cache = new EngagementCache()
+
+function describeError(e: unknown) {
+  return e instanceof ZoomError
+    ? { kind: e.kind, code: e.code, api: e.api, message: e.message }
+    : { kind: 'other', code: null, api: '', message: String(e) }
+}
+
+type Callable = 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariables' | 'getAppVariableList'
+  | 'getAppContext' | 'getUserContext' | 'getRunningContext'
+
+const probe = {
+  host: detectHost(),
+  hooks: [] as string[],
+  adapterEvents: [] as unknown[],
+  launched: null as unknown,
+  launchError: null as unknown,
+  snapshot: () => JSON.parse(JSON.stringify(cache.state)),
+  focusedId: () => cache.focusedId,
+  openIds: () => cache.open.map((e) => e.id),
+  unsupported: () => [...adapter.unsupported],
+  async call(name: Callable, ...args: string[]) {
+    try {
+      const fn = adapter[name] as (...a: string[]) => Promise<unknown>
+      return { ok: await fn(...args) }
+    } catch (e) {
+      return { error: describeError(e) }
+    }
+  },
+}
+declare global { interface Window { __probe: typeof probe; __adapter: ZoomAdapter } }
+window.__probe = probe
+window.__adapter = adapter
+
+for (const name of ['context', 'status', 'variables'] as const) {
+  adapter.on(name, (payload) => probe.adapterEvents.push({ name, payload }))
+}
+
+const sync = cache.attach(adapter, {
+  onObserved: (id, _context, status) => probe.hooks.push(`observed:${id}:${status?.state ?? 'none'}`),
+  onFocus: (id, _ts, changed) => probe.hooks.push(`focus:${id}:${changed}`),
+  onStatus: (id, _changes, _ts, applied) => probe.hooks.push(`status:${id}:${applied.join(',')}`),
+  onVariables: (id) => probe.hooks.push(`variables:${id}`),
+  onError: (e) => probe.hooks.push(`error:${e.kind}:${e.code ?? ''}`),
+})
+sync.launched.then(
+  (outcome) => { probe.launched = outcome },
+  (error) => { probe.launchError = describeError(error) },
+)
