@@ -2,7 +2,7 @@
  * Baseline (a), the fan-out limit: the same connections, message sizes and fan-out as the
  * Switchboard run, against a raw `ws` broadcast server without persistence. Each agent's first
  * session keeps one op in flight (closed loop, like the saturation phase); deliveries are the
- * frames that reach the second sessions, watchers and boards.
+ * frames that reach the sessions of the agent (its own included), watchers and boards.
  */
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
@@ -66,7 +66,7 @@ export async function runWsBaseline(topo: Topology, opts: { seconds: number; upd
     ]
     sockets.push(...await mapLimit(receivers, 100, ([t]) => open(url, t, count)))
     const publishers = await mapLimit(topo.agents, 100, async (a) => {
-      const ws = await open(url, [])
+      const ws = await open(url, a.engagementIds, count)
       sockets.push(ws)
       return { a, ws }
     })
@@ -89,7 +89,8 @@ export async function runWsBaseline(topo: Topology, opts: { seconds: number; upd
         frameBytes = frame.length
         ws.send(frame)
       }
-      ws.on('message', () => {
+      ws.on('message', (d) => {
+        if (!d.toString().startsWith('{"type":"ack"')) return
         ack.add(performance.now() - sentAt)
         ops++
         sendOne()

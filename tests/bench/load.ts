@@ -56,7 +56,7 @@ export interface PhaseResult {
   boardLatencyMs: Summary
   secondSessionLatencyMs: Summary
   watcherLatencyMs: Summary
-  deliveries: { second: number; watcher: number; board: number; total: number }
+  deliveries: { own: number; second: number; watcher: number; board: number; total: number }
   deliveriesPerSecond: number
   framesReceived: number
   unacked: number
@@ -157,7 +157,9 @@ export class SwitchboardRun {
         nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
       }
       this.agents.push(sim)
-      this.#watch(primary, () => {})
+      this.#watch(primary, (m) => {
+        if (m.type === 'engagement.events') this.ops.onRows('own', m.events, performance.now())
+      })
       primary.on('ack', (a) => this.ops.onAck(a.opId, a.seq, performance.now()))
       if (secondary) {
         this.#watch(secondary, (m) => {
@@ -330,7 +332,7 @@ export class SwitchboardRun {
   async #begin(): Promise<{ meter: CpuMeter; t0: number; engine: EngineCounters[] }> {
     const engine = await Promise.all(this.#nodes.map((n) => engineCounters(n.url)))
     this.frames = 0
-    this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = 0
+    this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = this.ops.ownDeliveries = 0
     this.boards.deliveries = 0
     this.ops.counting = this.boards.counting = true
     return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now(), engine }
@@ -342,8 +344,8 @@ export class SwitchboardRun {
     const engine = engineDelta(m.engine, await Promise.all(this.#nodes.map((n) => engineCounters(n.url))), seconds)
     this.ops.counting = this.boards.counting = false
     const acked = this.ops.acked
-    const d = { second: this.ops.secondDeliveries, watcher: this.ops.watcherDeliveries, board: this.boards.deliveries, total: 0 }
-    d.total = d.second + d.watcher + d.board
+    const d = { own: this.ops.ownDeliveries, second: this.ops.secondDeliveries, watcher: this.ops.watcherDeliveries, board: this.boards.deliveries, total: 0 }
+    d.total = d.own + d.second + d.watcher + d.board
     const frames = this.frames
     const rss = this.#nodes.map((n) => rssKb(n.pid))
     // Let measured ops that are still travelling arrive before summarising.

@@ -2,7 +2,8 @@
  * Baseline (a) server, the fan-out limit: a plain `ws` broadcast server with no persistence,
  * no auth and no schema validation beyond JSON.parse. It answers each op with an ack and
  * forwards it, as an `engagement.events`-shaped frame, to the engagement's subscribers and the
- * account's boards. Run as a child process so its CPU is measured apart from the generator.
+ * account's boards (the sender's own session included: Switchboard echoes rows to every session
+ * of the agent). Run as a child process so its CPU is measured apart from the generator.
  */
 import { WebSocketServer, type WebSocket } from 'ws'
 
@@ -37,7 +38,7 @@ wss.on('connection', (ws) => {
       events: [{ seq, kind: 'doc', actorId: msg.actorId, opId: msg.opId, at: Date.now(), data: {}, update: msg.update }],
     })
     for (const t of [msg.engagementId, `board:${msg.accountId}`]) {
-      for (const peer of topics.get(t) ?? []) if (peer !== ws) peer.send(frame)
+      for (const peer of topics.get(t) ?? []) peer.send(frame)
     }
   })
   ws.on('close', () => {

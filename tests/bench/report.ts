@@ -109,7 +109,7 @@ function phaseRows(p: PhaseResult): string[] {
     `| --- | --- |`,
     `| measured for | ${p.seconds} s |`,
     `| durable ops/s (acked) | ${num(p.opsPerSecond)} (${num(p.opsAcked)} ops) |`,
-    `| deliveries/s (rows reaching other sessions, watchers, boards) | ${num(p.deliveriesPerSecond)} (second ${num(p.deliveries.second)}, watchers ${num(p.deliveries.watcher)}, boards ${num(p.deliveries.board)}) |`,
+    `| deliveries/s (rows reaching sessions, watchers, boards) | ${num(p.deliveriesPerSecond)} (own session ${num(p.deliveries.own)}, second ${num(p.deliveries.second)}, watchers ${num(p.deliveries.watcher)}, boards ${num(p.deliveries.board)}) |`,
     `| frames received by the generator | ${num(p.framesReceived)} |`,
     `| server CPU (per node, % of one core) | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')} |`,
     `| Postgres CPU (all backends, % of one core) | ${p.postgresCpuPct}% |`,

@@ -141,6 +141,8 @@ export class OpTracker {
   readonly ops = new Map<string, OpRecord>()
   acked = 0
   secondDeliveries = 0
+  /** rows echoed to the sending session itself (the server follows an agent's engagements on all its sessions) */
+  ownDeliveries = 0
   watcherDeliveries = 0
   /** measured ops never acked / deliveries never seen (within the sweep age) */
   unacked = 0
@@ -172,11 +174,13 @@ export class OpTracker {
   }
 
   /** Rows arrived on a second session (`second`) or a watcher. */
-  onRows(who: 'second' | 'watcher', rows: ReadonlyArray<{ opId: string }>, now: number): void {
+  onRows(who: 'own' | 'second' | 'watcher', rows: ReadonlyArray<{ opId: string }>, now: number): void {
     if (this.counting) {
       if (who === 'second') this.secondDeliveries += rows.length
-      else this.watcherDeliveries += rows.length
+      else if (who === 'watcher') this.watcherDeliveries += rows.length
+      else this.ownDeliveries += rows.length
     }
+    if (who === 'own') return
     for (const row of rows) {
       const rec = this.ops.get(row.opId)
       if (!rec) continue
