@@ -177,7 +177,10 @@ export class IndexedDbOutbox implements Outbox {
       request.onsuccess = () => {
         const db = request.result
         // Another tab upgrading the schema must not be blocked by us.
-        db.onversionchange = () => db.close()
+        db.onversionchange = () => {
+          db.close()
+          this.#db = null
+        }
         resolve(db)
       }
       request.onerror = () => reject(request.error)

@@ -55,8 +55,9 @@ export function parseClientMessage(raw: RawFrame, opts: ParseOptions): ParseResu
 
   let value: unknown
   try {
-    // The reviver costs a callback per value, so only frames that mention the key pay for it.
-    value = text.includes('__proto__') ? JSON.parse(text, rejectProtoKeys) : JSON.parse(text)
+    // The reviver costs a callback per value, so only frames that could spell the key pay for it
+    // (directly, or through a \u escape, which JSON.stringify only emits for control characters).
+    value = text.includes('__proto__') || text.includes('\\u') ? JSON.parse(text, rejectProtoKeys) : JSON.parse(text)
   } catch (err) {
     if (err instanceof ProtoKeyError) return fail('BAD_MESSAGE', '__proto__ is not an allowed key')
     return fail('BAD_JSON', 'frame is not valid JSON')

@@ -82,6 +82,8 @@ describe('parseClientMessage (strict, server side)', () => {
     expect(parseClientMessage(top, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE' })
     const nested = JSON.stringify(status).replace('"changes":{', '"changes":{"__proto__":{"state":"end"},')
     expect(parseClientMessage(nested, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE' })
+    const escaped = '{"type":"ping","t":1,"__pro\\u0074o__":{"polluted":true}}'
+    expect(parseClientMessage(escaped, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE', message: '__proto__ is not an allowed key' })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     const text = { type: 'whisper.send', opId: OP, engagementId: 'e1', text: 'see "__proto__"' }
     expect(parseClientMessage(JSON.stringify(text), opts).ok).toBe(true)
