@@ -1,9 +1,10 @@
 /**
- * The application as a function: `buildApp(deps)` returns a ready Fastify instance without
- * listening, so tests use `inject()` and the process entry (server.ts) owns sockets and signals.
+ * The application as a function: `buildApp(deps)` returns the Fastify instance with every plugin
+ * registered but not yet listening (nor `ready()`, so tests may add routes), so tests use
+ * `inject()` and the process entry (server.ts) owns sockets and signals.
  * Plugin order: error handling, security headers, health, auth, realtime, web app.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import authPlugin from './auth/plugin.ts'
 import type { Config } from './config.ts'
 import { errorHandler } from './errors.ts'
@@ -27,12 +28,16 @@ interface RealtimeLike {
   shutdown(): Promise<void>
 }
 
+const PROBES = new Set(['/healthz', '/readyz'])
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps
   const app = Fastify({
     loggerInstance: (deps.logger ?? createLogger(config)) as FastifyBaseLogger,
     genReqId,
     requestIdHeader: false,
+    // Health probes arrive every few seconds; logging each would drown the useful lines.
+    logController: new LogController({ disableRequestLogging: (req) => PROBES.has(req.url) }),
     trustProxy: config.trustProxy,
     // During shutdown in-flight keep-alive requests still get full answers (with security
     // headers); /readyz reports 503 so the load balancer stops sending new ones.
@@ -56,6 +61,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { config, store })
   await app.register(realtimePlugin, { config, store })
   await app.register(webApp, deps.webRoot === undefined ? { config } : { config, webRoot: deps.webRoot })
-  await app.ready()
   return app
 }

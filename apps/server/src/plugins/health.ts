@@ -14,9 +14,9 @@ async function health(app: FastifyInstance, opts: { store: Store }): Promise<voi
     closing = true
   })
 
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
+  app.get('/healthz', async () => ({ status: 'ok' }))
 
-  app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     if (closing) return sendError(reply, 'SHUTTING_DOWN')
     try {
       await opts.store.ping()

@@ -1,0 +1,100 @@
+import { isAbsolute } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.ts'
+
+const SECRET = 'x'.repeat(32)
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig defaults', () => {
+  it('runs with an empty environment: port 3000, PGlite, dev sign-in', () => {
+    const c = loadConfig({})
+    expect(c.port).toBe(3000)
+    expect(c.host).toBe('0.0.0.0')
+    expect(c.publicUrl).toBe('http://localhost:3000')
+    expect(c.wsOrigin).toBe('ws://localhost:3000')
+    expect(c.databaseUrl).toBeUndefined()
+    expect(isAbsolute(c.dataDir)).toBe(true)
+    expect(c.authMode).toBe('dev')
+    expect(c.devSignIn).toBe(true)
+    expect(c.sessionSecret).toBeUndefined()
+    expect(c.allowedOrigins).toEqual(['http://localhost:3000'])
+    expect(c.shutdownTimeoutMs).toBeLessThan(5000)
+    expect(c.ws.maxFrameBytes).toBe(65536)
+  })
+
+  it('treats empty strings as unset (as compose and .env files produce)', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', AUTH_MODE: '' }).port).toBe(3000)
+  })
+
+  it('derives the wss origin from an https PUBLIC_URL and keeps ALLOWED_ORIGINS', () => {
+    const c = loadConfig({ PUBLIC_URL: 'https://sb.example.com/', ALLOWED_ORIGINS: 'http://localhost:5173, https://sb.example.com' })
+    expect(c.publicUrl).toBe('https://sb.example.com')
+    expect(c.wsOrigin).toBe('wss://sb.example.com')
+    expect(c.allowedOrigins).toEqual(['https://sb.example.com', 'http://localhost:5173'])
+  })
+
+  it('chooses Zoom auth when a client secret is set', () => {
+    const c = loadConfig({ ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's' })
+    expect(c.authMode).toBe('zoom')
+    expect(c.devSignIn).toBe(false)
+    expect(c.zoom.production).toEqual({ clientId: 'id', clientSecret: 's' })
+  })
+
+  it('accepts a production setup', () => {
+    const c = loadConfig({
+      APP_ENV: 'production', SESSION_SECRET: SECRET, ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's',
+      DATABASE_URL: 'postgres://u:p@db:5432/sb', TRUST_PROXY: 'true',
+    })
+    expect(c.appEnv).toBe('production')
+    expect(c.databaseUrl).toBe('postgres://u:p@db:5432/sb')
+    expect(c.trustProxy).toBe(true)
+  })
+})
+
+describe('loadConfig errors name the variable', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://u@h/db' }, 'DATABASE_URL'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'localhost:3000' }, 'PUBLIC_URL'],
+    [{ APP_ENV: 'prod' }, 'APP_ENV'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ AUTH_MODE: 'magic' }, 'AUTH_MODE'],
+    [{ APP_ENV: 'production', ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's' }, 'SESSION_SECRET'],
+    [{ APP_ENV: 'production', SESSION_SECRET: SECRET }, 'AUTH_MODE'],
+    [{ APP_ENV: 'production', SESSION_SECRET: SECRET, AUTH_MODE: 'dev', ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's' }, 'AUTH_MODE'],
+    [{ AUTH_MODE: 'zoom' }, 'ZOOM_CLIENT_SECRET'],
+    [{ ZOOM_CLIENT_ID: 'id' }, 'ZOOM_CLIENT_SECRET'],
+    [{ ZOOM_DEV_CLIENT_SECRET: 's' }, 'ZOOM_DEV_CLIENT_ID'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ TOKEN_ENCRYPTION_KEY: 'short' }, 'TOKEN_ENCRYPTION_KEY'],
+    [{ ZOOM_OAUTH_ENABLED: 'maybe' }, 'ZOOM_OAUTH_ENABLED'],
+    [{ ZOOM_OAUTH_ENABLED: 'true' }, 'ZOOM_OAUTH_ENABLED'],
+    [{ ALLOWED_ORIGINS: 'https://ok.example.com,https://x.example.com/path' }, 'ALLOWED_ORIGINS'],
+    [{ WS_MAX_FRAME_BYTES: '1.5' }, 'WS_MAX_FRAME_BYTES'],
+    [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [{ TRUST_PROXY: 'sometimes' }, 'TRUST_PROXY'],
+  ])('%o → %s', (env, variable) => {
+    const error = configError(env)
+    expect(error.variable).toBe(variable)
+    expect(error.message.startsWith(`${variable}: `)).toBe(true)
+    expect(error.message).not.toContain('\n')
+  })
+
+  it('never echoes a database password', () => {
+    const error = configError({ DATABASE_URL: 'mysql://user:hunter2@db/x' })
+    expect(error.message).not.toContain('hunter2')
+  })
+})
