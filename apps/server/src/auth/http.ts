@@ -15,10 +15,11 @@ export interface RateLimits {
 }
 
 /**
- * Generous enough for a contact center behind one proxy address (TRUST_PROXY off) opening the
- * app at shift start, tight enough to stop guessing loops.
+ * Sessions: generous enough for a whole contact center behind one proxy address (TRUST_PROXY
+ * off) reconnecting after a deploy, tight enough to stop guessing loops. Dev sign-in exists only
+ * in development, where load runs sign in thousands of users from one address.
  */
-export const DEFAULT_RATE_LIMITS: RateLimits = { session: 300, devSignIn: 600, oauth: 60 }
+export const DEFAULT_RATE_LIMITS: RateLimits = { session: 1000, devSignIn: 6000, oauth: 60 }
 
 /** Route `config` for @fastify/rate-limit. */
 export function rateLimit(max: number): { rateLimit: Record<string, unknown> } {

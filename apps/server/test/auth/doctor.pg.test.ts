@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +24,7 @@ let webRoot: string
 
 const byName = (results: CheckResult[], name: string) => results.find((r) => r.name.startsWith(name))!
 
-async function standIn(handler: Parameters<typeof createServer>[1], onUpgrade?: (socket: import('node:stream').Duplex) => void): Promise<{ server: Server; url: string }> {
+async function standIn(handler: Parameters<typeof createServer>[1], onUpgrade?: (socket: Duplex) => void): Promise<{ server: Server; url: string }> {
   const server = createServer(handler)
   if (onUpgrade) server.on('upgrade', (_req, socket) => onUpgrade(socket))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

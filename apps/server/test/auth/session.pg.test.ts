@@ -66,8 +66,8 @@ describe('Home URL sign-in', () => {
     expect(res.statusCode).toBe(401)
     expect(res.headers['content-type']).toMatch(/^text\/html/)
     expect(res.body).toContain('INVALID_APP_CONTEXT')
-    for (const h of ['strict-transport-security', 'x-content-type-options', 'content-security-policy', 'referrer-policy']) {
-      expect(res.headers[h], h).toBeTruthy()
+    for (const name of ['strict-transport-security', 'x-content-type-options', 'content-security-policy', 'referrer-policy']) {
+      expect(res.headers[name], name).toBeTruthy()
     }
     expect(sessionCookie(res)).toBeUndefined()
     const expired = await app.inject({ method: 'GET', url: '/', headers: { 'x-zoom-app-context': ctx({ exp: clock.now() - 60_000 }) } })
