@@ -78,7 +78,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     await this.#loaded
     if (this.#stopped) return
     if (!this.#online) this.#setState('offline')
-    else this.#connect()
+    else void this.#connect()
   }
 
   /** Queue an op: persisted to the outbox first, then sent when connected. Resolves with its opId once persisted. */
@@ -125,7 +125,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     } else if (this.#ws === null) {
       clearTimeout(this.#reconnectTimer)
       this.#attempt = 0
-      this.#connect()
+      void this.#connect()
     }
   }
 

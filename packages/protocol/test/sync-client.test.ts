@@ -226,9 +226,9 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('keeps a connection that answers pings', async () => {
-    const c = client({ heartbeatMs: 20 })
+    const c = client({ heartbeatMs: 100 }) // roomy, so a busy event loop is not mistaken for silence
     await c.start()
-    await expect.poll(() => server.messages('ping').length).toBeGreaterThanOrEqual(5)
+    await expect.poll(() => server.messages('ping').length).toBeGreaterThanOrEqual(4)
     expect(server.connections).toBe(1)
     expect(c.state).toBe('open')
   })
