@@ -1,15 +1,24 @@
 /**
- * PLACEHOLDER (foundation): the real-time engine replaces this file. It decorates
- * `app.realtime`; this stand-in has no sockets to close and nothing to count.
+ * The `realtime` plugin: the WebSocket gateway (`/ws`), the engine behind it, `/metrics`,
+ * and the engagement REST routes. Registered by `buildApp` after the `auth` plugin.
+ * Decorates `app.realtime` with `shutdown()` (drain writes, close sockets with 1001 after a
+ * `going-away` notice, close the bus) and `stats()`.
  */
+import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { engagementRoutes } from '../http/engagements.ts'
 import type { Store } from '../store/port.ts'
+import { Engine } from './engine.ts'
+import { registerGateway } from './gateway.ts'
 
 export interface Realtime {
   shutdown(): Promise<void>
   stats(): Record<string, number>
+  /** Prometheus text for `/metrics`. */
+  metrics(): string
+  readonly engine: Engine
 }
 
 declare module 'fastify' {
@@ -18,9 +27,58 @@ declare module 'fastify' {
   }
 }
 
-async function realtime(app: FastifyInstance, _opts: { config: Config; store: Store }): Promise<void> {
-  const engine: Realtime = { shutdown: async () => {}, stats: () => ({}) }
-  app.decorate('realtime', engine)
+export interface RealtimeOptions {
+  config: Config
+  store: Store
+}
+
+async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<void> {
+  const { config, store } = opts
+  const engine = new Engine({
+    store, logger: app.log, nodeId: config.nodeId,
+    maxFrameBytes: config.ws.maxFrameBytes, opsPerSecond: config.ws.opsPerSecond, opsBurst: config.ws.opsBurst,
+    sendBufferBytes: config.ws.sendBufferBytes, heartbeatMs: config.ws.heartbeatMs,
+    boardTickMs: config.boardTickMs, groupCommitMs: config.groupCommitMs, devSignIn: config.devSignIn,
+  })
+  await engine.start()
+
+  let api: Realtime | undefined
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, {
+      options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false },
+      // Our shutdown tells every socket "going away" (1001) after draining writes.
+      preClose: async function preClose(this: FastifyInstance) {
+        await api?.shutdown()
+        for (const client of this.websocketServer.clients) client.terminate()
+      },
+    })
+  }
+  const gateway = registerGateway(app, engine, { allowedOrigins: config.allowedOrigins, heartbeatMs: config.ws.heartbeatMs })
+
+  let stopped: Promise<void> | undefined
+  api = {
+    engine,
+    shutdown() {
+      stopped ??= (async () => {
+        gateway.stop()
+        await engine.shutdown()
+      })()
+      return stopped
+    },
+    stats: () => engine.stats(),
+    metrics: () => engine.metricsText(),
+  }
+  app.decorate('realtime', api)
+  app.addHook('onClose', async () => {
+    await api?.shutdown()
+  })
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+    return engine.metricsText()
+  })
+
+  await app.register(engagementRoutes, { store, engine })
 }
 
 export default fp(realtime, { name: 'realtime', fastify: '5.x', dependencies: ['auth'] })

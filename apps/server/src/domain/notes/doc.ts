@@ -1,0 +1,78 @@
+/**
+ * The notes document of one engagement (a Yjs `Y.Doc`):
+ *   - `Y.Text('notes')`: the notes text
+ *   - `Y.Map('wrapup')`: `disposition` (string), `tags` (Y.Array<string> or string[]), `summary` (string)
+ * Nothing else may live at the root: updates creating other root types are rejected.
+ */
+import * as Y from 'yjs'
+import type { Wrapup } from '@switchboard/protocol'
+
+export const NOTES_TEXT = 'notes'
+export const WRAPUP_MAP = 'wrapup'
+const ROOTS = new Set([NOTES_TEXT, WRAPUP_MAP])
+
+/** Decodes and checks a base64 Yjs update; null when it is not a well-formed update for this doc shape. */
+export function parseUpdate(b64: string): Uint8Array | null {
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(Buffer.from(b64, 'base64'))
+  } catch {
+    return null
+  }
+  if (bytes.length < 2) return null
+  try {
+    const decoded = Y.decodeUpdate(bytes)
+    for (const s of decoded.structs) {
+      const parent = (s as { parent?: unknown }).parent
+      if (typeof parent === 'string' && !ROOTS.has(parent)) return null
+    }
+    // Also prove it applies: a fresh doc must accept it without throwing.
+    Y.applyUpdate(new Y.Doc({ gc: false }), bytes)
+  } catch {
+    return null
+  }
+  return bytes
+}
+
+export function plainText(doc: Y.Doc): string {
+  try {
+    return doc.getText(NOTES_TEXT).toString()
+  } catch {
+    return ''
+  }
+}
+
+export function wrapupOf(doc: Y.Doc): Wrapup {
+  let m: Y.Map<unknown>
+  try {
+    m = doc.getMap(WRAPUP_MAP)
+  } catch {
+    return {}
+  }
+  const out: Wrapup = {}
+  const d = m.get('disposition')
+  if (typeof d === 'string') out.disposition = d
+  const s = m.get('summary')
+  if (typeof s === 'string') out.summary = s
+  const t = m.get('tags')
+  const tags = t instanceof Y.Array ? t.toArray() : Array.isArray(t) ? t : null
+  if (tags) out.tags = tags.filter((x): x is string => typeof x === 'string')
+  return out
+}
+
+/** The last non-empty line of the notes, for boards (bounded). */
+export function previewOf(text: string, max = 200): string {
+  const lines = text.split('\n')
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim()
+    if (line) return line.length > max ? `${line.slice(0, max - 1)}…` : line
+  }
+  return ''
+}
+
+/** One merged update for a snapshot plus newer updates (what a subscriber gets). */
+export function mergeToState(parts: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc()
+  for (const p of parts) Y.applyUpdate(doc, p)
+  return Y.encodeStateAsUpdate(doc)
+}

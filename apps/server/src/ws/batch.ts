@@ -1,0 +1,236 @@
+/**
+ * One group-commit batch inside one transaction: lock the touched engagements in sorted
+ * order, drop repeated op ids and dedup keys, decide and evolve each op in arrival order,
+ * allocate gap-free seqs, then write log rows, projections, notes text and focus in a
+ * handful of bulk statements, and publish one NOTIFY.
+ */
+import * as Y from 'yjs'
+import type { ErrorCode } from '@switchboard/protocol'
+import type { Bus } from '../bus/bus.ts'
+import { decide } from '../domain/engagement/decide.ts'
+import { dedupKey } from '../domain/engagement/dedup.ts'
+import { evolve } from '../domain/engagement/evolve.ts'
+import { emptyEngagement, type Actor, type Command, type Engagement } from '../domain/engagement/model.ts'
+import {
+  findPrior, insertEvents, key, lockEngagements, readEventsAfter, writeProjections, type LogRow,
+} from '../domain/engagement/queries.ts'
+import { DocCache, HotDoc } from '../domain/notes/doc-cache.ts'
+import { plainText, previewOf, wrapupOf } from '../domain/notes/doc.ts'
+import { loadSnapshots, upsertNotes } from '../domain/notes/queries.ts'
+import type { Db } from '../store/port.ts'
+import type { Session } from './session.ts'
+
+export interface PendingOp {
+  session: Session
+  opId: string
+  cmd: Command
+  /** decoded Yjs update of a doc.update */
+  doc?: Uint8Array
+  receivedAt: number
+}
+
+export type OpResult =
+  | { op: PendingOp; ok: true; engagementId: string; seq: number; duplicate: boolean }
+  | { op: PendingOp; ok: false; code: ErrorCode }
+
+export interface BatchOutcome {
+  results: OpResult[]
+  /** new rows per engagement key, seq order */
+  rows: Map<string, LogRow[]>
+  /** engagements whose projection this batch changed */
+  engagements: Map<string, Engagement>
+  /** engagement key -> agent who owned it before a takeover */
+  takeovers: Map<string, string>
+  /** engagements created in this batch */
+  created: Set<string>
+  focus: { session: Session; engagementId: string }[]
+  docs: Set<string>
+}
+
+export function actorOf(s: Session): Actor {
+  return { id: s.user.id, accountId: s.user.accountId, role: s.user.role, displayName: s.user.displayName, clientId: s.clientId ?? '' }
+}
+
+/** The dedup key an op's event would carry, known from the command alone. */
+function candidateKey(cmd: Command): string | null {
+  switch (cmd.type) {
+    case 'engagement.status': return cmd.zoomTimestamp === undefined ? null : dedupKey(cmd.engagementId, 'status', cmd.changes, cmd.zoomTimestamp)
+    case 'engagement.variables': return cmd.zoomTimestamp === undefined ? null : dedupKey(cmd.engagementId, 'variables', cmd.variables, cmd.zoomTimestamp)
+    case 'whisper.read': return dedupKey(cmd.engagementId, 'whisper.read', cmd.whisperSeq)
+    default: return null
+  }
+}
+
+async function loadHotDocs(tx: Db, docs: DocCache, want: Map<string, Engagement>): Promise<void> {
+  const missing = [...want.entries()].filter(([k]) => !docs.get(k))
+  const snaps = await loadSnapshots(tx, missing.map(([, e]) => ({ a: e.accountId, e: e.id })))
+  const snapByKey = new Map(snaps.map((s) => [key(s.accountId, s.engagementId), s]))
+  for (const [k] of missing) {
+    const hot = new HotDoc()
+    const s = snapByKey.get(k)
+    if (s?.snapshot) {
+      Y.applyUpdate(hot.doc, s.snapshot)
+      hot.seq = s.snapshotSeq
+      hot.snapshotSeq = s.snapshotSeq
+    }
+    docs.set(k, hot)
+  }
+  // Catch every doc up with rows written since (by this node's snapshot or another node).
+  const behind = [...want.entries()].filter(([k, e]) => docs.get(k)!.seq < e.lastSeq)
+  if (behind.length === 0) return
+  const rows = await readEventsAfter(tx, behind.map(([k, e]) => ({ a: e.accountId, e: e.id, after: docs.get(k)!.seq, upTo: e.lastSeq })), { kinds: ['doc'] })
+  for (const r of rows) {
+    const hot = docs.get(key(r.accountId, r.engagementId))!
+    if (r.update) Y.applyUpdate(hot.doc, Buffer.from(r.update, 'base64'))
+    hot.sinceSnapshot++
+  }
+  for (const [k, e] of behind) docs.get(k)!.seq = e.lastSeq
+}
+
+export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCache, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
+  const ids = new Map<string, { a: string; i: string }>()
+  const creates = new Map<string, { a: string; i: string; g: string }>()
+  for (const op of batch) {
+    const a = op.session.user.accountId
+    const k = key(a, op.cmd.engagementId)
+    ids.set(k, { a, i: op.cmd.engagementId })
+    if (op.cmd.type === 'engagement.observe' && !creates.has(k)) creates.set(k, { a, i: op.cmd.engagementId, g: op.session.user.id })
+  }
+  const locked = await lockEngagements(tx, [...ids.values()], [...creates.values()])
+
+  const docWanted = new Map<string, Engagement>()
+  for (const op of batch) {
+    const k = key(op.session.user.accountId, op.cmd.engagementId)
+    const e = locked.get(k)
+    if (op.cmd.type === 'doc.update' && e) docWanted.set(k, e)
+  }
+  await loadHotDocs(tx, docs, docWanted)
+
+  const opRefs = batch.map((op) => ({ a: op.session.user.accountId, actor: op.session.user.id, op: op.opId }))
+  const keyRefs: { a: string; e: string; dk: string }[] = []
+  for (const op of batch) {
+    const dk = candidateKey(op.cmd)
+    if (dk) keyRefs.push({ a: op.session.user.accountId, e: op.cmd.engagementId, dk })
+  }
+  const prior = await findPrior(tx, opRefs, keyRefs)
+  const priorOps = new Map<string, { e: string; seq: number }>()
+  const priorKeys = new Map<string, number>()
+  for (const p of prior) {
+    if (p.kind === 'op') priorOps.set(`${p.a}\0${p.actor}\0${p.ref}`, { e: p.e, seq: p.seq })
+    else priorKeys.set(`${p.a}\0${p.e}\0${p.ref}`, p.seq)
+  }
+
+  const out: BatchOutcome = {
+    results: [], rows: new Map(), engagements: new Map(), takeovers: new Map(), created: new Set(), focus: [], docs: new Set(),
+  }
+  const seen = new Map<string, OpResult>()
+  const allRows: LogRow[] = []
+  const focusInBatch = new Map<Session, string | null>()
+
+  for (const op of batch) {
+    const actor = actorOf(op.session)
+    const a = actor.accountId
+    const engagementId = op.cmd.engagementId
+    const ref = `${a}\0${actor.id}\0${op.opId}`
+    const again = seen.get(ref)
+    if (again) {
+      out.results.push(again.ok ? { ...again, op, duplicate: true } : { ...again, op })
+      continue
+    }
+    const before = priorOps.get(ref)
+    if (before) {
+      const r: OpResult = { op, ok: true, engagementId: before.e, seq: before.seq, duplicate: true }
+      seen.set(ref, r)
+      out.results.push(r)
+      continue
+    }
+    const k = key(a, engagementId)
+    const cur = out.engagements.get(k) ?? locked.get(k) ?? null
+    const sessionFocus = focusInBatch.has(op.session) ? focusInBatch.get(op.session)! : op.session.focus
+    const decision = decide(op.cmd, { engagement: cur && cur.lastSeq > 0 ? cur : null, actor, now, sessionFocus })
+    if (!decision.ok) {
+      const r: OpResult = { op, ok: false, code: decision.code }
+      seen.set(ref, r)
+      out.results.push(r)
+      continue
+    }
+    let state: Engagement = decision.creates || !cur || cur.lastSeq === 0
+      ? { ...emptyEngagement(a, engagementId, actor.id, now), agentName: actor.displayName }
+      : cur
+    if (decision.creates) out.created.add(k)
+    if (decision.takeover && cur) out.takeovers.set(k, out.takeovers.get(k) ?? cur.agentId)
+    let seq: number | undefined
+    let dup: number | undefined
+    for (const ev of decision.events) {
+      const dk = ev.dedupKey ? `${a}\0${engagementId}\0${ev.dedupKey}` : null
+      if (dk && priorKeys.has(dk)) {
+        dup = priorKeys.get(dk)
+        continue
+      }
+      seq = state.lastSeq + 1
+      state = evolve(state, { ...ev, seq, actorId: actor.id, at: now, actorName: actor.displayName })
+      if (ev.kind === 'doc' && op.doc) {
+        const hot = docs.get(k)
+        if (!hot) throw new Error('hot doc missing inside batch')
+        Y.applyUpdate(hot.doc, op.doc)
+        state = { ...state, notesPreview: previewOf(plainText(hot.doc)) }
+        out.docs.add(k)
+      }
+      if (ev.kind === 'focus') {
+        focusInBatch.set(op.session, engagementId)
+        out.focus.push({ session: op.session, engagementId })
+      }
+      const row: LogRow = { accountId: a, engagementId, seq, kind: ev.kind, actorId: actor.id, opId: op.opId, dedupKey: ev.dedupKey, data: ev.data, at: now }
+      if (ev.update !== undefined) row.update = ev.update
+      allRows.push(row)
+      let list = out.rows.get(k)
+      if (!list) out.rows.set(k, (list = []))
+      list.push(row)
+      if (dk) priorKeys.set(dk, seq)
+    }
+    if (seq !== undefined) out.engagements.set(k, state)
+    const r: OpResult = seq !== undefined
+      ? { op, ok: true, engagementId, seq, duplicate: false }
+      : { op, ok: true, engagementId, seq: dup ?? state.lastSeq, duplicate: true }
+    seen.set(ref, r)
+    out.results.push(r)
+  }
+
+  if (allRows.length === 0) return out
+  // Hot docs now hold every doc row up to the new last seq (evicted if this transaction fails).
+  for (const [k, e] of out.engagements) {
+    const hot = docs.get(k)
+    if (hot && hot.seq >= (locked.get(k)?.lastSeq ?? 0)) hot.seq = e.lastSeq
+  }
+  for (const op of batch) {
+    if (op.cmd.type !== 'doc.update') continue
+    const hot = docs.get(key(op.session.user.accountId, op.cmd.engagementId))
+    if (hot) {
+      hot.sinceSnapshot++
+      hot.lastWriteAt = now
+    }
+  }
+  await insertEvents(tx, allRows)
+  await writeProjections(tx, [...out.engagements.values()])
+  if (out.docs.size > 0) {
+    await upsertNotes(tx, [...out.docs].map((k) => {
+      const e = out.engagements.get(k)!
+      const doc = docs.get(k)!.doc
+      return { a: e.accountId, e: e.id, text: plainText(doc), wrapup: wrapupOf(doc) }
+    }))
+  }
+  if (out.focus.length > 0) {
+    const last = new Map<string, { s: string; f: string }>()
+    for (const f of out.focus) last.set(f.session.id, { s: f.session.id, f: f.engagementId })
+    await tx.query(
+      `update presence p set focus_engagement_id = k.f, focus_at = now()
+       from jsonb_to_recordset($1::jsonb) as k(s text, f text) where p.session_id = k.s`,
+      [JSON.stringify([...last.values()])])
+  }
+  if (bus) {
+    const e: [string, string, number, number][] = []
+    for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
+    await bus.publish(tx, { e })
+  }
+  return out
+}

@@ -1,0 +1,269 @@
+/**
+ * The real-time engine on one node: sessions, group commit, fan-out (local after commit,
+ * remote through the bus), boards and presence. Transport-agnostic: the gateway hands it
+ * authenticated users with a `Peer` and raw frames.
+ */
+import type { SessionUser } from '@switchboard/protocol'
+import { Bus, type BusMessage } from '../bus/bus.ts'
+import type { Engagement } from '../domain/engagement/model.ts'
+import { getEngagements, key, readEventsAfter, type LogRow } from '../domain/engagement/queries.ts'
+import { DocCache } from '../domain/notes/doc-cache.ts'
+import type { Logger, Store } from '../store/port.ts'
+import type { BatchOutcome, OpResult } from './batch.ts'
+import { Boards } from './boards.ts'
+import { Handlers } from './handlers.ts'
+import { Hub } from './hub.ts'
+import { Metrics } from './metrics.ts'
+import type { Peer } from './peer.ts'
+import { clearNodePresence, leavePresence, PRESENCE_HEARTBEAT_MS, presenceHeartbeat } from './presence.ts'
+import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
+import { Session, type Subscription } from './session.ts'
+import { Writer } from './writer.ts'
+
+export interface EngineOptions {
+  store: Store
+  logger: Logger
+  nodeId: string
+  maxFrameBytes: number
+  opsPerSecond: number
+  opsBurst: number
+  sendBufferBytes: number
+  heartbeatMs: number
+  boardTickMs: number
+  groupCommitMs: number
+  devSignIn: boolean
+  /** Hot notes documents kept in memory. */
+  maxHotDocs?: number
+}
+
+/** Row kinds that change what `engagement.changed` shows (notes only move the preview). */
+const PROJECTION_KINDS = new Set(['context', 'status', 'variables', 'help'])
+const HELLO_TIMEOUT_MS = 10_000
+
+export class Engine {
+  readonly hub = new Hub()
+  readonly metrics = new Metrics()
+  readonly docs: DocCache
+  readonly writer: Writer
+  readonly boards: Boards
+  readonly handlers: Handlers
+  bus: Bus | undefined
+  shuttingDown = false
+  readonly o: EngineOptions
+  private remote: Promise<void> = Promise.resolve()
+  /** highest seq per engagement this node has fanned out */
+  private readonly delivered = new Map<string, number>()
+  private presenceTimer: NodeJS.Timeout | undefined
+
+  constructor(o: EngineOptions) {
+    this.o = o
+    this.docs = new DocCache(o.maxHotDocs ?? 2000)
+    this.boards = new Boards(o.store, this.hub, o.logger, this.metrics, o.boardTickMs)
+    this.writer = new Writer({
+      store: o.store, docs: this.docs, bus: () => this.bus, logger: o.logger, metrics: this.metrics,
+      groupCommitMs: o.groupCommitMs,
+      onResults: (r) => this.sendResults(r),
+      onCommitted: (out) => this.fanOut(out),
+      onAvailability: (up) => this.hub.broadcast(JSON.stringify(up
+        ? { type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' }
+        : { type: 'notice', code: 'saving-delayed', message: 'Saving is delayed: the database is unreachable. Your changes are kept and retried.' })),
+    })
+    this.handlers = new Handlers(this)
+    this.hub.catchUp = (s, sub) => void this.catchUp(s, sub)
+  }
+
+  async start(): Promise<void> {
+    await clearNodePresence(this.o.store, this.o.nodeId)
+    this.bus = new Bus(this.o.store, this.o.nodeId, this.o.logger, {
+      onMessage: (msg) => {
+        this.remote = this.remote.then(() => this.applyRemote(msg)).catch((err: unknown) => {
+          this.o.logger.warn({ err }, 'remote fan-out failed')
+        })
+      },
+      onListening: () => this.resyncAll(),
+      onLost: () => {},
+    })
+    await this.bus.start()
+    this.presenceTimer = setInterval(() => {
+      presenceHeartbeat(this.o.store, this.o.nodeId).then((swept) => {
+        for (const [a, u] of swept) this.boards.markAgent(a, u)
+      }, (err: unknown) => this.o.logger.debug({ err }, 'presence heartbeat failed'))
+    }, PRESENCE_HEARTBEAT_MS)
+    this.presenceTimer.unref()
+  }
+
+  connect(user: SessionUser, peer: Peer): Session {
+    const s = new Session(user, peer, this.o, Date.now())
+    s.onOverflow = () => { this.metrics.slowConsumers++ }
+    this.hub.add(s)
+    const timer = setTimeout(() => {
+      if (!s.helloDone) s.close(4004, 'HELLO_TIMEOUT')
+    }, HELLO_TIMEOUT_MS)
+    timer.unref()
+    return s
+  }
+
+  disconnect(s: Session): void {
+    s.closed = true
+    this.hub.remove(s)
+    if (!s.helloDone || this.shuttingDown) return
+    leavePresence(this.o.store, s.id)
+      .then(() => this.bus?.publish(this.o.store, { p: [[s.user.accountId, s.user.id]] }))
+      .catch((err: unknown) => this.o.logger.debug({ err }, 'presence leave failed'))
+    this.boards.markAgent(s.user.accountId, s.user.id)
+  }
+
+  frame(s: Session, raw: string | Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.handlers.frame(s, raw, isBinary)
+  }
+
+  private sendResults(results: OpResult[]): void {
+    for (const r of results) {
+      const s = r.op.session
+      if (r.ok) {
+        if (r.duplicate) this.metrics.outboxReplays++
+        s.sendJson(r.duplicate
+          ? { type: 'ack', opId: r.op.opId, engagementId: r.engagementId, seq: r.seq, duplicate: true }
+          : { type: 'ack', opId: r.op.opId, engagementId: r.engagementId, seq: r.seq })
+      } else {
+        this.metrics.opsRejected++
+        s.error(r.code, { opId: r.op.opId, engagementId: r.op.cmd.engagementId })
+      }
+    }
+  }
+
+  private fanOut(out: BatchOutcome): void {
+    for (const f of out.focus) {
+      f.session.focus = f.engagementId
+      this.boards.markAgent(f.session.user.accountId, f.session.user.id)
+    }
+    for (const [k, e] of out.engagements) {
+      const rows = out.rows.get(k) ?? []
+      this.deliver(k, e, rows, out.takeovers.get(k))
+    }
+  }
+
+  private deliver(k: string, e: Engagement, rows: readonly LogRow[], previousAgentId: string | undefined): void {
+    const changed = rows.some((r) => PROJECTION_KINDS.has(r.kind))
+    this.metrics.fanoutFrames += this.hub.deliver(e, rows, changed, previousAgentId)
+    const last = rows[rows.length - 1]
+    if (last) this.delivered.set(k, Math.max(this.delivered.get(k) ?? 0, last.seq))
+    if (this.delivered.size > 100_000) this.delivered.clear()
+    this.boards.markEngagement(e)
+    if (changed) this.boards.markAgent(e.accountId, e.agentId)
+    if (previousAgentId) this.boards.markAgent(e.accountId, previousAgentId)
+  }
+
+  /** Rows committed by another node: read them (ids came over the bus) and fan out here. */
+  private async applyRemote(msg: BusMessage): Promise<void> {
+    this.metrics.remoteBatches++
+    for (const [a, u] of msg.p ?? []) this.boards.markAgent(a, u)
+    for (const a of msg.s ?? []) this.boards.markThresholds(a)
+    const wanted: { a: string; e: string; after: number }[] = []
+    for (const [a, e, from, to] of msg.e ?? []) {
+      if (!this.hub.hasAccount(a)) continue
+      const have = this.delivered.get(key(a, e))
+      if (have !== undefined && have >= to) continue
+      wanted.push({ a, e, after: have ?? from - 1 })
+    }
+    if (wanted.length === 0) return
+    const [engs, rows] = await Promise.all([
+      getEngagements(this.o.store, wanted.map((w) => ({ a: w.a, i: w.e }))),
+      readEventsAfter(this.o.store, wanted),
+    ])
+    const byKey = new Map<string, LogRow[]>()
+    for (const r of rows) {
+      const k = key(r.accountId, r.engagementId)
+      let list = byKey.get(k)
+      if (!list) byKey.set(k, (list = []))
+      list.push(r)
+    }
+    const now = Date.now()
+    for (const e of engs) {
+      const k = key(e.accountId, e.id)
+      const list = byKey.get(k) ?? []
+      const takeover = list.find((r) => r.kind === 'context' && r.data['takeover'])
+      const prev = (takeover?.data['takeover'] as { fromAgentId?: string } | undefined)?.fromAgentId
+      this.deliver(k, e, list, prev)
+      const last = list[list.length - 1]
+      if (last) this.metrics.fanoutLag(now - last.at)
+    }
+  }
+
+  /** Catches one subscription up from the log after a gap (or sends a snapshot if far behind). */
+  async catchUp(s: Session, sub: Subscription): Promise<void> {
+    if (sub.catchingUp || s.closed) return
+    sub.catchingUp = true
+    sub.ready = false
+    this.metrics.catchUps++
+    try {
+      const rows = await readEventsAfter(this.o.store, [{ a: sub.accountId, e: sub.engagementId, after: sub.lastSeq }])
+      if (rows.length > MAX_CATCH_UP_ROWS) {
+        const [e] = await getEngagements(this.o.store, [{ a: sub.accountId, i: sub.engagementId }])
+        if (e) {
+          s.sendJson(await buildSnapshot(this.o.store, e, 'gap'))
+          sub.lastSeq = e.lastSeq
+        }
+      } else if (rows.length > 0) {
+        sub.pending.push(...rows)
+      }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'catch-up failed')
+    } finally {
+      sub.catchingUp = false
+      this.hub.release(s, sub)
+    }
+  }
+
+  /** After the LISTEN connection is (re)established: catch every subscription and board up. */
+  private resyncAll(): void {
+    for (const s of this.hub.sessions) {
+      for (const sub of s.subs.values()) if (sub.ready) void this.catchUp(s, sub)
+      if (s.board) {
+        this.boards.unsubscribe(s)
+        this.boards.subscribe(s).catch((err: unknown) => this.o.logger.warn({ err }, 'board resync failed'))
+      }
+    }
+  }
+
+  stats(): Record<string, number> {
+    const byRole: Record<string, number> = { agent: 0, supervisor: 0, admin: 0 }
+    for (const s of this.hub.sessions) byRole[s.user.role] = (byRole[s.user.role] ?? 0) + 1
+    let boards = 0
+    for (const set of this.hub.boards.values()) boards += set.size
+    return {
+      sockets: this.hub.sessions.size, agentSockets: byRole['agent']!, supervisorSockets: byRole['supervisor']!,
+      adminSockets: byRole['admin']!, boards, queuedOps: this.writer.queued, hotDocs: this.docs.size,
+      opsTotal: this.metrics.opsTotal, listening: this.bus?.listening ? 1 : 0, databaseUp: this.writer.available ? 1 : 0,
+    }
+  }
+
+  metricsText(): string {
+    const byRole: Record<string, number> = { agent: 0, supervisor: 0, admin: 0 }
+    let boards = 0
+    for (const s of this.hub.sessions) byRole[s.user.role] = (byRole[s.user.role] ?? 0) + 1
+    for (const set of this.hub.boards.values()) boards += set.size
+    return this.metrics.render({
+      socketsByRole: byRole, listening: this.bus?.listening ?? false, available: this.writer.available, boards,
+      hotDocs: this.docs.size, queued: this.writer.queued, busReconnects: this.bus?.reconnects ?? 0, nodeId: this.o.nodeId,
+    })
+  }
+
+  /** Drains writes (acks go out), tells every socket "going away", closes the bus and presence. */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return
+    this.shuttingDown = true
+    await this.writer.drain()
+    const notice = JSON.stringify({ type: 'notice', code: 'going-away', message: 'The server is restarting; reconnecting shortly.' })
+    for (const s of [...this.hub.sessions]) {
+      s.send(notice)
+      s.close(1001, 'SHUTTING_DOWN')
+      this.hub.remove(s)
+    }
+    this.boards.close()
+    clearInterval(this.presenceTimer)
+    await this.remote.catch(() => {})
+    await this.bus?.close().catch(() => {})
+    await clearNodePresence(this.o.store, this.o.nodeId).catch(() => {})
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The `/ws` route: Origin allow-list and authentication before the upgrade (no socket is
+ * ever opened for a refused request), an explicit `maxPayload`, listeners attached
+ * synchronously, ws-level ping/pong heartbeats that drop dead sockets.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { CLOSE, type SessionUser } from '@switchboard/protocol'
+import { sendError } from '../errors.ts'
+import type { Engine } from './engine.ts'
+import type { Session } from './session.ts'
+
+export interface GatewayOptions {
+  allowedOrigins: readonly string[]
+  heartbeatMs: number
+}
+
+export function registerGateway(app: FastifyInstance, engine: Engine, opts: GatewayOptions): { stop(): void } {
+  const allowed = new Set(opts.allowedOrigins)
+  const users = new WeakMap<FastifyRequest, SessionUser>()
+  const alive = new Map<WebSocket, { missed: number; session: Session }>()
+
+  async function gate(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const origin = request.headers.origin
+    // Browsers always send Origin on a WebSocket upgrade; non-browser clients (load generator,
+    // tests, the Node sync client) do not, and cannot be stopped by Origin checks anyway.
+    if (origin !== undefined && !allowed.has(origin)) return sendError(reply, 'ORIGIN_NOT_ALLOWED')
+    if (engine.shuttingDown) return sendError(reply, 'SHUTTING_DOWN')
+    const auth = app.hasDecorator('authenticateRequest')
+      ? await app.authenticateRequest(request)
+      : await app.authenticate(request).then((user) => (user ? { ok: true as const, user } : { ok: false as const, code: 'UNAUTHENTICATED' as const }))
+    if (!auth.ok) return sendError(reply, auth.code)
+    users.set(request, auth.user)
+    return undefined
+  }
+
+  app.get('/ws', { websocket: true, onRequest: gate }, (socket, request) => {
+    const user = users.get(request)
+    if (!user) {
+      socket.close(CLOSE.UNAUTHENTICATED, 'UNAUTHENTICATED')
+      return
+    }
+    const session = engine.connect(user, socket)
+    alive.set(socket, { missed: 0, session })
+    socket.on('message', (data, isBinary) => engine.frame(session, data as Buffer, isBinary))
+    socket.on('pong', () => {
+      const a = alive.get(socket)
+      if (a) a.missed = 0
+    })
+    socket.on('close', () => {
+      alive.delete(socket)
+      engine.disconnect(session)
+    })
+    socket.on('error', (err) => {
+      request.log.debug({ err }, 'websocket error')
+    })
+  })
+
+  const timer = setInterval(() => {
+    for (const [socket, a] of alive) {
+      if (a.missed >= 2) {
+        alive.delete(socket)
+        a.session.closed = true
+        socket.terminate()
+        continue
+      }
+      a.missed++
+      try {
+        socket.ping()
+      } catch {
+        // closing
+      }
+    }
+  }, opts.heartbeatMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}

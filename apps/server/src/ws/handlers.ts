@@ -1,0 +1,182 @@
+/**
+ * What each client message does. Parsed once at the edge with the strict parser; every
+ * message is rate-limited and authorized on its own (role and ownership per message).
+ */
+import {
+  CLOSE, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SUPERVISOR_ONLY, parseClientMessage,
+  type ClientMessage, type ClientMessageType,
+} from '@switchboard/protocol'
+import { canRead, isSupervisor } from '../domain/engagement/access.ts'
+import type { Command } from '../domain/engagement/model.ts'
+import {
+  ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
+} from '../domain/engagement/queries.ts'
+import { parseUpdate } from '../domain/notes/doc.ts'
+import { actorOf } from './batch.ts'
+import type { Engine } from './engine.ts'
+import { joinPresence } from './presence.ts'
+import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
+import type { Session } from './session.ts'
+
+/** Rejections tolerated per window before a flooding connection is closed. */
+const FLOOD_WINDOW_MS = 10_000
+
+const OPS = new Set<ClientMessageType>([
+  'engagement.observe', 'engagement.status', 'engagement.focus', 'engagement.variables',
+  'doc.update', 'help.set', 'whisper.send', 'whisper.read',
+])
+
+export class Handlers {
+  private readonly engine: Engine
+
+  constructor(engine: Engine) {
+    this.engine = engine
+  }
+
+  frame(s: Session, raw: string | Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const { metrics, o } = this.engine
+    if (s.closed) return
+    metrics.framesIn++
+    const parsed = parseClientMessage(typeof raw === 'string' ? raw : raw instanceof ArrayBuffer ? raw : Array.isArray(raw) ? raw : raw, {
+      maxBytes: o.maxFrameBytes, isBinary,
+    })
+    const now = Date.now()
+    if (!s.bucket.take(now)) {
+      metrics.rateLimited++
+      if (now - s.rejectedWindowStart > FLOOD_WINDOW_MS) {
+        s.rejectedWindowStart = now
+        s.rejected = 0
+      }
+      if (++s.rejected > o.opsBurst) {
+        s.error('RATE_LIMITED', { retryAfterMs: FLOOD_WINDOW_MS })
+        s.close(CLOSE.RATE_LIMITED, 'RATE_LIMITED')
+        return
+      }
+      const opId = parsed.ok ? (parsed.message as { opId?: string }).opId : parsed.opId
+      s.error('RATE_LIMITED', { opId, retryAfterMs: Math.max(1, s.bucket.retryAfterMs(now)) })
+      return
+    }
+    if (!parsed.ok) {
+      metrics.badFrames++
+      s.error(parsed.code, { opId: parsed.opId, message: parsed.message })
+      return
+    }
+    const msg = parsed.message
+    if (!s.helloDone && msg.type !== 'hello') {
+      s.error('HELLO_REQUIRED', { opId: (msg as { opId?: string }).opId })
+      return
+    }
+    try {
+      this.dispatch(s, msg)
+    } catch (err) {
+      o.logger.error({ err, type: msg.type }, 'message handler failed')
+      s.error('INTERNAL', { opId: (msg as { opId?: string }).opId })
+    }
+  }
+
+  private dispatch(s: Session, msg: ClientMessage): void {
+    if (SUPERVISOR_ONLY.includes(msg.type) && !isSupervisor(s.user)) {
+      s.error('FORBIDDEN', { opId: (msg as { opId?: string }).opId, engagementId: (msg as { engagementId?: string }).engagementId })
+      return
+    }
+    switch (msg.type) {
+      case 'hello': return this.hello(s, msg)
+      case 'ping': s.sendJson({ type: 'pong', t: msg.t, serverTime: Date.now() }); return
+      case 'subscribe': this.async(s, this.subscribe(s, msg.engagementId, msg.afterSeq), msg.engagementId); return
+      case 'unsubscribe': this.engine.hub.unsubscribe(s, s.user.accountId, msg.engagementId); return
+      case 'board.subscribe': this.async(s, this.engine.boards.subscribe(s)); return
+      case 'board.unsubscribe': this.engine.boards.unsubscribe(s); return
+      default:
+        if (OPS.has(msg.type)) this.op(s, msg as Extract<ClientMessage, { opId: string }>)
+    }
+  }
+
+  private async(s: Session, p: Promise<void>, engagementId?: string): void {
+    p.catch((err: unknown) => {
+      this.engine.o.logger.warn({ err }, 'read for subscriber failed')
+      s.error('UNAVAILABLE', engagementId === undefined ? { retryAfterMs: 1000 } : { engagementId, retryAfterMs: 1000 })
+    })
+  }
+
+  private hello(s: Session, msg: Extract<ClientMessage, { type: 'hello' }>): void {
+    const { o, hub, boards } = this.engine
+    if (s.helloDone) {
+      s.error('ALREADY_HELLO')
+      return
+    }
+    if (msg.protocolVersion < MIN_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
+      s.error('VERSION_UNSUPPORTED')
+      s.close(CLOSE.VERSION_UNSUPPORTED, 'VERSION_UNSUPPORTED')
+      return
+    }
+    s.clientId = msg.clientId
+    s.surface = msg.surface
+    hub.registerAgent(s)
+    s.sendJson({
+      type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: s.id, nodeId: o.nodeId, serverTime: Date.now(),
+      user: s.user, devSignIn: o.devSignIn,
+      limits: { maxFrameBytes: o.maxFrameBytes, opsPerSecond: o.opsPerSecond, heartbeatMs: o.heartbeatMs },
+    })
+    if (!this.engine.writer.available) {
+      s.sendJson({ type: 'notice', code: 'saving-delayed', message: 'Saving is delayed: the database is unreachable. Your changes are kept and retried.' })
+    }
+    joinPresence(o.store, s, o.nodeId)
+      .then(() => this.engine.bus?.publish(o.store, { p: [[s.user.accountId, s.user.id]] }))
+      .catch((err: unknown) => o.logger.debug({ err }, 'presence join failed'))
+    boards.markAgent(s.user.accountId, s.user.id)
+    if (s.surface === 'agent') {
+      o.store.query<EngagementRow>(
+        `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+         where e.account_id = $1 and e.agent_id = $2 and e.ended_at is null and e.last_seq > 0
+         order by e.updated_at desc limit 200`, [s.user.accountId, s.user.id],
+      ).then((res) => {
+        s.sendJson({ type: 'agent.engagements', engagements: res.rows.map((r) => toView(fromRow(r))) })
+      }, (err: unknown) => o.logger.warn({ err }, 'agent engagements read failed'))
+    }
+  }
+
+  private async subscribe(s: Session, engagementId: string, afterSeq: number | undefined): Promise<void> {
+    const { o, hub, metrics } = this.engine
+    const e = await getEngagement(o.store, s.user.accountId, engagementId)
+    if (!e || e.lastSeq === 0 || !canRead(actorOf(s), e)) {
+      s.error('NOT_FOUND', { engagementId })
+      return
+    }
+    if (s.closed) return
+    const sub = hub.subscribe(s, s.user.accountId, engagementId, true, 0, false)
+    sub.explicit = true
+    sub.ready = false
+    try {
+      if (afterSeq !== undefined && afterSeq <= e.lastSeq && e.lastSeq - afterSeq <= MAX_CATCH_UP_ROWS) {
+        const rows = await readEventsAfter(o.store, [{ a: e.accountId, e: e.id, after: afterSeq, upTo: e.lastSeq }])
+        s.sendJson({ type: 'engagement.events', engagementId, events: rows.map(toLogEvent) })
+      } else {
+        s.sendJson(await buildSnapshot(o.store, e, afterSeq === undefined ? 'subscribe' : 'gap'))
+        metrics.snapshotsSent++
+      }
+      sub.lastSeq = e.lastSeq
+    } finally {
+      hub.release(s, sub)
+    }
+  }
+
+  private op(s: Session, msg: Extract<ClientMessage, { opId: string }>): void {
+    const { writer, shuttingDown } = this.engine
+    if (shuttingDown) {
+      s.error('SHUTTING_DOWN', { opId: msg.opId, engagementId: msg.engagementId, retryAfterMs: 1000 })
+      return
+    }
+    let doc: Uint8Array | undefined
+    if (msg.type === 'doc.update') {
+      const bytes = parseUpdate(msg.update)
+      if (!bytes) {
+        s.error('BAD_MESSAGE', { opId: msg.opId, engagementId: msg.engagementId, message: 'update is not a valid notes document update' })
+        return
+      }
+      doc = bytes
+    }
+    const { opId: _opId, ...rest } = msg
+    const op = { session: s, opId: msg.opId, cmd: rest as Command, receivedAt: Date.now() }
+    writer.enqueue(doc ? { ...op, doc } : op)
+  }
+}

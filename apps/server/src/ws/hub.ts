@@ -1,0 +1,173 @@
+/**
+ * Who is connected to this node and what each follows, and the fan-out of committed log
+ * rows and projections to them. Frames are serialized once and sent to many; a session
+ * whose position does not line up with a frame (a gap) is caught up from the log instead.
+ */
+import type { Engagement } from '../domain/engagement/model.ts'
+import { key, toLogEvent, toView, type LogRow } from '../domain/engagement/queries.ts'
+import type { Session, Subscription } from './session.ts'
+
+export class Hub {
+  readonly sessions = new Set<Session>()
+  /** account -> sessions */
+  private readonly byAccount = new Map<string, Set<Session>>()
+  /** account\0user -> agent-surface sessions */
+  private readonly byAgent = new Map<string, Set<Session>>()
+  /** engagement key -> sessions holding a subscription */
+  private readonly byEngagement = new Map<string, Set<Session>>()
+  /** account -> sessions with a board */
+  readonly boards = new Map<string, Set<Session>>()
+  /** Called when a subscription falls behind (gap): read rows after `sub.lastSeq` and deliver. */
+  catchUp: (session: Session, sub: Subscription) => void = () => {}
+
+  add(s: Session): void {
+    this.sessions.add(s)
+    addTo(this.byAccount, s.user.accountId, s)
+  }
+
+  /** After hello: an agent-surface session follows everything about its user's engagements. */
+  registerAgent(s: Session): void {
+    if (s.surface === 'agent') addTo(this.byAgent, key(s.user.accountId, s.user.id), s)
+  }
+
+  remove(s: Session): void {
+    this.sessions.delete(s)
+    removeFrom(this.byAccount, s.user.accountId, s)
+    removeFrom(this.byAgent, key(s.user.accountId, s.user.id), s)
+    removeFrom(this.boards, s.user.accountId, s)
+    for (const k of s.subs.keys()) removeFrom(this.byEngagement, k, s)
+    s.subs.clear()
+  }
+
+  hasAccount(accountId: string): boolean {
+    return (this.byAccount.get(accountId)?.size ?? 0) > 0
+  }
+
+  accountSessions(accountId: string): Iterable<Session> {
+    return this.byAccount.get(accountId) ?? []
+  }
+
+  agentSessions(accountId: string, userId: string): Iterable<Session> {
+    return this.byAgent.get(key(accountId, userId)) ?? []
+  }
+
+  subscribe(s: Session, accountId: string, engagementId: string, explicit: boolean, lastSeq: number, ready: boolean): Subscription {
+    const k = key(accountId, engagementId)
+    let sub = s.subs.get(k)
+    if (sub) {
+      sub.explicit ||= explicit
+      return sub
+    }
+    sub = { accountId, engagementId, lastSeq, explicit, ready, pending: [], catchingUp: false }
+    s.subs.set(k, sub)
+    addTo(this.byEngagement, k, s)
+    return sub
+  }
+
+  unsubscribe(s: Session, accountId: string, engagementId: string): void {
+    const k = key(accountId, engagementId)
+    s.subs.delete(k)
+    removeFrom(this.byEngagement, k, s)
+  }
+
+  setBoard(s: Session, on: boolean): void {
+    s.board = on
+    if (on) addTo(this.boards, s.user.accountId, s)
+    else removeFrom(this.boards, s.user.accountId, s)
+  }
+
+  /**
+   * Delivers the new rows of one engagement (seq order) to its watchers and its agent's
+   * sessions, plus `engagement.changed` when the projection changed in a way they show.
+   * `previousAgentId` is set when ownership moved: that agent's sessions stop following.
+   */
+  deliver(e: Engagement, rows: readonly LogRow[], changed: boolean, previousAgentId?: string): number {
+    const k = key(e.accountId, e.id)
+    const targets = new Set<Session>(this.byEngagement.get(k) ?? [])
+    for (const s of this.agentSessions(e.accountId, e.agentId)) targets.add(s)
+    let sent = 0
+    let eventsFrame: string | undefined
+    let changedFrame: string | undefined
+    const first = rows[0]
+    for (const s of targets) {
+      if (s.closed) continue
+      if (first) {
+        let sub = s.subs.get(k)
+        if (!sub) {
+          // An agent session follows its engagements live from now on.
+          if (s.user.id !== e.agentId) continue
+          sub = this.subscribe(s, e.accountId, e.id, false, first.seq - 1, true)
+        }
+        if (!sub.ready) {
+          sub.pending.push(...rows)
+        } else if (sub.lastSeq === first.seq - 1) {
+          eventsFrame ??= JSON.stringify({ type: 'engagement.events', engagementId: e.id, events: rows.map(toLogEvent) })
+          if (s.send(eventsFrame)) sent++
+          sub.lastSeq = rows[rows.length - 1]!.seq
+        } else {
+          this.deliverTo(s, sub, rows)
+        }
+      }
+      if (changed) {
+        changedFrame ??= JSON.stringify({ type: 'engagement.changed', engagement: toView(e) })
+        s.send(changedFrame)
+      }
+    }
+    if (previousAgentId && previousAgentId !== e.agentId) {
+      changedFrame ??= JSON.stringify({ type: 'engagement.changed', engagement: toView(e) })
+      for (const s of this.agentSessions(e.accountId, previousAgentId)) {
+        s.send(changedFrame)
+        if (s.user.role === 'agent') this.unsubscribe(s, e.accountId, e.id)
+      }
+    }
+    return sent
+  }
+
+  /** Rows for one session that is not exactly in line: drop what it has, catch up on a gap. */
+  deliverTo(s: Session, sub: Subscription, rows: readonly LogRow[]): void {
+    if (!sub.ready) {
+      sub.pending.push(...rows)
+      return
+    }
+    const fresh: LogRow[] = []
+    let last = sub.lastSeq
+    for (const r of rows) {
+      if (r.seq > last) {
+        fresh.push(r)
+        last = r.seq
+      }
+    }
+    if (fresh.length === 0) return
+    if (fresh[0]!.seq !== sub.lastSeq + 1) {
+      this.catchUp(s, sub)
+      return
+    }
+    s.sendJson({ type: 'engagement.events', engagementId: sub.engagementId, events: fresh.map(toLogEvent) })
+    sub.lastSeq = fresh[fresh.length - 1]!.seq
+  }
+
+  /** Marks a subscription ready after its snapshot/catch-up and flushes what arrived meanwhile. */
+  release(s: Session, sub: Subscription): void {
+    sub.ready = true
+    const pending = sub.pending
+    sub.pending = []
+    if (pending.length > 0) this.deliverTo(s, sub, pending.sort((a, b) => a.seq - b.seq))
+  }
+
+  broadcast(frame: string): void {
+    for (const s of this.sessions) s.send(frame)
+  }
+}
+
+function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  let set = m.get(k)
+  if (!set) m.set(k, (set = new Set()))
+  set.add(v)
+}
+
+function removeFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const set = m.get(k)
+  if (!set) return
+  set.delete(v)
+  if (set.size === 0) m.delete(k)
+}

@@ -1,0 +1,71 @@
+/** Counters and gauges for `/metrics` (Prometheus text exposition, hand-written). */
+export class Metrics {
+  opsTotal = 0
+  opsRejected = 0
+  batches = 0
+  duplicates = 0
+  commitSecondsSum = 0
+  commitCount = 0
+  /** commit latency histogram buckets (seconds) */
+  readonly buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+  readonly bucketCounts = new Array<number>(this.buckets.length).fill(0)
+  fanoutFrames = 0
+  fanoutLagSecondsSum = 0
+  fanoutLagCount = 0
+  remoteBatches = 0
+  catchUps = 0
+  slowConsumers = 0
+  rateLimited = 0
+  framesIn = 0
+  badFrames = 0
+  /** acks sent as duplicates: what clients re-sent from their outbox */
+  outboxReplays = 0
+  snapshotsSent = 0
+
+  commit(ms: number, ops: number): void {
+    const s = ms / 1000
+    this.batches++
+    this.opsTotal += ops
+    this.commitSecondsSum += s
+    this.commitCount++
+    for (let i = 0; i < this.buckets.length; i++) if (s <= this.buckets[i]!) this.bucketCounts[i]!++
+  }
+
+  fanoutLag(ms: number): void {
+    this.fanoutLagSecondsSum += ms / 1000
+    this.fanoutLagCount++
+  }
+
+  render(gauges: { socketsByRole: Record<string, number>; listening: boolean; available: boolean; boards: number; hotDocs: number; queued: number; busReconnects: number; nodeId: string }): string {
+    const node = `node="${gauges.nodeId.replace(/["\\\n]/g, '_')}"`
+    const lines: string[] = []
+    const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+      for (const [labels, v] of samples) lines.push(`${name}{${[node, labels].filter(Boolean).join(',')}} ${v}`)
+    }
+    metric('switchboard_sockets', 'gauge', 'Open WebSocket sessions by role.',
+      Object.entries(gauges.socketsByRole).map(([role, n]) => [`role="${role}"`, n]))
+    metric('switchboard_boards', 'gauge', 'Supervisor boards subscribed on this node.', [['', gauges.boards]])
+    metric('switchboard_ops_total', 'counter', 'Client ops committed or answered (rate() gives ops/s).', [['', this.opsTotal]])
+    metric('switchboard_ops_rejected_total', 'counter', 'Ops answered with an error.', [['', this.opsRejected]])
+    metric('switchboard_outbox_replays_total', 'counter', 'Ops answered as duplicates (client outbox replays, repeated SDK events).', [['', this.outboxReplays]])
+    metric('switchboard_ops_queued', 'gauge', 'Ops waiting for the next group commit.', [['', gauges.queued]])
+    lines.push('# HELP switchboard_commit_seconds Group-commit transaction latency.', '# TYPE switchboard_commit_seconds histogram')
+    this.buckets.forEach((b, i) => lines.push(`switchboard_commit_seconds_bucket{${node},le="${b}"} ${this.bucketCounts[i]}`))
+    lines.push(`switchboard_commit_seconds_bucket{${node},le="+Inf"} ${this.commitCount}`)
+    lines.push(`switchboard_commit_seconds_sum{${node}} ${this.commitSecondsSum}`, `switchboard_commit_seconds_count{${node}} ${this.commitCount}`)
+    metric('switchboard_fanout_frames_total', 'counter', 'Frames fanned out to sessions.', [['', this.fanoutFrames]])
+    metric('switchboard_fanout_lag_seconds_sum', 'counter', 'Sum of commit-to-send lag of rows from other nodes.', [['', this.fanoutLagSecondsSum]])
+    metric('switchboard_fanout_lag_seconds_count', 'counter', 'Rows batches measured for fan-out lag.', [['', this.fanoutLagCount]])
+    metric('switchboard_remote_batches_total', 'counter', 'Bus notifications from other nodes handled.', [['', this.remoteBatches]])
+    metric('switchboard_catchups_total', 'counter', 'Subscriptions caught up from the log after a gap or reconnect.', [['', this.catchUps]])
+    metric('switchboard_listen_up', 'gauge', '1 when the LISTEN connection is established.', [['', gauges.listening ? 1 : 0]])
+    metric('switchboard_listen_reconnects_total', 'counter', 'LISTEN connection re-establishments.', [['', gauges.busReconnects]])
+    metric('switchboard_database_up', 'gauge', '1 while writes reach the database.', [['', gauges.available ? 1 : 0]])
+    metric('switchboard_slow_consumers_total', 'counter', 'Sockets closed for exceeding the send buffer.', [['', this.slowConsumers]])
+    metric('switchboard_rate_limited_total', 'counter', 'Messages refused by the per-connection rate limit.', [['', this.rateLimited]])
+    metric('switchboard_bad_frames_total', 'counter', 'Frames refused by the strict parser.', [['', this.badFrames]])
+    metric('switchboard_hot_docs', 'gauge', 'Notes documents held in memory.', [['', gauges.hotDocs]])
+    return `${lines.join('\n')}\n`
+  }
+}

@@ -1,0 +1,48 @@
+/** Reads for subscribers: a full engagement snapshot, or the log rows after a seq. */
+import type { Engagement } from '../domain/engagement/model.ts'
+import { readEventsAfter, toView } from '../domain/engagement/queries.ts'
+import { mergeToState } from '../domain/notes/doc.ts'
+import { loadSnapshots } from '../domain/notes/queries.ts'
+import type { Db } from '../store/port.ts'
+
+/** Past this many missing rows a subscriber gets a fresh snapshot instead of the rows. */
+export const MAX_CATCH_UP_ROWS = 1000
+
+interface WhisperRow { seq: number; kind: string; data: Record<string, unknown>; at: number }
+
+/** `engagement.snapshot` of `e` as of `e.lastSeq`. */
+export async function buildSnapshot(db: Db, e: Engagement, reason: 'subscribe' | 'gap'): Promise<Record<string, unknown>> {
+  const [snaps, whisperRes] = await Promise.all([
+    loadSnapshots(db, [{ a: e.accountId, e: e.id }]),
+    db.query<WhisperRow>(
+      `select seq, kind, data, (extract(epoch from created_at) * 1000)::int8 as at from engagement_events
+       where account_id = $1 and engagement_id = $2 and kind in ('whisper', 'whisper.read') and seq <= $3 order by seq`,
+      [e.accountId, e.id, e.lastSeq]),
+  ])
+  const snap = snaps[0]
+  const after = snap?.snapshotSeq ?? 0
+  const rows = after < e.lastSeq
+    ? await readEventsAfter(db, [{ a: e.accountId, e: e.id, after, upTo: e.lastSeq }], { kinds: ['doc'] })
+    : []
+  const parts: Uint8Array[] = []
+  if (snap?.snapshot) parts.push(snap.snapshot)
+  for (const r of rows) if (r.update) parts.push(Buffer.from(r.update, 'base64'))
+  const doc = Buffer.from(mergeToState(parts)).toString('base64')
+
+  const whispers: { seq: number; text: string; fromId: string; fromName: string | null; at: number; readAt: number | null }[] = []
+  const bySeq = new Map<number, (typeof whispers)[number]>()
+  for (const w of whisperRes.rows) {
+    if (w.kind === 'whisper') {
+      const item = {
+        seq: Number(w.seq), text: String(w.data['text'] ?? ''), fromId: String(w.data['fromId'] ?? ''),
+        fromName: (w.data['fromName'] as string | null | undefined) ?? null, at: Number(w.at), readAt: null,
+      }
+      whispers.push(item)
+      bySeq.set(item.seq, item)
+    } else {
+      const target = bySeq.get(Number(w.data['whisperSeq']))
+      if (target && target.readAt === null) target.readAt = Number(w.at)
+    }
+  }
+  return { type: 'engagement.snapshot', engagementId: e.id, seq: e.lastSeq, engagement: toView(e), doc, whispers, reason }
+}

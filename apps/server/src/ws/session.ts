@@ -1,0 +1,98 @@
+/**
+ * One connected client (one WebSocket) after authentication: who it is, what it follows,
+ * and a bounded send path. Transport-agnostic: it only knows the `Peer` interface.
+ */
+import { randomUUID } from 'node:crypto'
+import { CLOSE, ERRORS, type ErrorCode, type SessionUser } from '@switchboard/protocol'
+import type { LogRow } from '../domain/engagement/queries.ts'
+import type { Peer } from './peer.ts'
+import { TokenBucket } from './rate-limit.ts'
+
+export interface Subscription {
+  accountId: string
+  engagementId: string
+  /** highest seq delivered to this session */
+  lastSeq: number
+  /** subscribed with `subscribe` (a watcher) rather than auto-followed as the agent */
+  explicit: boolean
+  /** false while the snapshot / catch-up read runs; live rows wait in `pending` */
+  ready: boolean
+  pending: LogRow[]
+  catchingUp: boolean
+}
+
+export interface SessionLimits {
+  opsPerSecond: number
+  opsBurst: number
+  sendBufferBytes: number
+}
+
+export class Session {
+  readonly id = randomUUID()
+  readonly user: SessionUser
+  readonly peer: Peer
+  readonly connectedAt: number
+  clientId: string | null = null
+  surface: 'agent' | 'supervisor' | 'other' | null = null
+  readonly subs = new Map<string, Subscription>()
+  focus: string | null = null
+  board = false
+  closed = false
+  /** rejected messages in the current flood window */
+  rejected = 0
+  rejectedWindowStart = 0
+  readonly bucket: TokenBucket
+  private readonly sendBufferBytes: number
+  /** set by the engine when the send buffer overflows */
+  onOverflow: (() => void) | undefined
+
+  constructor(user: SessionUser, peer: Peer, limits: SessionLimits, now: number) {
+    this.user = user
+    this.peer = peer
+    this.connectedAt = now
+    this.bucket = new TokenBucket(limits.opsPerSecond, limits.opsBurst, now)
+    this.sendBufferBytes = limits.sendBufferBytes
+  }
+
+  get helloDone(): boolean {
+    return this.clientId !== null
+  }
+
+  /**
+   * Sends one serialized frame. A client that cannot keep up (unsent bytes over the limit)
+   * is closed with SLOW_CONSUMER so it reconnects and resyncs from the log; we never buffer
+   * without bound.
+   */
+  send(frame: string): boolean {
+    if (this.closed) return false
+    if (this.peer.bufferedAmount + frame.length > this.sendBufferBytes) {
+      this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER')
+      this.onOverflow?.()
+      return false
+    }
+    this.peer.send(frame)
+    return true
+  }
+
+  sendJson(msg: object): boolean {
+    return this.send(JSON.stringify(msg))
+  }
+
+  error(code: ErrorCode, extra: { opId?: string | undefined; engagementId?: string; retryAfterMs?: number; message?: string } = {}): void {
+    const msg: Record<string, unknown> = { type: 'error', code, message: extra.message ?? ERRORS[code].message }
+    if (extra.opId !== undefined) msg['opId'] = extra.opId
+    if (extra.engagementId !== undefined) msg['engagementId'] = extra.engagementId
+    if (extra.retryAfterMs !== undefined) msg['retryAfterMs'] = extra.retryAfterMs
+    this.sendJson(msg)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.peer.close(code, reason)
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Group commit: ops arriving within `groupCommitMs` go into one transaction (one batch in
+ * flight at a time; while it commits the next batch gathers). Acks are sent only after
+ * COMMIT. While the database is unreachable every op is answered UNAVAILABLE with a
+ * retry hint (the client keeps it in its outbox), sockets stay open, and sessions get a
+ * `saving-delayed` notice, then `saving-resumed` once a probe succeeds.
+ */
+import type { Bus } from '../bus/bus.ts'
+import { key } from '../domain/engagement/queries.ts'
+import { DocCache } from '../domain/notes/doc-cache.ts'
+import { saveSnapshot } from '../domain/notes/queries.ts'
+import type { Logger, Store } from '../store/port.ts'
+import * as Y from 'yjs'
+import { runBatch, type BatchOutcome, type OpResult, type PendingOp } from './batch.ts'
+import type { Metrics } from './metrics.ts'
+
+const MAX_BATCH = 400
+const RETRY_AFTER_MS = 1000
+/** Compact a hot doc's snapshot after this many updates, or after it has been idle this long. */
+const COMPACT_EVERY = 100
+const COMPACT_IDLE_MS = 5000
+
+export interface WriterOptions {
+  store: Store
+  docs: DocCache
+  bus: () => Bus | undefined
+  logger: Logger
+  metrics: Metrics
+  groupCommitMs: number
+  onCommitted(outcome: BatchOutcome): void
+  onResults(results: OpResult[]): void
+  onAvailability(up: boolean): void
+}
+
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown } | null
+  if (e && typeof e.severity === 'string' && typeof e.code === 'string') {
+    return e.code.startsWith('08') || e.code.startsWith('57')
+  }
+  return true
+}
+
+export class Writer {
+  private queue: PendingOp[] = []
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private probe: NodeJS.Timeout | undefined
+  private compactTimer: NodeJS.Timeout
+  private closed = false
+  available = true
+  private readonly o: WriterOptions
+
+  constructor(o: WriterOptions) {
+    this.o = o
+    this.compactTimer = setInterval(() => {
+      if (!this.running && this.queue.length === 0) void this.compact(false, true)
+    }, 1000)
+    this.compactTimer.unref()
+  }
+
+  get queued(): number {
+    return this.queue.length
+  }
+
+  enqueue(op: PendingOp): void {
+    if (!this.available || this.closed) {
+      op.session.error('UNAVAILABLE', { opId: op.opId, engagementId: op.cmd.engagementId, retryAfterMs: RETRY_AFTER_MS })
+      return
+    }
+    this.queue.push(op)
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.running || this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.flush()
+    }, this.o.groupCommitMs)
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH)
+        await this.commit(batch, 0)
+        if (this.queue.length > 0 && this.o.groupCommitMs > 0) break
+      }
+      await this.compact(false)
+    } finally {
+      this.running = false
+      if (this.queue.length > 0) {
+        if (this.available) setImmediate(() => void this.flush())
+        else this.failAll(this.queue.splice(0))
+      }
+    }
+  }
+
+  private async commit(batch: PendingOp[], attempt: number): Promise<void> {
+    const started = performance.now()
+    const now = Date.now()
+    try {
+      const outcome = await this.o.store.transaction((tx) => runBatch(tx, batch, this.o.docs, this.o.bus(), now))
+      this.o.metrics.commit(performance.now() - started, batch.length)
+      this.o.onResults(outcome.results)
+      this.o.onCommitted(outcome)
+    } catch (err) {
+      // Hot docs may hold updates of the rolled-back transaction: drop them, they reload from the log.
+      for (const op of batch) this.o.docs.delete(key(op.session.user.accountId, op.cmd.engagementId))
+      if (isUnavailable(err)) {
+        this.o.logger.warn({ err }, 'database unreachable: ops answered UNAVAILABLE')
+        this.failAll(batch)
+        this.down()
+        return
+      }
+      const code = (err as { code?: string }).code
+      if (code === '23505' && attempt < 3) {
+        // A concurrent node committed the same op id or dedup key first: the retry sees it.
+        await this.commit(batch, attempt + 1)
+        return
+      }
+      if (batch.length > 1) {
+        for (const op of batch) await this.commit([op], 3)
+        return
+      }
+      this.o.logger.error({ err, opType: batch[0]?.cmd.type }, 'op failed')
+      this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
+    }
+  }
+
+  private failAll(batch: PendingOp[]): void {
+    for (const op of batch) {
+      op.session.error('UNAVAILABLE', { opId: op.opId, engagementId: op.cmd.engagementId, retryAfterMs: RETRY_AFTER_MS })
+    }
+  }
+
+  private down(): void {
+    if (!this.available) return
+    this.available = false
+    this.o.onAvailability(false)
+    const tryAgain = () => {
+      this.probe = setTimeout(() => {
+        this.o.store.ping().then(() => {
+          this.probe = undefined
+          if (this.closed) return
+          this.available = true
+          this.o.onAvailability(true)
+        }, () => {
+          if (!this.closed) tryAgain()
+        })
+      }, RETRY_AFTER_MS / 2)
+    }
+    tryAgain()
+  }
+
+  /** Writes compacted snapshots of hot docs that changed enough (or all changed ones when `all`). */
+  async compact(all: boolean, outsideFlush = false): Promise<void> {
+    if (!this.available) return
+    const now = Date.now()
+    for (const [k, hot] of [...this.o.docs.entries()]) {
+      // A batch in flight may hold uncommitted updates in hot docs: never snapshot those.
+      if (outsideFlush && this.running) return
+      if (hot.sinceSnapshot === 0) continue
+      if (!all && hot.sinceSnapshot < COMPACT_EVERY && now - hot.lastWriteAt < COMPACT_IDLE_MS) continue
+      const [accountId, engagementId] = k.split('\0') as [string, string]
+      const seq = hot.seq
+      try {
+        await saveSnapshot(this.o.store, accountId, engagementId, Y.encodeStateAsUpdate(hot.doc), seq)
+        hot.snapshotSeq = seq
+        hot.sinceSnapshot = 0
+      } catch (err) {
+        this.o.logger.warn({ err }, 'snapshot compaction failed')
+        return
+      }
+    }
+  }
+
+  /** Finishes queued work and writes pending snapshots (shutdown). */
+  async drain(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    while (this.running) await new Promise((r) => setTimeout(r, 5))
+    if (this.queue.length > 0 && this.available) await this.flush()
+    this.closed = true
+    clearInterval(this.compactTimer)
+    clearTimeout(this.probe)
+    await this.compact(true).catch(() => {})
+  }
+}

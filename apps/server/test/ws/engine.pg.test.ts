@@ -1,0 +1,95 @@
+import * as Y from 'yjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
+import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+
+let db: TestDatabase
+let node: Node
+const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann Agent' }
+const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam Super' }
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  node = await startNode({ databaseUrl: db.url })
+  await createUser(node.store, agent)
+  await createUser(node.store, sup)
+})
+afterAll(async () => {
+  await node?.close()
+  await db?.drop()
+})
+
+function docUpdate(fn: (doc: Y.Doc) => void, base?: Y.Doc): string {
+  const doc = base ?? new Y.Doc()
+  const before = Y.encodeStateVector(doc)
+  fn(doc)
+  return Buffer.from(Y.encodeStateAsUpdate(doc, before)).toString('base64')
+}
+
+describe('engine on one node', () => {
+  it('acks after commit, fans out to the agent\'s other session, the watcher and the board', async () => {
+    const a1 = await Client.connect(node, agent)
+    const a2 = await Client.connect(node, agent)
+    const board = await Client.connect(node, sup, 'supervisor')
+    board.send({ type: 'board.subscribe' })
+    await board.next('board.snapshot')
+    await a1.next('agent.engagements')
+
+    const ob = observe('eng-1')
+    a1.send(ob)
+    expect(await a1.reply(ob.opId as string)).toMatchObject({ type: 'ack', engagementId: 'eng-1', seq: 1 })
+
+    const st = { type: 'engagement.status', opId: opId(), engagementId: 'eng-1', changes: { state: 'inactive' }, zoomTimestamp: 1000, at: Date.now() }
+    a1.send(st)
+    expect(await a1.reply(st.opId)).toMatchObject({ type: 'ack', seq: 2 })
+    // The same Zoom event reported by the agent's second session is a duplicate of seq 2.
+    const st2 = { ...st, opId: opId() }
+    a2.send(st2)
+    expect(await a2.reply(st2.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    // A repeated opId returns the first ack.
+    a1.send(st)
+    await expect.poll(() => a1.of('ack').filter((m) => m['opId'] === st.opId).length).toBe(2)
+    expect(a1.of('ack').filter((m) => m['opId'] === st.opId)[1]).toMatchObject({ seq: 2, duplicate: true })
+
+    const doc = new Y.Doc()
+    const up = { type: 'doc.update', opId: opId(), engagementId: 'eng-1', update: docUpdate((d) => d.getText('notes').insert(0, 'first line\ncustomer wants a refund'), doc) }
+    a1.send(up)
+    expect(await a1.reply(up.opId)).toMatchObject({ type: 'ack', seq: 3 })
+
+    // The second session follows the agent's engagements live.
+    await expect.poll(() => a2.of('engagement.events').flatMap((m) => (m['events'] as { seq: number }[]).map((e) => e.seq))).toEqual([1, 2, 3])
+    await a2.next('engagement.changed')
+
+    // The board gets coalesced deltas with the preview.
+    await expect.poll(() => board.of('board.delta').some((m) =>
+      (m['engagements'] as { id: string; notesPreview: string; state: string }[]).some((e) => e.id === 'eng-1' && e.notesPreview === 'customer wants a refund' && e.state === 'inactive'))).toBe(true)
+
+    // A supervisor watching gets a snapshot holding the notes, then live rows.
+    const watch = await Client.connect(node, sup, 'supervisor')
+    watch.send({ type: 'subscribe', engagementId: 'eng-1' })
+    const snap = await watch.next('engagement.snapshot')
+    expect(snap).toMatchObject({ seq: 3, reason: 'subscribe', engagement: { id: 'eng-1', agentId: 'agent1', state: 'inactive' } })
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, Buffer.from(snap['doc'] as string, 'base64'))
+    expect(copy.getText('notes').toString()).toBe('first line\ncustomer wants a refund')
+
+    const w = { type: 'whisper.send', opId: opId(), engagementId: 'eng-1', text: 'offer 10% off' }
+    watch.send(w)
+    expect(await watch.reply(w.opId)).toMatchObject({ type: 'ack', seq: 4 })
+    // Every session of the agent gets the whisper.
+    for (const c of [a1, a2]) {
+      await expect.poll(() => c.of('engagement.events').some((m) => (m['events'] as { kind: string }[]).some((e) => e.kind === 'whisper'))).toBe(true)
+    }
+    const rd = { type: 'whisper.read', opId: opId(), engagementId: 'eng-1', whisperSeq: 4 }
+    a2.send(rd)
+    expect(await a2.reply(rd.opId)).toMatchObject({ type: 'ack', seq: 5 })
+    // The read receipt flows back to the watching supervisor.
+    await expect.poll(() => watch.of('engagement.events').some((m) => (m['events'] as { kind: string }[]).some((e) => e.kind === 'whisper.read'))).toBe(true)
+
+    const rows = await node.store.query<{ seq: number; kind: string }>(`select seq, kind from engagement_events where engagement_id = 'eng-1' order by seq`)
+    expect(rows.rows.map((r) => r.kind)).toEqual(['context', 'status', 'doc', 'whisper', 'whisper.read'])
+    const notes = await node.store.query<{ plain_text: string }>(`select plain_text from notes_docs where engagement_id = 'eng-1'`)
+    expect(notes.rows[0]?.plain_text).toBe('first line\ncustomer wants a refund')
+    for (const c of [a1, a2, board, watch]) c.close()
+  })
+})

@@ -1,0 +1,154 @@
+/**
+ * Real servers for engine tests: `buildApp` on a real store, listening on 127.0.0.1:0, and
+ * real `ws` clients authenticated with real signed tokens (users created in the database).
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import WebSocket from 'ws'
+import { PROTOCOL_VERSION, type Role } from '@switchboard/protocol'
+import { buildApp } from '../../src/app.ts'
+import { signToken } from '../../src/auth/session-token.ts'
+import { upsertUser } from '../../src/auth/users.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Store } from '../../src/store/port.ts'
+import { silentLogger } from '../store/test-db.ts'
+
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
+
+export interface Node {
+  app: FastifyInstance
+  store: Store
+  config: Config
+  url: string
+  close(): Promise<void>
+}
+
+export async function startNode(opts: { databaseUrl?: string; dataDir?: string; nodeId?: string; env?: Record<string, string> }): Promise<Node> {
+  const env: Record<string, string> = {
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env['SB_TEST_LOG'] ?? 'silent', AUTH_MODE: 'dev', SESSION_SECRET: SECRET,
+    NODE_ID: opts.nodeId ?? `node-${randomUUID().slice(0, 6)}`, BOARD_TICK_MS: '50', GROUP_COMMIT_MS: '2',
+    PUBLIC_URL: 'http://localhost:3000', DATA_DIR: opts.dataDir ?? '/tmp/sb-unused',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
+  }
+  const config = loadConfig(env)
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: silentLogger })
+  await migrate(store)
+  const app = await buildApp({ config, store, webRoot: '/nonexistent' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : 0
+  return {
+    app, store, config, url: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close()
+      await store.close()
+    },
+  }
+}
+
+export interface TestUser { accountId: string; id: string; role: Role; name: string }
+
+export async function createUser(store: Store, u: TestUser): Promise<TestUser> {
+  await upsertUser(store, { accountId: u.accountId, userId: u.id, role: u.role, displayName: u.name })
+  return u
+}
+
+export function wsToken(u: TestUser): string {
+  const now = Date.now()
+  return signToken(SECRET, { k: 'ws', sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 600_000 })
+}
+
+export type Msg = Record<string, unknown> & { type: string }
+
+/** A real ws client that records every frame it receives. */
+export class Client {
+  readonly ws: WebSocket
+  readonly received: Msg[] = []
+  closeCode: number | undefined
+  closeReason = ''
+  readonly opened: Promise<void>
+
+  constructor(url: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
+    const wsUrl = `${url.replace(/^http/, 'ws')}/ws${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`
+    this.ws = new WebSocket(wsUrl, { headers: opts.headers })
+    this.ws.on('message', (data) => this.received.push(JSON.parse(String(data)) as Msg))
+    this.ws.on('close', (code, reason) => {
+      this.closeCode = code
+      this.closeReason = String(reason)
+    })
+    this.ws.on('error', () => {})
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve())
+      this.ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })))
+      this.ws.once('error', reject)
+    })
+  }
+
+  static async connect(node: Node, user: TestUser, surface: 'agent' | 'supervisor' | 'other' = 'agent'): Promise<Client> {
+    const c = new Client(node.url, { token: wsToken(user) })
+    await c.opened
+    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface })
+    await c.next('welcome')
+    return c
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg))
+  }
+
+  of(type: string): Msg[] {
+    return this.received.filter((m) => m.type === type)
+  }
+
+  /** Waits for the first message (at or after `from`) matching type and predicate. */
+  async next(type: string, pred: (m: Msg) => boolean = () => true, timeout = 5000): Promise<Msg> {
+    const deadline = Date.now() + timeout
+    for (;;) {
+      const hit = this.received.find((m) => m.type === type && pred(m))
+      if (hit) return hit
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${type}; got ${this.received.map((m) => m.type).join(',')}`)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+
+  ack(opId: string): Promise<Msg> {
+    return this.next('ack', (m) => m['opId'] === opId)
+  }
+
+  /** The ack or error answering `opId`. */
+  async reply(opId: string, timeout = 5000): Promise<Msg> {
+    const deadline = Date.now() + timeout
+    for (;;) {
+      const hit = this.received.find((m) => (m.type === 'ack' || m.type === 'error') && m['opId'] === opId)
+      if (hit) return hit
+      if (Date.now() > deadline) throw new Error(`no reply for ${opId}`)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+
+  async closed(timeout = 5000): Promise<number> {
+    const deadline = Date.now() + timeout
+    while (this.closeCode === undefined) {
+      if (Date.now() > deadline) throw new Error('socket did not close')
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    return this.closeCode
+  }
+
+  close(): void {
+    this.ws.close()
+  }
+}
+
+export const opId = (): string => randomUUID()
+
+export function observe(engagementId: string, extra: Record<string, unknown> = {}): Msg {
+  return {
+    type: 'engagement.observe', opId: opId(), engagementId,
+    context: { engagementId, startTime: Date.now() - 1000, queueId: 'q1', queueName: 'Support' },
+    status: { state: 'active', channel: 'voice' }, at: Date.now(), ...extra,
+  }
+}
