@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { exceedsDepth, parseClientMessage, parseServerMessage } from '../src/parse.ts'
-import { clientMessageSchemas } from '../src/client-messages.ts'
+import type { clientMessageSchemas } from '../src/client-messages.ts'
 import { serverMessageSchemas } from '../src/server-messages.ts'
 
 const opts = { maxBytes: 65536 }
