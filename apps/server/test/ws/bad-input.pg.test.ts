@@ -1,0 +1,223 @@
+/**
+ * Bad input: each case gets its documented code (ERRORS / CLOSE), writes nothing, and the
+ * server keeps serving a bystander connection.
+ */
+import { randomUUID } from 'node:crypto'
+import * as Y from 'yjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
+import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
+import { Client, createUser, observe, opId, startNode, wsToken, type Node, type TestUser } from './harness.ts'
+
+let db: TestDatabase
+let node: Node
+let bystander: Client
+const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
+const other: TestUser = { accountId: 'acc2', id: 'agent9', role: 'agent', name: 'Otto' }
+const watcher: TestUser = { accountId: 'acc1', id: 'agent2', role: 'agent', name: 'Bea' }
+
+async function counts(): Promise<{ events: number; engagements: number }> {
+  const r = await node.store.query<{ events: number; engagements: number }>(
+    'select (select count(*) from engagement_events) as events, (select count(*) from engagements) as engagements')
+  return r.rows[0]!
+}
+
+/** The bystander still gets an op committed and acked. */
+async function stillServing(): Promise<void> {
+  const op = { type: 'engagement.focus', opId: opId(), engagementId: 'bystander-eng', at: Date.now() }
+  bystander.send(op)
+  expect(await bystander.reply(op.opId)).toMatchObject({ type: 'ack' })
+  // Unfocus by focusing the other engagement so the next focus is a new row again.
+  const back = { type: 'engagement.focus', opId: opId(), engagementId: 'bystander-eng-2', at: Date.now() }
+  bystander.send(back)
+  await bystander.reply(back.opId)
+}
+
+/** Runs `bad`, then checks nothing was written and the bystander is unaffected. */
+async function writesNothing(bad: () => Promise<void>): Promise<void> {
+  const before = await counts()
+  await bad()
+  expect(await counts()).toEqual(before)
+  await stillServing()
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  node = await startNode({ databaseUrl: db.url, env: { WS_OPS_PER_SECOND: '20', WS_OPS_BURST: '30', ALLOWED_ORIGINS: 'https://allowed.example' } })
+  for (const u of [agent, other, watcher]) await createUser(node.store, u)
+  const by: TestUser = { accountId: 'acc1', id: 'bystander', role: 'agent', name: 'By' }
+  await createUser(node.store, by)
+  bystander = await Client.connect(node, by)
+  for (const id of ['bystander-eng', 'bystander-eng-2']) {
+    const o = observe(id)
+    bystander.send(o)
+    await bystander.reply(o.opId as string)
+  }
+  // An engagement of another account with the same id as one in acc1.
+  const o = await Client.connect(node, other)
+  const ob = observe('eng-other')
+  o.send(ob)
+  await o.reply(ob.opId as string)
+  o.close()
+})
+afterAll(async () => {
+  bystander?.close()
+  await node?.close()
+  await db?.drop()
+})
+
+describe('bad input on /ws', () => {
+  it('malformed JSON -> BAD_JSON', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      c.send('{"type": "engagement.observe", "opId": ')
+      expect(await c.next('error')).toMatchObject({ code: 'BAD_JSON' })
+    })
+    c.close()
+  })
+
+  it('unknown type -> UNKNOWN_TYPE', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const id = opId()
+      c.send({ type: 'engagement.delete', opId: id, engagementId: 'x' })
+      expect(await c.next('error')).toMatchObject({ code: 'UNKNOWN_TYPE', opId: id })
+    })
+    c.close()
+  })
+
+  it('wrong field types -> BAD_MESSAGE with the opId', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const bad = { ...observe('eng-bad'), at: 'yesterday' }
+      c.send(bad)
+      expect(await c.reply(bad.opId as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+      const bad2 = { type: 'engagement.status', opId: opId(), engagementId: 'eng-bad', changes: { state: 'exploded' }, at: 1 }
+      c.send(bad2)
+      expect(await c.reply(bad2.opId)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+    })
+    c.close()
+  })
+
+  it('unknown fields -> BAD_MESSAGE', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const bad = { ...observe('eng-bad'), admin: true }
+      c.send(bad)
+      expect(await c.reply(bad.opId as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+    })
+    c.close()
+  })
+
+  it('a doc.update that is not a Yjs update -> BAD_MESSAGE', async () => {
+    const c = await Client.connect(node, agent)
+    const ob = observe('eng-doc')
+    c.send(ob)
+    await c.reply(ob.opId as string)
+    await writesNothing(async () => {
+      const bad = { type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from('hello world').toString('base64') }
+      c.send(bad)
+      expect(await c.reply(bad.opId)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+    })
+    c.close()
+  })
+
+  it('binary frame -> BINARY_NOT_SUPPORTED', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      c.ws.send(Buffer.from(JSON.stringify(observe('eng-bin'))), { binary: true })
+      expect(await c.next('error')).toMatchObject({ code: 'BINARY_NOT_SUPPORTED' })
+    })
+    c.close()
+  })
+
+  it('oversized frame -> closed with 1009 (MESSAGE_TOO_BIG)', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const doc = new Y.Doc()
+      doc.getText('notes').insert(0, 'x'.repeat(80_000))
+      c.send({ type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') })
+      expect(await c.closed()).toBe(CLOSE.MESSAGE_TOO_BIG)
+    })
+  })
+
+  it('an op before hello -> HELLO_REQUIRED', async () => {
+    const c = new Client(node.url, { token: wsToken(agent) })
+    await c.opened
+    await writesNothing(async () => {
+      const ob = observe('eng-early')
+      c.send(ob)
+      expect(await c.reply(ob.opId as string)).toMatchObject({ type: 'error', code: 'HELLO_REQUIRED' })
+    })
+    c.close()
+  })
+
+  it('an unsupported protocol version -> VERSION_UNSUPPORTED and close 4005', async () => {
+    const c = new Client(node.url, { token: wsToken(agent) })
+    await c.opened
+    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION + 1, clientId: randomUUID(), surface: 'agent' })
+    expect(await c.next('error')).toMatchObject({ code: 'VERSION_UNSUPPORTED' })
+    expect(await c.closed()).toBe(CLOSE.VERSION_UNSUPPORTED)
+  })
+
+  it('an op on another account\'s engagement -> NOT_FOUND, never revealing it', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const st = { type: 'engagement.status', opId: opId(), engagementId: 'eng-other', changes: { state: 'end' }, at: Date.now() }
+      c.send(st)
+      expect(await c.reply(st.opId)).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
+      c.send({ type: 'subscribe', engagementId: 'eng-other' })
+      expect(await c.next('error', (m) => m['engagementId'] === 'eng-other' && m['opId'] === undefined)).toMatchObject({ code: 'NOT_FOUND' })
+    })
+    const res = await node.store.query<{ state: string }>(`select state from engagements where account_id = 'acc2' and id = 'eng-other'`)
+    expect(res.rows[0]?.state).toBe('active')
+    c.close()
+  })
+
+  it('an op on another agent\'s engagement of the same account -> NOT_FOUND', async () => {
+    const c = await Client.connect(node, watcher)
+    await writesNothing(async () => {
+      const up = { type: 'help.set', opId: opId(), engagementId: 'bystander-eng', raised: true }
+      c.send(up)
+      expect(await c.reply(up.opId)).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
+    })
+    c.close()
+  })
+
+  it('a supervisor-only op from an agent -> FORBIDDEN', async () => {
+    const c = await Client.connect(node, agent)
+    await writesNothing(async () => {
+      const w = { type: 'whisper.send', opId: opId(), engagementId: 'bystander-eng', text: 'psst' }
+      c.send(w)
+      expect(await c.reply(w.opId)).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
+      c.send({ type: 'board.subscribe' })
+      expect(await c.next('error', (m) => m['opId'] === undefined)).toMatchObject({ code: 'FORBIDDEN' })
+    })
+    expect(c.of('board.snapshot')).toEqual([])
+    c.close()
+  })
+
+  it('a flood of ops -> RATE_LIMITED with retryAfterMs, then close 4008; others unaffected', async () => {
+    const c = await Client.connect(node, agent)
+    const before = await counts()
+    // Garbage-free but pointless ops: pings count against the same bucket.
+    for (let i = 0; i < 200; i++) c.send({ type: 'ping', t: i })
+    expect(await c.next('error', (m) => m['code'] === 'RATE_LIMITED')).toMatchObject({ retryAfterMs: expect.any(Number) })
+    expect(await c.closed()).toBe(CLOSE.RATE_LIMITED)
+    expect(await counts()).toEqual(before)
+    await stillServing()
+  })
+
+  it('refuses the upgrade without a session (401) or from a foreign Origin (403)', async () => {
+    const anon = new Client(node.url)
+    await expect(anon.opened).rejects.toMatchObject({ status: 401 })
+    const bad = new Client(node.url, { token: 'not-a-token' })
+    await expect(bad.opened).rejects.toMatchObject({ status: 401 })
+    const foreign = new Client(node.url, { token: wsToken(agent), headers: { origin: 'https://evil.example' } })
+    await expect(foreign.opened).rejects.toMatchObject({ status: 403 })
+    const allowed = new Client(node.url, { token: wsToken(agent), headers: { origin: 'https://allowed.example' } })
+    await allowed.opened
+    allowed.close()
+    await stillServing()
+  })
+})
