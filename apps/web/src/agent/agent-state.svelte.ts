@@ -52,6 +52,10 @@ export class AgentState {
   #storage: DocStorage | null = null
   #sync: EngagementSync | null = null
   #retireTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Engagements the server knows (listed, changed or acked); only those can be subscribed. */
+  #serverKnown = new Set<string>()
+  /** Sessions waiting for their engagement to exist on the server before subscribing. */
+  #awaitingServer = new Set<string>()
   #offs: Array<() => void> = []
 
   constructor(conn: Connection) {
@@ -62,6 +66,8 @@ export class AgentState {
         for (const v of m.engagements) this.#onView(v)
       }),
       conn.on('engagement.changed', (m) => this.#onView(m.engagement)),
+      // The first ack about an engagement (usually its observe) means the server has it now.
+      conn.on('ack', (m) => this.#known(m.engagementId)),
       conn.on('engagement.snapshot', (m) => this.sessions[m.engagementId]?.onSnapshot(m)),
       conn.on('engagement.events', (m) => this.sessions[m.engagementId]?.onEvents(m.events)),
     )
@@ -109,7 +115,9 @@ export class AgentState {
       storage: this.#storage,
     })
     this.sessions[id] = session
-    this.conn.subscribe(id)
+    // Subscribing to an engagement the server has not committed yet would fail: wait for it.
+    if (this.#serverKnown.has(id)) this.conn.subscribe(id)
+    else this.#awaitingServer.add(id)
     return session
   }
 
@@ -129,7 +137,14 @@ export class AgentState {
     for (const s of Object.values(this.sessions)) s.destroy()
   }
 
+  #known(id: string): void {
+    if (this.#serverKnown.has(id)) return
+    this.#serverKnown.add(id)
+    if (this.#awaitingServer.delete(id) && this.sessions[id]) this.conn.subscribe(id)
+  }
+
   #onView(v: EngagementView): void {
+    this.#known(v.id)
     this.serverViews[v.id] = v
     if (v.state !== 'end') this.ensureSession(v.id).onView(v)
     else {
@@ -150,7 +165,8 @@ export class AgentState {
         this.#scheduleRetire(id)
         return
       }
-      this.conn.unsubscribe(id)
+      if (this.#serverKnown.has(id)) this.conn.unsubscribe(id)
+      this.#awaitingServer.delete(id)
       s.destroy()
       delete this.sessions[id]
       this.#storage?.remove(id)

@@ -1,0 +1,176 @@
+/**
+ * The agent app in Chromium, inside the Zoom client emulator, against a real server process:
+ * launch, the notes field, switching engagements, saving status, reload, offline, a second session
+ * of the same agent, and a server restart. Nothing is mocked: the real `@zoom/appssdk` talks to
+ * the emulator's bridge, and the page talks to the server over /ws.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--disable-quic', '--disable-sync',
+]
+const POLL = { timeout: 20_000, interval: 200 }
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
+  let h: AgentHarness
+  let browser: Browser
+
+  beforeAll(async () => {
+    h = await startAgentHarness()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await h?.close()
+  })
+
+  let seq = 0
+  const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${++seq}`
+
+  interface Agent { context: BrowserContext; page: Page; app(): Frame }
+
+  async function openEmulator(user: { accountId: string; userId: string }, context?: BrowserContext): Promise<Agent> {
+    const ctx = context ?? await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const page = await ctx.newPage()
+    await page.goto(`${h.origin}/simulator.html`)
+    await page.waitForFunction(() => window.zoomEmulator !== undefined, undefined, { timeout: 60_000 })
+    await page.evaluate((u) => window.zoomEmulator!.signIn({ ...u, displayName: 'Test Agent' }), user)
+    await page.evaluate(() => window.zoomEmulator!.ready)
+    const app = (): Frame => {
+      const f = page.frames().find((fr) => fr !== page.mainFrame() && new URL(fr.url()).pathname === '/')
+      if (!f) throw new Error('the agent app frame is not loaded')
+      return f
+    }
+    return { context: ctx, page, app }
+  }
+
+  const create = (a: Agent, opts: Record<string, unknown>): Promise<string> =>
+    a.page.evaluate((o) => window.zoomEmulator!.createEngagement(o), opts)
+  const focus = (a: Agent, id: string): Promise<void> => a.page.evaluate((i) => window.zoomEmulator!.focus(i), id)
+  const notes = (a: Agent) => a.app().getByRole('textbox', { name: 'Notes' })
+  const statusText = (a: Agent) => a.app().locator('.bar [role="status"]').innerText()
+  const heading = (a: Agent) => a.app().locator('article h2').first().innerText()
+
+  it('outside Zoom explains where the app runs and links to the emulator (dev sign-in on)', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${h.origin}/`)
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText(), POLL).toBe('Switchboard runs inside Zoom Contact Center')
+    expect(await page.getByRole('link', { name: 'Zoom client emulator' }).getAttribute('href')).toBe('/simulator.html')
+    await page.close()
+  })
+
+  it('shows the engagement, saves notes continuously and restores them after a reload', async () => {
+    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    await create(a, { consumer: { name: 'Ana Lima', number: '+15550100' }, queueName: 'Billing', channel: 'voice' })
+    await expect.poll(() => heading(a), POLL).toBe('Ana Lima')
+    await expect.poll(() => a.app().getByText('Billing').count(), POLL).toBeGreaterThan(0)
+
+    await notes(a).click()
+    await notes(a).pressSequentially('Refund for order 1234.')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+
+    // Every control has an accessible name; no serious WCAG A/AA problems.
+    await a.app().addScriptTag({ path: AXE })
+    const violations = await a.app().evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }> } }).axe
+      const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`)
+    })
+    expect(violations).toEqual([])
+    expect(await a.app().getByRole('button', { name: 'Ask for help' }).getAttribute('aria-pressed')).toBe('false')
+
+    await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
+    await a.page.evaluate(() => window.zoomEmulator!.ready)
+    await expect.poll(() => notes(a).inputValue(), POLL).toBe('Refund for order 1234.')
+    await a.context.close()
+  })
+
+  it('switches engagements at once and keeps each one\'s notes', async () => {
+    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    const first = await create(a, { consumer: { name: 'First Caller' } })
+    await expect.poll(() => heading(a), POLL).toBe('First Caller')
+    await notes(a).click()
+    await notes(a).pressSequentially('about the first')
+
+    const second = await create(a, { consumer: { name: 'Second Caller' }, channel: 'messaging' })
+    await expect.poll(() => heading(a), POLL).toBe('Second Caller')
+    expect(await notes(a).inputValue()).toBe('')
+    await notes(a).click()
+    await notes(a).pressSequentially('about the second')
+    // The first engagement is listed among the agent's other engagements.
+    await expect.poll(() => a.app().getByRole('region', { name: /Your other engagements/ }).innerText(), POLL).toContain('First Caller')
+
+    await focus(a, first)
+    await expect.poll(() => heading(a), POLL).toBe('First Caller')
+    expect(await notes(a).inputValue()).toBe('about the first')
+    await focus(a, second)
+    await expect.poll(() => notes(a).inputValue(), POLL).toBe('about the second')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await a.context.close()
+  })
+
+  it('counts unsent changes while offline and saves them when back online', async () => {
+    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    await create(a, { consumer: { name: 'Offline Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Offline Case')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+
+    await a.context.setOffline(true)
+    await notes(a).click()
+    await notes(a).pressSequentially('typed offline')
+    await expect.poll(() => statusText(a), POLL).toMatch(/^Offline · \d+ unsent changes?$/)
+
+    await a.context.setOffline(false)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
+    await expect.poll(() => notes(a).inputValue(), POLL).toBe('typed offline')
+    await a.context.close()
+  })
+
+  it('shows another session\'s edits live without moving the agent\'s caret', async () => {
+    const user = { accountId: unique('acc'), userId: 'agent-1' }
+    const a = await openEmulator(user)
+    const id = await create(a, { id: unique('eng'), consumer: { name: 'Shared Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Shared Case')
+    await notes(a).click()
+    await notes(a).pressSequentially('order 1234 late')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+
+    // The same agent in a second Zoom client (another browser profile) on the same engagement.
+    const b = await openEmulator(user)
+    await create(b, { id, consumer: { name: 'Shared Case' } })
+    await expect.poll(() => notes(b).inputValue(), POLL).toBe('order 1234 late')
+
+    // A's caret sits after "1234"; B types at the start.
+    await notes(a).evaluate((el: HTMLTextAreaElement) => { el.focus(); el.setSelectionRange(10, 10) })
+    await notes(b).evaluate((el: HTMLTextAreaElement) => { el.focus(); el.setSelectionRange(0, 0) })
+    await notes(b).pressSequentially('VIP: ')
+    await expect.poll(() => notes(a).inputValue(), POLL).toBe('VIP: order 1234 late')
+    expect(await notes(a).evaluate((el: HTMLTextAreaElement) => [el.selectionStart, el.selectionEnd])).toEqual([15, 15])
+    await a.context.close()
+    await b.context.close()
+  })
+
+  it('keeps edits made while the server restarts', async () => {
+    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    await create(a, { consumer: { name: 'Restart Case' } })
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await h.stopServer()
+    await notes(a).click()
+    await notes(a).pressSequentially('during restart')
+    await expect.poll(() => statusText(a), POLL).toMatch(/unsent change/)
+    await h.startServer()
+    await expect.poll(() => statusText(a), { ...POLL, timeout: 60_000 }).toBe('All changes saved')
+    await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
+    await expect.poll(() => notes(a).inputValue(), POLL).toBe('during restart')
+    await a.context.close()
+  }, 120_000)
+})

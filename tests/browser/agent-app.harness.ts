@@ -1,0 +1,105 @@
+/**
+ * Harness for agent-*.browser.test.ts: a real server process (embedded PGlite in a temp dir, dev
+ * sign-in) and Vite's dev server for the web pages, proxying /api and /ws to it. The browser loads
+ * the emulator (`/simulator.html`), which hosts the real agent page in an iframe.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createServer, type ViteDevServer } from 'vite'
+
+const repo = resolve(import.meta.dirname, '../..')
+const WEB = join(repo, 'apps/web')
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createNetServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => res(port))
+    })
+  })
+}
+
+async function waitForHttp(url: string, proc: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${log()}`)
+    try {
+      const r = await fetch(url)
+      if (r.ok) return
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`server did not answer ${url}:\n${log()}`)
+}
+
+export interface AgentHarness {
+  /** Origin of the pages (Vite), e.g. http://127.0.0.1:5999 */
+  origin: string
+  /** Stop the server process (simulates a restart when followed by `startServer`). */
+  stopServer(): Promise<void>
+  startServer(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startAgentHarness(): Promise<AgentHarness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sb-agent-app-'))
+  const [serverPort, vitePort] = [await freePort(), await freePort()]
+  const origin = `http://127.0.0.1:${vitePort}`
+  let proc: ChildProcess | null = null
+  let output = ''
+
+  async function startServer(): Promise<void> {
+    output = ''
+    proc = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/server.ts'], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        PORT: String(serverPort), HOST: '127.0.0.1', DATA_DIR: dataDir, PUBLIC_URL: origin,
+        LOG_LEVEL: 'warn', APP_ENV: 'development', AUTH_MODE: 'dev',
+        DATABASE_URL: '', ZOOM_CLIENT_SECRET: '', ZOOM_DEV_CLIENT_SECRET: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    proc.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+    proc.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+    await waitForHttp(`http://127.0.0.1:${serverPort}/healthz`, proc, () => output)
+  }
+
+  async function stopServer(): Promise<void> {
+    const p = proc
+    proc = null
+    if (!p || p.exitCode !== null) return
+    await new Promise<void>((res) => {
+      p.once('exit', () => res())
+      p.kill('SIGTERM')
+      setTimeout(() => p.kill('SIGKILL'), 8000).unref()
+    })
+  }
+
+  await startServer()
+  process.env['SB_SERVER_URL'] = `http://127.0.0.1:${serverPort}`
+  const vite: ViteDevServer = await createServer({
+    configFile: join(WEB, 'vite.config.ts'),
+    root: WEB,
+    logLevel: 'error',
+    server: { port: vitePort, strictPort: true, host: '127.0.0.1', hmr: false },
+  })
+  await vite.listen()
+
+  return {
+    origin,
+    stopServer,
+    startServer,
+    async close() {
+      await vite.close()
+      await stopServer()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
