@@ -1,0 +1,137 @@
+import * as Y from 'yjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signToken } from '../../src/auth/session-token.ts'
+import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
+import { Client, createUser, observe, opId, SECRET, startNode, type Node, type TestUser } from '../ws/harness.ts'
+
+let db: TestDatabase
+let node: Node
+const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
+const agent2: TestUser = { accountId: 'acc1', id: 'agent2', role: 'agent', name: 'Bob' }
+const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
+const outsider: TestUser = { accountId: 'acc2', id: 'sup9', role: 'admin', name: 'Out' }
+
+function cookie(u: TestUser): string {
+  const now = Date.now()
+  return `sb_session=${signToken(SECRET, { k: 'session', sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 3_600_000 })}`
+}
+
+async function get(u: TestUser | null, url: string) {
+  return node.app.inject({ method: 'GET', url, headers: u ? { cookie: cookie(u) } : {} })
+}
+
+async function seed(u: TestUser, id: string, text: string, end: boolean, queueId = 'q1'): Promise<void> {
+  const c = await Client.connect(node, u)
+  const ob = observe(id, { context: { engagementId: id, queueId, startTime: Date.now() - 5000 } })
+  c.send(ob)
+  await c.reply(ob.opId as string)
+  const doc = new Y.Doc()
+  doc.getText('notes').insert(0, text)
+  doc.getMap('wrapup').set('disposition', 'Resolved')
+  const up = { type: 'doc.update', opId: opId(), engagementId: id, update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
+  c.send(up)
+  await c.reply(up.opId)
+  if (end) {
+    const st = { type: 'engagement.status', opId: opId(), engagementId: id, changes: { state: 'end' }, at: Date.now() }
+    c.send(st)
+    await c.reply(st.opId)
+  }
+  c.close()
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  node = await startNode({ databaseUrl: db.url })
+  for (const u of [agent, agent2, sup, outsider]) await createUser(node.store, u)
+  await seed(agent, 'e1', 'customer asked about a refund', false)
+  await seed(agent, 'e2', 'billing question, "quoted", =cmd', true, 'q2')
+  await seed(agent2, 'e3', 'password reset', false)
+  for (let i = 0; i < 5; i++) await seed(agent2, `bulk-${i}`, `bulk note ${i}`, true)
+})
+afterAll(async () => {
+  await node?.close()
+  await db?.drop()
+})
+
+describe('engagement REST', () => {
+  it('requires a session', async () => {
+    expect((await get(null, '/api/engagements')).statusCode).toBe(401)
+  })
+
+  it('scopes agents to their own engagements and supervisors to their account', async () => {
+    const mine = (await get(agent, '/api/engagements')).json() as { items: { id: string }[] }
+    expect(mine.items.map((e) => e.id).sort()).toEqual(['e1', 'e2'])
+    const all = (await get(sup, '/api/engagements?limit=200')).json() as { items: { id: string }[] }
+    expect(all.items).toHaveLength(8)
+    const none = (await get(outsider, '/api/engagements')).json() as { items: unknown[] }
+    expect(none.items).toEqual([])
+  })
+
+  it('filters by state, queue, agent and full text', async () => {
+    const ids = async (q: string) => ((await get(sup, `/api/engagements?${q}`)).json() as { items: { id: string }[] }).items.map((e) => e.id).sort()
+    expect(await ids('state=live')).toEqual(['e1', 'e3'])
+    expect(await ids('queueId=q2')).toEqual(['e2'])
+    expect(await ids('agentId=agent1')).toEqual(['e1', 'e2'])
+    expect(await ids('q=refund')).toEqual(['e1'])
+    expect(await ids('q=password&state=live')).toEqual(['e3'])
+  })
+
+  it('pages with a cursor without repeats or gaps', async () => {
+    const seen: string[] = []
+    let cursor: string | null = null
+    for (let i = 0; i < 10; i++) {
+      const res = (await get(sup, `/api/engagements?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json() as { items: { id: string }[]; nextCursor: string | null }
+      seen.push(...res.items.map((e) => e.id))
+      cursor = res.nextCursor
+      if (!cursor) break
+    }
+    expect(seen).toHaveLength(8)
+    expect(new Set(seen).size).toBe(8)
+    expect((await get(sup, '/api/engagements?cursor=garbage')).statusCode).toBe(400)
+  })
+
+  it('returns one engagement with its timeline and notes; NOT_FOUND across accounts and for other agents', async () => {
+    const res = await get(sup, '/api/engagements/e2')
+    expect(res.statusCode).toBe(200)
+    const body = res.json() as { engagement: { state: string }; events: { kind: string; update?: string }[]; notes: { text: string; wrapup: { disposition?: string } } }
+    expect(body.engagement.state).toBe('end')
+    expect(body.events.map((e) => e.kind)).toEqual(['context', 'doc', 'status'])
+    expect(body.events.every((e) => e.update === undefined)).toBe(true)
+    expect(body.notes).toEqual({ text: 'billing question, "quoted", =cmd', wrapup: { disposition: 'Resolved' } })
+    expect((await get(outsider, '/api/engagements/e2')).json()).toMatchObject({ error: { code: 'NOT_FOUND' } })
+    expect((await get(agent2, '/api/engagements/e2')).statusCode).toBe(404)
+    expect((await get(agent, '/api/engagements/e2')).statusCode).toBe(200)
+  })
+
+  it('exports CSV of what the filters select, quoting and neutralizing formulas', async () => {
+    const res = await get(sup, '/api/engagements/export.csv?agentId=agent1')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toContain('text/csv')
+    const lines = res.body.trim().split('\r\n')
+    expect(lines[0]).toMatch(/^engagementId,agentId,/)
+    expect(lines).toHaveLength(3)
+    expect(res.body).toContain(`"billing question, ""quoted"", =cmd"`)
+    const alias = await get(agent2, '/api/engagements.csv')
+    expect(alias.body.trim().split('\r\n')).toHaveLength(7)
+  })
+
+  it('stores thresholds per account (supervisors only) and serves dispositions', async () => {
+    expect((await get(agent, '/api/settings/thresholds')).statusCode).toBe(403)
+    const t = { handleMs: 300000, wrapupMs: 60000, inactiveMs: 30000 }
+    const put = await node.app.inject({ method: 'PUT', url: '/api/settings/thresholds', headers: { cookie: cookie(sup) }, payload: t })
+    expect(put.statusCode).toBe(200)
+    expect((await get(sup, '/api/settings/thresholds')).json()).toEqual(t)
+    expect((await get(outsider, '/api/settings/thresholds')).json()).not.toEqual(t)
+    const bad = await node.app.inject({ method: 'PUT', url: '/api/settings/thresholds', headers: { cookie: cookie(sup) }, payload: { handleMs: -1 } })
+    expect(bad.statusCode).toBe(400)
+    const d = (await get(agent, '/api/settings/dispositions')).json() as { dispositions: string[] }
+    expect(d.dispositions.length).toBeGreaterThan(0)
+  })
+
+  it('serves Prometheus metrics', async () => {
+    const res = await get(null, '/metrics')
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toContain('switchboard_ops_total')
+    expect(res.body).toMatch(/switchboard_listen_up\{node="[^"]+"\} 1/)
+  })
+})
