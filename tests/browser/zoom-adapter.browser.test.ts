@@ -34,7 +34,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   afterEach(async () => { await page.close() })
 
   function child(): Frame {
-    const frame = page.frames().find((f) => f.url().includes('/child.html'))
+    const frame = page.frames().find((f) => new URL(f.url()).pathname === '/child.html')
     if (!frame) throw new Error('the app frame is not loaded')
     return frame
   }

@@ -1,7 +1,8 @@
 /**
- * Harness for zoom-adapter.browser.test.ts: bundles a parent page (the emulator's controller,
+ * Harness for the zoom-adapter browser tests: bundles a parent page (the emulator's controller,
  * bridge and window API, without its Svelte UI) and a child page (the real adapter and engagement
- * cache over the real `@zoom/appssdk`) with esbuild, and serves them from a local static server.
+ * cache over the real `@zoom/appssdk`) with esbuild, optionally builds the real emulator page with
+ * Vite, and serves them from a local static server.
  * `.svelte.ts` modules are compiled with Svelte's own compiler so runes work as in the app.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -9,8 +10,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, extname, join, normalize, resolve } from 'node:path'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { build, transform, type Plugin } from 'esbuild'
 import { compileModule } from 'svelte/compiler'
+import { build as viteBuild } from 'vite'
 
 const here = import.meta.dirname
 const repo = resolve(here, '../..')
@@ -33,10 +36,34 @@ const page = (script: string) => `<!doctype html>
 
 export interface Harness {
   origin: string
+  /** Bodies received by the stand-in `POST /api/dev/sign-in`. */
+  signIns: unknown[]
   close(): Promise<void>
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Also build the real emulator page (`simulator.html` with its Svelte UI) with Vite. */
+  simulator?: boolean
+}
+
+async function buildSimulator(outDir: string): Promise<void> {
+  const root = join(repo, 'apps/web')
+  await viteBuild({
+    configFile: false,
+    root,
+    logLevel: 'error',
+    plugins: [svelte({ configFile: false })],
+    build: {
+      outDir,
+      emptyOutDir: false,
+      assetsInlineLimit: 0,
+      modulePreload: { polyfill: false },
+      rolldownOptions: { input: { simulator: join(root, 'simulator.html') } },
+    },
+  })
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-zoom-adapter-'))
   await build({
     entryPoints: {
@@ -55,9 +82,29 @@ export async function startHarness(): Promise<Harness> {
   })
   await writeFile(join(dir, 'parent.html'), page('parent'))
   await writeFile(join(dir, 'child.html'), page('child'))
+  if (options.simulator) await buildSimulator(dir)
+  const signIns: unknown[] = []
 
-  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  }
   const server: Server = createServer((req, res) => {
+    // A stand-in for the server's dev sign-in (the real route has its own tests): records the body
+    // and sets a readable cookie so the test can see the framed app shares it.
+    if (req.method === 'POST' && req.url === '/api/dev/sign-in') {
+      let body = ''
+      req.on('data', (c: Buffer) => { body += c.toString() })
+      req.on('end', () => {
+        const input = JSON.parse(body) as { accountId: string; userId: string; role: string; displayName?: string }
+        signIns.push(input)
+        res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'sb_session=test-session; Path=/; SameSite=Lax' })
+        res.end(JSON.stringify({
+          user: { id: input.userId, accountId: input.accountId, role: input.role, displayName: input.displayName ?? null },
+          wsToken: 'test', expiresAt: Date.now() + 3_600_000,
+        }))
+      })
+      return
+    }
     const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '')
     const file = join(dir, path)
     if (!file.startsWith(dir) || !(extname(file) in types)) {
@@ -73,6 +120,7 @@ export async function startHarness(): Promise<Harness> {
   const { port } = server.address() as AddressInfo
   return {
     origin: `http://127.0.0.1:${port}`,
+    signIns,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((ok) => server.close(() => ok()))

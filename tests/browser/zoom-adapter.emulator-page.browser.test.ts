@@ -1,0 +1,116 @@
+/**
+ * The emulator page itself (simulator.html, built by Vite with its Svelte UI), driven by keyboard
+ * and accessible names, hosting the adapter probe page (`?app=/child.html`) that runs the real
+ * Zoom SDK, adapter and engagement cache. Also runs axe-core over the page.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from './zoom-adapter.harness.ts'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) process.stderr.write(`[zoom-emulator-page] skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).\n`)
+
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--disable-quic', '--disable-sync',
+]
+
+describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
+  let harness: Harness
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    harness = await startHarness({ simulator: true })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await harness?.close()
+  })
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await page.goto(`${harness.origin}/simulator.html?app=/child.html`)
+    await page.waitForFunction(() => window.zoomEmulator !== undefined)
+    await page.evaluate(() => window.zoomEmulator!.ready)
+  })
+  afterEach(async () => { await page.close() })
+
+  function app(): Frame {
+    const frame = page.frames().find((f) => new URL(f.url()).pathname === '/child.html')
+    if (!frame) throw new Error('the app frame is not loaded')
+    return frame
+  }
+  const snapshot = () => app().evaluate(() => window.__probe.snapshot())
+
+  it('signs in through dev sign-in, shares the cookie with the app frame and reloads it', async () => {
+    await page.getByLabel('Account id').fill('acct-7')
+    await page.getByLabel('User id').fill('agent-7')
+    await page.getByLabel('Display name').fill('Ann Agent')
+    await page.getByRole('button', { name: 'Sign in as agent' }).click()
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Signed in as' }).textContent()).toContain('Ann Agent')
+    expect(harness.signIns.at(-1)).toEqual({ accountId: 'acct-7', userId: 'agent-7', role: 'agent', displayName: 'Ann Agent' })
+    await page.evaluate(() => window.zoomEmulator!.ready)
+    await expect.poll(() => app().evaluate(() => document.cookie)).toContain('sb_session=test-session')
+    const user = await app().evaluate(() => window.__probe.call('getUserContext'))
+    expect(user).toEqual({ ok: expect.objectContaining({ screenName: 'Ann Agent', participantUUID: 'agent-7' }) })
+  })
+
+  it('creates, switches and moves engagements from the keyboard, and the app follows', async () => {
+    // Create with Enter from the consumer name field.
+    await page.getByLabel('Name', { exact: true }).fill('Ada Lovelace')
+    await page.getByLabel('Name', { exact: true }).press('Enter')
+    await expect.poll(async () => (await snapshot()).focusedId).not.toBeNull()
+    const first = (await snapshot()).focusedId as string
+    await expect.poll(async () => (await snapshot()).byId[first]?.status.consumers?.[0]?.consumerDisplayName).toBe('Ada Lovelace')
+    await expect(page.getByRole('heading', { name: /Ada Lovelace/ }).isVisible()).resolves.toBe(true)
+
+    await page.getByLabel('Channel', { exact: true }).selectOption('messaging')
+    await page.getByLabel('Name', { exact: true }).fill('Bo Chat')
+    await page.getByRole('button', { name: 'Create engagement' }).press('Enter')
+    await expect.poll(async () => (await snapshot()).focusedId).not.toBe(first)
+    const second = (await snapshot()).focusedId as string
+    await expect.poll(async () => (await snapshot()).byId[second]?.status.channel).toBe('messaging')
+
+    // Move the first (not on screen) to wrap-up: the app merges it under its own id.
+    const firstStates = page.getByRole('group', { name: 'Status of Ada Lovelace' })
+    await firstStates.getByRole('button', { name: 'Wrap-up' }).focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => (await snapshot()).byId[first]?.status.state).toBe('wrap-up')
+    expect((await snapshot()).focusedId).toBe(second)
+    expect(await firstStates.getByRole('button', { name: 'Wrap-up' }).getAttribute('aria-pressed')).toBe('true')
+
+    await page.getByRole('button', { name: 'Switch to Ada Lovelace' }).press('Enter')
+    await expect.poll(async () => (await snapshot()).focusedId).toBe(first)
+
+    // Variables for the engagement on screen reach the app.
+    await page.getByText('Channel and variables').first().click()
+    await page.getByLabel('Account number of Ada Lovelace').fill('ACC-42')
+    await page.getByRole('button', { name: 'Set variables of Ada Lovelace' }).click()
+    await expect.poll(async () => (await snapshot()).byId[first]?.variables['var-account-number']?.value).toBe('ACC-42')
+
+    // End: Zoom hides the app (the emulator says so), the app keeps the data.
+    await firstStates.getByRole('button', { name: 'End' }).click()
+    await expect.poll(async () => (await snapshot()).byId[first]?.status.state).toBe('end')
+    await expect(page.getByRole('note').filter({ hasText: 'Zoom hides the app' }).isVisible()).resolves.toBe(true)
+
+    const log = page.getByRole('log', { name: 'Bridge traffic' })
+    await expect.poll(() => log.textContent()).toContain('onEngagementStatusChange')
+    expect(await log.textContent()).toContain('getEngagementStatus')
+  })
+
+  it('has no serious accessibility violations', async () => {
+    await page.evaluate(() => window.zoomEmulator!.createEngagement({ consumer: { name: 'Ada' }, queueName: 'Billing' }))
+    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+    await page.addScriptTag({ path: axePath })
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe
+      const result = await axe.run({ exclude: [['iframe']] }, { resultTypes: ['violations'] })
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`)
+    })
+    expect(violations).toEqual([])
+  })
+})
