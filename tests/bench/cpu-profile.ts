@@ -6,6 +6,7 @@ interface ProfileNode {
   id: number
   callFrame: { functionName: string; url: string; lineNumber: number }
   hitCount?: number
+  children?: number[]
 }
 
 interface CpuProfile {
@@ -18,6 +19,8 @@ export interface Frame {
   name: string
   selfMs: number
   pct: number
+  /** heaviest caller chains (nearest first, 4 frames), for the top functions */
+  calledFrom?: Array<{ chain: string; ms: number }>
 }
 
 export interface ProfileSummary {
@@ -56,6 +59,13 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000
     self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + dt)
   }
+  const parent = new Map<number, number>()
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const label = (n: ProfileNode) => {
+    const { functionName, url, lineNumber } = n.callFrame
+    return url ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous)'
+  }
+  const callers = new Map<string, Map<string, number>>()
   const fns = new Map<string, number>()
   const areas = new Map<string, number>()
   let busy = 0
@@ -68,21 +78,33 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
       continue
     }
     busy += ms
-    const key = url ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous)'
+    const key = label(n)
     fns.set(key, (fns.get(key) ?? 0) + ms)
+    const chain: string[] = []
+    for (let x = parent.get(id); x !== undefined && chain.length < 4; x = parent.get(x)) chain.push(label(byId.get(x)!))
+    let byChain = callers.get(key)
+    if (!byChain) callers.set(key, (byChain = new Map()))
+    const c = chain.join(' ← ')
+    byChain.set(c, (byChain.get(c) ?? 0) + ms)
     const a = area(url, functionName)
     areas.set(a, (areas.get(a) ?? 0) + ms)
   }
   const rank = (m: Map<string, number>, k: number): Frame[] =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, k)
       .map(([name, ms]) => ({ name, selfMs: Math.round(ms), pct: Math.round((ms / busy) * 1000) / 10 }))
-  return { file, busyMs: Math.round(busy), idleMs: Math.round(idle), topFunctions: rank(fns, top), topAreas: rank(areas, 12) }
+  const topFunctions = rank(fns, top).map((f, i) => i >= 8 ? f : {
+    ...f,
+    calledFrom: [...(callers.get(f.name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 2)
+      .map(([chain, ms]) => ({ chain, ms: Math.round(ms) })),
+  })
+  return { file, busyMs: Math.round(busy), idleMs: Math.round(idle), topFunctions, topAreas: rank(areas, 12) }
 }
 
 export function summarizeDir(dir: string): ProfileSummary[] {
   let files: string[] = []
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (others are loader workers).
+    files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0').sort()
   } catch {
     return []
   }

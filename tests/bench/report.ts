@@ -170,7 +170,8 @@ export function renderMarkdown(r: BenchReport): string {
     for (const p of r.cpuProfiles) {
       out.push(`Profile \`${p.file.split('/').pop()}\`: busy ${num(p.busyMs)} ms, idle ${num(p.idleMs)} ms.`, '')
       out.push('| area | self | share |', '| --- | --- | --- |', ...p.topAreas.map((f) => `| ${f.name} | ${num(f.selfMs)} ms | ${f.pct}% |`), '')
-      out.push('| function | self | share |', '| --- | --- | --- |', ...p.topFunctions.map((f) => `| \`${f.name}\` | ${num(f.selfMs)} ms | ${f.pct}% |`), '')
+      out.push('| function | self | share | heaviest callers |', '| --- | --- | --- | --- |', ...p.topFunctions.map((f) =>
+        `| \`${f.name}\` | ${num(f.selfMs)} ms | ${f.pct}% | ${(f.calledFrom ?? []).map((c) => `${num(c.ms)} ms: ${c.chain || '(root)'}`).join('<br>')} |`), '')
     }
   }
   if (r.problems.length > 0) out.push('## Problems during the run', '', ...r.problems.map((p) => `- ${p}`), '')

@@ -6,8 +6,9 @@
  * soak). Prints a markdown report and writes it with a JSON twin to bench-results/. Everything
  * runs on 127.0.0.1, stops by itself, and cleans up children and the database on any exit.
  */
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { runDbBaseline } from './baseline-db.ts'
 import { runWsBaseline } from './baseline-ws.ts'
 import { cleanup, installExitHandlers, onCleanup } from './cleanup.ts'
@@ -173,7 +174,16 @@ async function main(): Promise<number> {
       report.serverPeakRssKb = servers.nodes.map((n) => peakRssKb(n.pid))
       await sleep(500)
       await servers.stop()
-      if (servers.cpuProfDir) report.cpuProfiles = summarizeDir(servers.cpuProfDir)
+      if (servers.cpuProfDir) {
+        report.cpuProfiles = summarizeDir(servers.cpuProfDir)
+        // Keep the raw profiles next to the report (open them in Chrome DevTools > Performance).
+        mkdirSync(join(ROOT, opts.outDir), { recursive: true })
+        for (const prof of report.cpuProfiles) {
+          const dest = join(ROOT, opts.outDir, basename(prof.file))
+          copyFileSync(prof.file, dest)
+          prof.file = dest.replace(ROOT, '')
+        }
+      }
     }
   }
 
