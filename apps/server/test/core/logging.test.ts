@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { redactUrl } from '../../src/logger.ts'
+import { migrate } from '../../src/store/migrate.ts'
 import { openPgliteStore } from '../../src/store/pglite.ts'
 import type { Store } from '../../src/store/port.ts'
 import { coreConfig, fakeWebRoot, memoryLogger } from './helpers.ts'
@@ -24,6 +25,7 @@ describe('request logs', () => {
 
   beforeAll(async () => {
     store = await openPgliteStore({ logger: { debug() {}, info() {}, warn() {}, error() {} } })
+    await migrate(store)
     app = await buildApp({ config, store, logger, webRoot: web.root })
     app.get('/test/log-headers', async (request) => {
       request.log.info({ headers: request.headers }, 'headers seen')
