@@ -23,6 +23,7 @@ export interface DbBaselineResult {
   commitLatencyMs: Summary
   postgresCpuPct: number
   generatorCpuPct: number
+  machineCpuPct: number
 }
 
 export async function runDbBaseline(opts: {
@@ -87,6 +88,7 @@ export async function runDbBaseline(opts: {
       commitLatencyMs: latency.summary(),
       postgresCpuPct: cpu.postgresPct,
       generatorCpuPct: cpu.generatorPct,
+      machineCpuPct: cpu.machinePct,
     }
   } finally {
     await pool.end().catch(() => {})

@@ -30,6 +30,7 @@ export interface WsBaselineResult {
   serverCpuPct: number
   serverPeakRssKb: number | null
   generatorCpuPct: number
+  machineCpuPct: number
 }
 
 function open(url: string, topics: string[], onFrame?: (data: string) => void): Promise<WebSocket> {
@@ -120,6 +121,7 @@ export async function runWsBaseline(topo: Topology, opts: { seconds: number; upd
       serverCpuPct: cpu.serverPct[0] ?? 0,
       serverPeakRssKb: peakRssKb(child.pid),
       generatorCpuPct: cpu.generatorPct,
+      machineCpuPct: cpu.machinePct,
     }
   } finally {
     for (const ws of sockets) ws.terminate()

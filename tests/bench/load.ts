@@ -62,8 +62,13 @@ export interface PhaseResult {
   unacked: number
   undelivered: { board: number; sessions: number }
   serverCpuPct: number[]
+  /** main thread runnable but waiting for a CPU, % of wall time */
+  serverRunQueueWaitPct: number[]
+  generatorRunQueueWaitPct: number
   generatorCpuPct: number
   postgresCpuPct: number
+  /** all processes on the machine, % of one core: what is not server, Postgres or generator is other work */
+  machineCpuPct: number
   serverRssKb: Array<number | null>
   /** from the servers' /metrics, summed over nodes */
   engine: EngineDelta
@@ -368,8 +373,11 @@ export class SwitchboardRun {
       unacked: this.ops.unacked,
       undelivered: { board: this.boards.undelivered, sessions: this.ops.undelivered },
       serverCpuPct: cpu.serverPct,
+      serverRunQueueWaitPct: cpu.serverWaitPct,
+      generatorRunQueueWaitPct: cpu.generatorWaitPct,
       generatorCpuPct: cpu.generatorPct,
       postgresCpuPct: cpu.postgresPct,
+      machineCpuPct: cpu.machinePct,
       serverRssKb: rss,
       engine,
     }

@@ -30,6 +30,18 @@ function statusKb(pid: number, key: string): number | null {
   }
 }
 
+/**
+ * Seconds the process's main thread spent runnable but waiting for a CPU (`/proc/<pid>/schedstat`):
+ * on a shared machine this is the time other work took from it.
+ */
+export function runQueueWaitSeconds(pid: number): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9
+  } catch {
+    return null
+  }
+}
+
 export const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
 export const peakRssKb = (pid: number) => statusKb(pid, 'VmHWM')
 
@@ -57,19 +69,30 @@ export function postgresCpuSeconds(): number {
   return total
 }
 
+/** Busy and total jiffies of the whole machine (all CPUs) from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const total = f.reduce((a, b) => a + b, 0)
+  const idle = (f[3] ?? 0) + (f[4] ?? 0)
+  return { busy: total - idle, total }
+}
+
 /** Measures CPU use (in % of one core) of a set of processes over an interval. */
 export class CpuMeter {
   private readonly t0 = performance.now()
   private readonly server0: number[]
   private readonly gen0 = process.cpuUsage()
   private readonly pg0 = postgresCpuSeconds()
+  private readonly wait0: number[]
+  private readonly machine0 = machineJiffies()
   private readonly pids: number[]
   constructor(pids: number[]) {
     this.pids = pids
     this.server0 = pids.map((p) => cpuSeconds(p) ?? 0)
+    this.wait0 = [...pids, process.pid].map((p) => runQueueWaitSeconds(p) ?? 0)
   }
 
-  read(): { wallS: number; serverPct: number[]; generatorPct: number; postgresPct: number } {
+  read(): { wallS: number; serverPct: number[]; generatorPct: number; postgresPct: number; serverWaitPct: number[]; generatorWaitPct: number; machinePct: number } {
     const wallS = (performance.now() - this.t0) / 1000
     const pct = (s: number) => Math.round((s / wallS) * 1000) / 10
     const gen = process.cpuUsage(this.gen0)
@@ -78,6 +101,10 @@ export class CpuMeter {
       serverPct: this.pids.map((p, i) => pct((cpuSeconds(p) ?? this.server0[i]!) - this.server0[i]!)),
       generatorPct: pct((gen.user + gen.system) / 1e6),
       postgresPct: pct(postgresCpuSeconds() - this.pg0),
+      serverWaitPct: this.pids.map((p, i) => pct((runQueueWaitSeconds(p) ?? this.wait0[i]!) - this.wait0[i]!)),
+      generatorWaitPct: pct((runQueueWaitSeconds(process.pid) ?? 0) - this.wait0[this.pids.length]!),
+      // whole machine, in % of one core (a 2-core machine tops out at 200%)
+      machinePct: pct((machineJiffies().busy - this.machine0.busy) / clkTck),
     }
   }
 }

@@ -1,5 +1,6 @@
 /** The benchmark report: targets, a markdown rendering and the JSON/markdown files in bench-results/. */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { DbBaselineResult } from './baseline-db.ts'
 import type { WsBaselineResult } from './baseline-ws.ts'
@@ -95,6 +96,8 @@ export function evaluateTargets(r: BenchReport): Target[] {
   ]
 }
 
+const cpuCount = () => cpus().length
+
 function phaseRows(p: PhaseResult): string[] {
   const lat = (label: string, s: Summary) => `| ${label} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${num(s.count)} |`
   return [
@@ -113,7 +116,9 @@ function phaseRows(p: PhaseResult): string[] {
     `| frames received by the generator | ${num(p.framesReceived)} |`,
     `| server CPU (per node, % of one core) | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')} |`,
     `| Postgres CPU (all backends, % of one core) | ${p.postgresCpuPct}% |`,
+    `| time the main thread waited for a CPU (server; generator), % of wall | ${p.serverRunQueueWaitPct.map((c) => `${c}%`).join(', ')}; ${p.generatorRunQueueWaitPct}% |`,
     `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,
+    `| whole machine CPU (% of one core, max ${100 * cpuCount()}%); other work | ${p.machineCpuPct}%; ${Math.round((p.machineCpuPct - p.serverCpuPct.reduce((a, b) => a + b, 0) - p.postgresCpuPct - p.generatorCpuPct) * 10) / 10}% |`,
     `| server RSS at end (per node) | ${p.serverRssKb.map(mb).join(', ')} |`,
     `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions} |`,
     `| group commit (server /metrics) | ${p.engine.commitsPerSecond === null ? 'n/a' : `${p.engine.commitsPerSecond} commits/s, ${p.engine.opsPerCommit} ops/commit, mean ${p.engine.meanCommitMs} ms`} |`,
@@ -136,10 +141,10 @@ export function renderMarkdown(r: BenchReport): string {
   if (db || ws) {
     out.push('## Baselines (same run)', '', '| baseline | result | detail |', '| --- | --- | --- |')
     if (db) {
-      out.push(`| database alone: one row per transaction, ${db.writers} writers on ${db.connections} connections | ${num(db.rowsPerSecond)} rows/s | commit p50 ${ms(db.commitLatencyMs.p50)}, p99 ${ms(db.commitLatencyMs.p99)}; Postgres CPU ${db.postgresCpuPct}%, generator ${db.generatorCpuPct}% |`)
+      out.push(`| database alone: one row per transaction, ${db.writers} writers on ${db.connections} connections | ${num(db.rowsPerSecond)} rows/s | commit p50 ${ms(db.commitLatencyMs.p50)}, p99 ${ms(db.commitLatencyMs.p99)}; Postgres CPU ${db.postgresCpuPct}%, generator ${db.generatorCpuPct}%, whole machine ${db.machineCpuPct}% |`)
     }
     if (ws) {
-      out.push(`| raw ws broadcast, no persistence: ${ws.connections} sockets, ${ws.publishers} publishers | ${num(ws.deliveriesPerSecond)} deliveries/s | ${num(ws.opsPerSecond)} ops/s, fan-out ${ws.fanoutPerOp}/op, ${ws.frameBytes} B frames; ack p50 ${ms(ws.ackLatencyMs.p50)}, p99 ${ms(ws.ackLatencyMs.p99)}; server CPU ${ws.serverCpuPct}%, generator ${ws.generatorCpuPct}%, server peak RSS ${mb(ws.serverPeakRssKb)} |`)
+      out.push(`| raw ws broadcast, no persistence: ${ws.connections} sockets, ${ws.publishers} publishers | ${num(ws.deliveriesPerSecond)} deliveries/s | ${num(ws.opsPerSecond)} ops/s, fan-out ${ws.fanoutPerOp}/op, ${ws.frameBytes} B frames; ack p50 ${ms(ws.ackLatencyMs.p50)}, p99 ${ms(ws.ackLatencyMs.p99)}; server CPU ${ws.serverCpuPct}%, generator ${ws.generatorCpuPct}%, whole machine ${ws.machineCpuPct}%, server peak RSS ${mb(ws.serverPeakRssKb)} |`)
     }
     out.push('')
   }
