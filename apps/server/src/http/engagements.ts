@@ -15,10 +15,10 @@ import { canRead } from '../domain/engagement/access.ts'
 import {
   ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
 } from '../domain/engagement/queries.ts'
-import { getNotes } from '../domain/notes/queries.ts'
 import { sendError } from '../errors.ts'
 import type { Store } from '../store/port.ts'
 import type { Engine } from '../ws/engine.ts'
+import { readNotes } from '../ws/reader.ts'
 import { decodeCursor, encodeCursor, engagementWhere, ORDER_KEY } from './engagement-filters.ts'
 import { csvHeader, csvRow, type CsvSource } from './csv.ts'
 import { settingsRoutes } from './settings.ts'
@@ -93,7 +93,7 @@ export async function engagementRoutes(app: FastifyInstance, opts: EngagementRou
     if (!e || e.lastSeq === 0 || !canRead(who, e)) return sendError(reply, 'NOT_FOUND')
     const [events, notes] = await Promise.all([
       readEventsAfter(store, [{ a: e.accountId, e: e.id, after: Math.max(0, e.lastSeq - 5000), upTo: e.lastSeq }]),
-      getNotes(store, e.accountId, e.id),
+      readNotes(store, e),
     ])
     // The timeline leaves out binary notes updates: the notes are given as text and wrap-up.
     return {

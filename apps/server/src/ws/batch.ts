@@ -1,8 +1,9 @@
 /**
  * One group-commit batch inside one transaction: lock the touched engagements in sorted
  * order, drop repeated op ids and dedup keys, decide and evolve each op in arrival order,
- * allocate gap-free seqs, then write log rows, projections, notes text and focus in a
- * handful of bulk statements, and publish one NOTIFY.
+ * allocate gap-free seqs, then write log rows, projections (with the notes preview) and
+ * focus in a handful of bulk statements, and publish one NOTIFY. The notes' full text,
+ * wrap-up and snapshot are written by compaction (`Writer.compact`), not per keystroke.
  */
 import * as Y from 'yjs'
 import type { ErrorCode } from '@switchboard/protocol'
@@ -15,8 +16,8 @@ import {
   findPrior, insertEvents, key, lockEngagements, readEventsAfter, writeProjections, type LogRow,
 } from '../domain/engagement/queries.ts'
 import { DocCache, HotDoc } from '../domain/notes/doc-cache.ts'
-import { plainText, previewOf, wrapupOf } from '../domain/notes/doc.ts'
-import { loadSnapshots, upsertNotes } from '../domain/notes/queries.ts'
+import { plainText, previewOf } from '../domain/notes/doc.ts'
+import { loadSnapshots } from '../domain/notes/queries.ts'
 import type { Db } from '../store/port.ts'
 import type { Session } from './session.ts'
 
@@ -173,7 +174,6 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
         const hot = docs.get(k)
         if (!hot) throw new Error('hot doc missing inside batch')
         Y.applyUpdate(hot.doc, op.doc)
-        state = { ...state, notesPreview: previewOf(plainText(hot.doc)) }
         out.docs.add(k)
       }
       if (ev.kind === 'focus') {
@@ -197,6 +197,12 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
   }
 
   if (allRows.length === 0) return out
+  // The board preview: once per touched doc and batch, not per keystroke.
+  for (const k of out.docs) {
+    const e = out.engagements.get(k)
+    const hot = docs.get(k)
+    if (e && hot) out.engagements.set(k, { ...e, notesPreview: previewOf(plainText(hot.doc)) })
+  }
   // Hot docs now hold every doc row up to the new last seq (evicted if this transaction fails).
   for (const [k, e] of out.engagements) {
     const hot = docs.get(k)
@@ -212,13 +218,6 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
   }
   await insertEvents(tx, allRows)
   await writeProjections(tx, [...out.engagements.values()])
-  if (out.docs.size > 0) {
-    await upsertNotes(tx, [...out.docs].map((k) => {
-      const e = out.engagements.get(k)!
-      const doc = docs.get(k)!.doc
-      return { a: e.accountId, e: e.id, text: plainText(doc), wrapup: wrapupOf(doc) }
-    }))
-  }
   if (out.focus.length > 0) {
     const last = new Map<string, { s: string; f: string }>()
     for (const f of out.focus) last.set(f.session.id, { s: f.session.id, f: f.engagementId })

@@ -1,14 +1,38 @@
 /** Reads for subscribers: a full engagement snapshot, or the log rows after a seq. */
 import type { Engagement } from '../domain/engagement/model.ts'
 import { readEventsAfter, toView } from '../domain/engagement/queries.ts'
-import { mergeToState } from '../domain/notes/doc.ts'
-import { loadSnapshots } from '../domain/notes/queries.ts'
+import * as Y from 'yjs'
+import type { Wrapup } from '@switchboard/protocol'
+import { mergeToState, plainText, wrapupOf } from '../domain/notes/doc.ts'
+import { loadSnapshots, type StoredSnapshot } from '../domain/notes/queries.ts'
 import type { Db } from '../store/port.ts'
 
 /** Past this many missing rows a subscriber gets a fresh snapshot instead of the rows. */
 export const MAX_CATCH_UP_ROWS = 1000
 
 interface WhisperRow { seq: number; kind: string; data: Record<string, unknown>; at: number }
+
+/** The notes document of `e` as of `e.lastSeq`: stored snapshot plus newer doc rows, as one update. */
+async function mergeDoc(db: Db, e: Engagement, snap: StoredSnapshot | undefined): Promise<Uint8Array> {
+  const after = snap?.snapshotSeq ?? 0
+  const rows = after < e.lastSeq
+    ? await readEventsAfter(db, [{ a: e.accountId, e: e.id, after, upTo: e.lastSeq }], { kinds: ['doc'] })
+    : []
+  const parts: Uint8Array[] = []
+  if (snap?.snapshot) parts.push(snap.snapshot)
+  for (const r of rows) if (r.update) parts.push(Buffer.from(r.update, 'base64'))
+  return mergeToState(parts)
+}
+
+/** The notes text and wrap-up of `e`, exact as of `e.lastSeq` (the stored projection may lag). */
+export async function readNotes(db: Db, e: Engagement): Promise<{ text: string; wrapup: Wrapup }> {
+  const [snap] = await loadSnapshots(db, [{ a: e.accountId, e: e.id }])
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, await mergeDoc(db, e, snap))
+  const out = { text: plainText(doc), wrapup: wrapupOf(doc) }
+  doc.destroy()
+  return out
+}
 
 /** `engagement.snapshot` of `e` as of `e.lastSeq`. */
 export async function buildSnapshot(db: Db, e: Engagement, reason: 'subscribe' | 'gap'): Promise<Record<string, unknown>> {
@@ -19,15 +43,7 @@ export async function buildSnapshot(db: Db, e: Engagement, reason: 'subscribe' |
        where account_id = $1 and engagement_id = $2 and kind in ('whisper', 'whisper.read') and seq <= $3 order by seq`,
       [e.accountId, e.id, e.lastSeq]),
   ])
-  const snap = snaps[0]
-  const after = snap?.snapshotSeq ?? 0
-  const rows = after < e.lastSeq
-    ? await readEventsAfter(db, [{ a: e.accountId, e: e.id, after, upTo: e.lastSeq }], { kinds: ['doc'] })
-    : []
-  const parts: Uint8Array[] = []
-  if (snap?.snapshot) parts.push(snap.snapshot)
-  for (const r of rows) if (r.update) parts.push(Buffer.from(r.update, 'base64'))
-  const doc = Buffer.from(mergeToState(parts)).toString('base64')
+  const doc = Buffer.from(await mergeDoc(db, e, snaps[0])).toString('base64')
 
   const whispers: { seq: number; text: string; fromId: string; fromName: string | null; at: number; readAt: number | null }[] = []
   const bySeq = new Map<number, (typeof whispers)[number]>()

@@ -8,6 +8,7 @@
 import type { Bus } from '../bus/bus.ts'
 import { key } from '../domain/engagement/queries.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
+import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
 import type { Logger, Store } from '../store/port.ts'
 import * as Y from 'yjs'
@@ -16,9 +17,13 @@ import type { Metrics } from './metrics.ts'
 
 const MAX_BATCH = 400
 const RETRY_AFTER_MS = 1000
-/** Compact a hot doc's snapshot after this many updates, or after it has been idle this long. */
-const COMPACT_EVERY = 100
-const COMPACT_IDLE_MS = 5000
+/**
+ * Compact a hot doc (snapshot + plain text + wrap-up, one row write) after this many updates,
+ * or once it has been idle this long: search and export lag typing by about a second, and a
+ * keystroke never rewrites the whole notes text.
+ */
+const COMPACT_EVERY = 50
+const COMPACT_IDLE_MS = 1000
 
 export interface WriterOptions {
   store: Store
@@ -167,7 +172,10 @@ export class Writer {
       const [accountId, engagementId] = k.split('\0') as [string, string]
       const seq = hot.seq
       try {
-        await saveSnapshot(this.o.store, accountId, engagementId, Y.encodeStateAsUpdate(hot.doc), seq)
+        await saveSnapshot(this.o.store, {
+          a: accountId, e: engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
+          text: plainText(hot.doc), wrapup: wrapupOf(hot.doc),
+        })
         hot.snapshotSeq = seq
         hot.sinceSnapshot = 0
       } catch (err) {

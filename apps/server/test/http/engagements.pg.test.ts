@@ -72,8 +72,9 @@ describe('engagement REST', () => {
     expect(await ids('state=live')).toEqual(['e1', 'e3'])
     expect(await ids('queueId=q2')).toEqual(['e2'])
     expect(await ids('agentId=agent1')).toEqual(['e1', 'e2'])
-    expect(await ids('q=refund')).toEqual(['e1'])
-    expect(await ids('q=password&state=live')).toEqual(['e3'])
+    // Full text is over the compacted notes text, which follows typing by about a second.
+    await expect.poll(() => ids('q=refund'), { timeout: 5000 }).toEqual(['e1'])
+    await expect.poll(() => ids('q=password&state=live'), { timeout: 5000 }).toEqual(['e3'])
   })
 
   it('pages with a cursor without repeats or gaps', async () => {
@@ -104,6 +105,7 @@ describe('engagement REST', () => {
   })
 
   it('exports CSV of what the filters select, quoting and neutralizing formulas', async () => {
+    await expect.poll(async () => (await get(sup, '/api/engagements/export.csv?agentId=agent1')).body, { timeout: 5000 }).toContain('billing question')
     const res = await get(sup, '/api/engagements/export.csv?agentId=agent1')
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toContain('text/csv')

@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, wsToken, type Node, type TestUser } from './harness.ts'
+import { Client, createUser, observe, opId, startNode, wsToken, type Msg, type Node, type TestUser } from './harness.ts'
 
 let db: TestDatabase
 let node: Node
@@ -89,9 +89,9 @@ describe('bad input on /ws', () => {
   it('wrong field types -> BAD_MESSAGE with the opId', async () => {
     const c = await Client.connect(node, agent)
     await writesNothing(async () => {
-      const bad = { ...observe('eng-bad'), at: 'yesterday' }
+      const bad: Msg = { ...observe('eng-bad'), at: 'yesterday' }
       c.send(bad)
-      expect(await c.reply(bad.opId as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+      expect(await c.reply(bad['opId'] as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
       const bad2 = { type: 'engagement.status', opId: opId(), engagementId: 'eng-bad', changes: { state: 'exploded' }, at: 1 }
       c.send(bad2)
       expect(await c.reply(bad2.opId)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
@@ -102,9 +102,9 @@ describe('bad input on /ws', () => {
   it('unknown fields -> BAD_MESSAGE', async () => {
     const c = await Client.connect(node, agent)
     await writesNothing(async () => {
-      const bad = { ...observe('eng-bad'), admin: true }
+      const bad: Msg = { ...observe('eng-bad'), admin: true }
       c.send(bad)
-      expect(await c.reply(bad.opId as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+      expect(await c.reply(bad['opId'] as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
     })
     c.close()
   })

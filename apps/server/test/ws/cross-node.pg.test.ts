@@ -79,8 +79,8 @@ describe('across nodes', () => {
     agentB.send(upB)
     expect(await agentB.reply(upB.opId)).toMatchObject({ type: 'ack', seq: 23 })
     await expect.poll(() => seqs(agentA, 'eng-x').includes(23)).toBe(true)
-    const notes = await a.store.query<{ plain_text: string }>(`select plain_text from notes_docs where engagement_id = 'eng-x'`)
-    expect(notes.rows[0]?.plain_text.startsWith('from B\nline 0\n')).toBe(true)
+    await expect.poll(async () => (await a.store.query<{ plain_text: string }>(
+      `select plain_text from notes_docs where engagement_id = 'eng-x'`)).rows[0]?.plain_text.startsWith('from B\nline 0\n'), { timeout: 5000 }).toBe(true)
     for (const c of [agentA, agentB, board, watch]) c.close()
   })
 

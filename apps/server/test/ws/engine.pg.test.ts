@@ -88,8 +88,9 @@ describe('engine on one node', () => {
 
     const rows = await node.store.query<{ seq: number; kind: string }>(`select seq, kind from engagement_events where engagement_id = 'eng-1' order by seq`)
     expect(rows.rows.map((r) => r.kind)).toEqual(['context', 'status', 'doc', 'whisper', 'whisper.read'])
-    const notes = await node.store.query<{ plain_text: string }>(`select plain_text from notes_docs where engagement_id = 'eng-1'`)
-    expect(notes.rows[0]?.plain_text).toBe('first line\ncustomer wants a refund')
+    // The stored text projection follows by compaction (about a second after typing stops).
+    await expect.poll(async () => (await node.store.query<{ plain_text: string }>(
+      `select plain_text from notes_docs where engagement_id = 'eng-1'`)).rows[0]?.plain_text, { timeout: 5000 }).toBe('first line\ncustomer wants a refund')
     for (const c of [a1, a2, board, watch]) c.close()
   })
 })

@@ -24,24 +24,19 @@ export async function loadSnapshots(db: Db, list: readonly { a: string; e: strin
 
 export interface NotesProjection { a: string; e: string; text: string; wrapup: Wrapup }
 
-/** Keeps `plain_text` and `wrapup` current (the snapshot column is written by compaction). */
-export async function upsertNotes(tx: Db, list: readonly NotesProjection[]): Promise<void> {
-  if (list.length === 0) return
-  await tx.query(
-    `insert into notes_docs (account_id, engagement_id, snapshot, snapshot_seq, plain_text, wrapup, updated_at)
-     select k.a, k.e, '\\x'::bytea, 0, k.text, coalesce(k.wrapup, '{}'::jsonb), now()
-     from jsonb_to_recordset($1::jsonb) as k(a text, e text, text text, wrapup jsonb)
-     on conflict (account_id, engagement_id) do update
-       set plain_text = excluded.plain_text, wrapup = excluded.wrapup, updated_at = now()`,
-    [JSON.stringify(list)])
-}
-
-/** Stores a compacted snapshot unless a newer one is already there. */
-export async function saveSnapshot(db: Db, accountId: string, engagementId: string, snapshot: Uint8Array, seq: number): Promise<void> {
+/**
+ * Stores a compacted snapshot with its plain text and wrap-up, unless a newer one (from
+ * another node) is already there.
+ */
+export async function saveSnapshot(db: Db, n: NotesProjection & { snapshot: Uint8Array; seq: number }): Promise<void> {
   await db.query(
-    `update notes_docs set snapshot = $3, snapshot_seq = $4
-     where account_id = $1 and engagement_id = $2 and snapshot_seq < $4`,
-    [accountId, engagementId, snapshot, seq])
+    `insert into notes_docs (account_id, engagement_id, snapshot, snapshot_seq, plain_text, wrapup, updated_at)
+     values ($1, $2, $3, $4, $5, $6::jsonb, now())
+     on conflict (account_id, engagement_id) do update
+       set snapshot = excluded.snapshot, snapshot_seq = excluded.snapshot_seq, plain_text = excluded.plain_text,
+           wrapup = excluded.wrapup, updated_at = now()
+       where notes_docs.snapshot_seq < excluded.snapshot_seq`,
+    [n.a, n.e, n.snapshot, n.seq, n.text, JSON.stringify(n.wrapup)])
 }
 
 export async function getNotes(db: Db, accountId: string, engagementId: string): Promise<{ text: string; wrapup: Wrapup }> {
