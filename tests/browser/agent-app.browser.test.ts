@@ -56,7 +56,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     a.page.evaluate((o) => window.zoomEmulator!.createEngagement(o), opts)
   const focus = (a: Agent, id: string): Promise<void> => a.page.evaluate((i) => window.zoomEmulator!.focus(i), id)
   const notes = (a: Agent) => a.app().getByRole('textbox', { name: 'Notes' })
-  const statusText = (a: Agent) => a.app().locator('.bar [role="status"]').innerText()
+  const statusText = (a: Agent) => a.app().locator('.bar [role="status"] .label').innerText()
   const heading = (a: Agent) => a.app().locator('article h2').first().innerText()
 
   it('outside Zoom explains where the app runs and links to the emulator (dev sign-in on)', async () => {

@@ -87,7 +87,8 @@ export async function startAgentHarness(): Promise<AgentHarness> {
   const vite: ViteDevServer = await createServer({
     configFile: join(WEB, 'vite.config.ts'),
     root: WEB,
-    logLevel: 'error',
+    // 'silent': the restart scenario makes the proxy log every refused connection.
+    logLevel: 'silent',
     server: { port: vitePort, strictPort: true, host: '127.0.0.1', hmr: false },
   })
   await vite.listen()
