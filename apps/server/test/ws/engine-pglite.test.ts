@@ -1,0 +1,62 @@
+/** The same engine on embedded PGlite (no DATABASE_URL): in-process bus, one node. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+
+let dir: string
+let node: Node
+const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
+const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-engine-'))
+  node = await startNode({ dataDir: dir })
+  await createUser(node.store, agent)
+  await createUser(node.store, sup)
+}, 60_000)
+afterAll(async () => {
+  await node?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('engine on PGlite', () => {
+  it('commits concurrent ops from two sessions gap-free and fans them out', async () => {
+    expect(node.store.kind).toBe('pglite')
+    const a1 = await Client.connect(node, agent)
+    const a2 = await Client.connect(node, agent)
+    const board = await Client.connect(node, sup, 'supervisor')
+    board.send({ type: 'board.subscribe' })
+    await board.next('board.snapshot')
+    const ob = observe('eng-p')
+    a1.send(ob)
+    await a1.reply(ob.opId as string)
+
+    const ids: string[] = []
+    for (let i = 0; i < 30; i++) {
+      const c = i % 2 === 0 ? a1 : a2
+      const doc = new Y.Doc({ gc: false })
+      doc.clientID = 1000 + i
+      doc.getText('notes').insert(0, `n${i} `)
+      const up = { type: 'doc.update', opId: opId(), engagementId: 'eng-p', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
+      ids.push(up.opId)
+      c.send(up)
+    }
+    const acks = await Promise.all(ids.map((id, i) => (i % 2 === 0 ? a1 : a2).reply(id)))
+    expect(acks.map((m) => m['seq']).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 30 }, (_, i) => i + 2))
+    const seqs = (c: Client) => c.of('engagement.events').flatMap((m) => (m['events'] as { seq: number }[]).map((e) => e.seq))
+    await expect.poll(() => seqs(a1)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1))
+    await expect.poll(() => seqs(a2)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1))
+    await expect.poll(() => board.of('board.delta').some((m) => (m['engagements'] as { id: string; lastSeq: number }[]).some((e) => e.id === 'eng-p' && e.lastSeq === 31))).toBe(true)
+
+    const w = await Client.connect(node, sup, 'supervisor')
+    w.send({ type: 'subscribe', engagementId: 'eng-p' })
+    const snap = await w.next('engagement.snapshot')
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Buffer.from(snap['doc'] as string, 'base64'))
+    expect(doc.getText('notes').toString().split(' ').filter(Boolean)).toHaveLength(30)
+    for (const c of [a1, a2, board, w]) c.close()
+  })
+})
