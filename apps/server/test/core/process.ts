@@ -14,7 +14,7 @@ export interface RunningServer {
 }
 
 /** Starts the server on a free port and resolves once it logs the address it listens on. */
-export function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {
+export function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<RunningServer> {
   const child = spawn(process.execPath, [...TSX_ARGS, SERVER_ENTRY], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CLOSE } from '@switchboard/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { startServer, type RunningServer } from './process.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-shutdown-'))
@@ -32,7 +34,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ])
 }
 
-describe('graceful shutdown', { timeout: 60_000 }, () => {
+describe('graceful shutdown', { timeout: 120_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} exits 0 within 5 s`, async () => {
       const server = await startServer({ DATA_DIR: join(dataDir, signal) })
@@ -47,4 +49,28 @@ describe('graceful shutdown', { timeout: 60_000 }, () => {
       expect(server.output()).toContain('"msg":"stopped"')
     })
   }
+
+  it('SIGTERM tells open WebSockets it is going away (1001), then exits 0 within 5 s', async () => {
+    const origin = 'http://localhost:1'
+    const server = await startServer({ DATA_DIR: join(dataDir, 'ws'), PUBLIC_URL: origin })
+    running.push(server)
+    const signIn = await fetch(`${server.url}/api/dev/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ accountId: 'acct-1', userId: 'agent-1', role: 'agent' }),
+    })
+    expect(signIn.status).toBe(200)
+    const { wsToken } = (await signIn.json()) as { wsToken: string }
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(wsToken)}`, { headers: { origin } })
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+
+    server.child.kill('SIGTERM')
+    expect(await within(closed, 5000, 'socket close')).toBe(CLOSE.GOING_AWAY)
+    const { code } = await within(server.exited, 5000, 'shutdown')
+    expect(code).toBe(0)
+  })
 })
