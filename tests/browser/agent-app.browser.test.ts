@@ -159,6 +159,59 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await b.context.close()
   })
 
+  it('shows a supervisor whisper at once, sends a read receipt when seen, and raises help', async () => {
+    const user = { accountId: unique('acc'), userId: 'agent-1' }
+    const a = await openEmulator(user)
+    const id = await create(a, { id: unique('eng'), consumer: { name: 'Whisper Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Whisper Case')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await expect.poll(() => a.app().getByRole('combobox', { name: 'Disposition' }).locator('option').count(), POLL).toBeGreaterThan(1)
+
+    // A supervisor of the same account, on its own socket.
+    const sup = await browser.newPage()
+    await sup.goto(`${h.origin}/`)
+    const acked = await sup.evaluate(async ({ accountId, engagementId }) => {
+      const r = await fetch('/api/dev/sign-in', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ accountId, userId: 'sup-1', role: 'supervisor', displayName: 'Sam Super' }),
+      })
+      if (!r.ok) throw new Error(`sign-in ${r.status}`)
+      const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/ws`)
+      return await new Promise<string>((resolve, reject) => {
+        ws.onerror = () => reject(new Error('socket error'))
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, clientId: 'sup-test', surface: 'supervisor' }))
+        ws.onmessage = (ev) => {
+          const m = JSON.parse(String(ev.data)) as { type: string; code?: string }
+          if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'whisper.send', opId: crypto.randomUUID(), engagementId, text: 'Offer the 10% credit.' }))
+          if (m.type === 'ack') resolve('ack')
+          if (m.type === 'error') reject(new Error(m.code))
+        }
+      })
+    }, { accountId: user.accountId, engagementId: id })
+    expect(acked).toBe('ack')
+
+    const whispers = a.app().getByRole('region', { name: /Supervisor messages/ })
+    await expect.poll(() => whispers.innerText(), POLL).toContain('Offer the 10% credit.')
+    // Seen on screen: a read receipt goes out and the badge clears.
+    await expect.poll(() => whispers.innerText(), POLL).toContain('Read')
+    expect(await whispers.innerText()).not.toContain('new')
+
+    const help = a.app().getByRole('button', { name: 'Ask for help' })
+    await help.focus()
+    await help.press('Enter')
+    await expect.poll(() => help.getAttribute('aria-pressed'), POLL).toBe('true')
+
+    const detail = async (): Promise<{ kinds: string[]; help: unknown }> => sup.evaluate(async (engagementId) => {
+      const r = await fetch(`/api/engagements/${encodeURIComponent(engagementId)}`)
+      const d = await r.json() as { engagement: { help: unknown }; events: Array<{ kind: string }> }
+      return { kinds: d.events.map((e) => e.kind), help: d.engagement.help }
+    }, id)
+    await expect.poll(async () => (await detail()).kinds, POLL).toEqual(expect.arrayContaining(['whisper', 'whisper.read', 'help']))
+    expect((await detail()).help).toMatchObject({ raisedBy: 'agent-1' })
+    await sup.close()
+    await a.context.close()
+  })
+
   it('keeps edits made while the server restarts', async () => {
     const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
     await create(a, { consumer: { name: 'Restart Case' } })
