@@ -47,10 +47,10 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   async function launched(query = '?seed=1'): Promise<void> {
     await open(query)
-    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: 'e1' })
   }
 
-  const snapshot = () => child().evaluate(() => window.__probe.snapshot())
+  const snapshot = () => child().evaluate(() => window.zoomProbe.snapshot())
   const requests = () => page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'request'))
 
   it('configures SDK 0.16 with the Contact Center capabilities and launches in Zoom\'s order', async () => {
@@ -67,7 +67,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
       'onEngagementContextChange', 'onEngagementStatusChange', 'onEngagementVariableValueChange',
     ]))
     expect(reqs[3]!.data).toEqual({ engagementId: 'e1' })
-    expect(await child().evaluate(() => window.__probe.host.kind)).toBe('emulator')
+    expect(await child().evaluate(() => window.zoomProbe.host.kind)).toBe('emulator')
     const s = await snapshot()
     expect(s.focusedId).toBe('e1')
     expect(s.byId.e1.context).toMatchObject({ engagementId: 'e1', queueId: 'q1', queueName: 'Billing', isTransfer: false })
@@ -92,7 +92,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     await expect.poll(async () => (await snapshot()).byId.e1.status.channel).toBe('video')
     const s = await snapshot()
     expect(s.byId.e1.status).toMatchObject({ state: 'inactive', source: 'video_webVideo', consumers: [{ consumerDisplayName: 'Ada' }] })
-    expect(await child().evaluate(() => window.__probe.hooks)).toEqual(expect.arrayContaining(['status:e1:state', 'status:e1:channel,source']))
+    expect(await child().evaluate(() => window.zoomProbe.hooks)).toEqual(expect.arrayContaining(['status:e1:state', 'status:e1:channel,source']))
   })
 
   it('switches on a context change and keys every status event by its own engagement', async () => {
@@ -101,7 +101,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
       id: 'e2', channel: 'messaging', source: 'messaging_webChat', queueName: 'Chat', consumer: { name: 'Bo' },
       transfer: { type: 'warm', fromAgentName: 'Cy' },
     }))
-    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e2')
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.focusedId())).toBe('e2')
     await expect.poll(async () => (await snapshot()).byId.e2.status.channel).toBe('messaging')
     expect((await snapshot()).byId.e2.context).toMatchObject({ queueName: 'Chat', isTransfer: true, transferType: 'warm', transferFromAgentName: 'Cy' })
     expect((await requests()).map((r) => r.data)).toContainEqual({ engagementId: 'e2' })
@@ -118,10 +118,10 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     expect(s.focusedId).toBe('e2')
     expect(s.byId.e1.context.queueName).toBe('Billing')
     expect(typeof s.byId.e1.endedAt).toBe('number')
-    expect(await child().evaluate(() => window.__probe.openIds())).toEqual(['e2'])
+    expect(await child().evaluate(() => window.zoomProbe.openIds())).toEqual(['e2'])
 
     await page.evaluate(() => window.zoomEmulator!.focus('e1'))
-    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e1')
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.focusedId())).toBe('e1')
   })
 
   it('drops a reply about another engagement and files a late reply under its own id', async () => {
@@ -130,29 +130,29 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
       result: { engagementStatus: { engagementId: 'intruder', state: 'end', channel: 'voice', source: '', isConference: 'false', consumers: [] } },
     }))
     await page.evaluate(() => window.zoomEmulator!.createEngagement({ id: 'e2', consumer: { name: 'Bo' } }))
-    await expect.poll(() => child().evaluate(() => window.__probe.hooks)).toContain('observed:e2:none')
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.hooks)).toContain('observed:e2:none')
     let s = await snapshot()
     expect(s.byId.intruder).toBeUndefined()
     expect(s.byId.e2.status).toEqual({})
 
     // Hold e1's status read, switch to e2 meanwhile, then let the reply through.
     await page.evaluate(() => {
-      const w = window as unknown as { __release?: () => void }
+      const w = window as unknown as { releaseHeld?: () => void }
       window.zoomEmulator!.scriptNext('getEngagementStatus', () => new Promise((resolve) => {
-        w.__release = () => resolve({
+        w.releaseHeld = () => resolve({
           result: { engagementStatus: window.zoomEmulator!.engagements().find((e) => e.context.engagementId === 'e1')!.status },
         })
       }))
       window.zoomEmulator!.focus('e1')
     })
-    await page.waitForFunction(() => (window as unknown as { __release?: () => void }).__release !== undefined)
+    await page.waitForFunction(() => (window as unknown as { releaseHeld?: () => void }).releaseHeld !== undefined)
     await page.evaluate(() => {
       window.zoomEmulator!.focus('e2')
       window.zoomEmulator!.setStatus('e1', { assignedAgentName: 'Someone Else' })
     })
-    await expect.poll(() => child().evaluate(() => window.__probe.focusedId())).toBe('e2')
-    await page.evaluate(() => (window as unknown as { __release: () => void }).__release())
-    await expect.poll(() => child().evaluate(() => window.__probe.hooks.filter((h) => h === 'observed:e1:active').length)).toBe(2)
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.focusedId())).toBe('e2')
+    await page.evaluate(() => (window as unknown as { releaseHeld: () => void }).releaseHeld())
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.hooks.filter((h) => h === 'observed:e1:active').length)).toBe(2)
     s = await snapshot()
     expect(s.focusedId).toBe('e2')
     expect(s.byId.e1.status.assignedAgentName).toBe('Someone Else')
@@ -161,14 +161,14 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('ignores older status events arriving late and repeated ones', async () => {
     await launched()
-    const t = Date.now() + 60_000
+    const base = Date.now() + 60_000
     await page.evaluate((t) => {
       const z = window.zoomEmulator!
       z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'wrap-up' }, timestamp: t + 2000 })
       z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'inactive' }, timestamp: t + 1000 })
       z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'wrap-up' }, timestamp: t + 2000 })
-    }, t)
-    await expect.poll(() => child().evaluate(() => window.__probe.hooks.filter((h) => h.startsWith('status:e1')))).toEqual([
+    }, base)
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.hooks.filter((h) => h.startsWith('status:e1')))).toEqual([
       'status:e1:state', 'status:e1:', 'status:e1:',
     ])
     expect((await snapshot()).byId.e1.status.state).toBe('wrap-up')
@@ -178,25 +178,25 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     await launched()
     await page.evaluate(() => window.zoomEmulator!.setVariables('e1', { 'var-priority': 1 }))
     await expect.poll(async () => (await snapshot()).byId.e1.variables['var-priority']?.value).toBe(1)
-    const events = await child().evaluate(() => window.__probe.adapterEvents) as Array<{ name: string; payload: { timestamp: number } }>
+    const events = await child().evaluate(() => window.zoomProbe.adapterEvents) as Array<{ name: string; payload: { timestamp: number } }>
     const variables = events.find((e) => e.name === 'variables')
     expect(variables!.payload.timestamp).toBeGreaterThan(1e12)
   })
 
   it('reports "not in an engagement" (10243) at launch and on calls, and other codes by kind', async () => {
     await open()
-    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: null })
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: null })
     const log = await page.evaluate(() => window.zoomEmulator!.log())
     expect(log.find((e) => e.kind === 'error' && e.name === 'getEngagementContext')?.data).toMatchObject({ errorCode: 10243 })
 
-    const missing = await child().evaluate(() => window.__probe.call('getEngagementStatus', 'missing'))
+    const missing = await child().evaluate(() => window.zoomProbe.call('getEngagementStatus', 'missing'))
     expect(missing).toEqual({ error: expect.objectContaining({ kind: 'not-in-engagement', code: 10243, api: 'getEngagementStatus' }) })
 
     await page.evaluate(() => window.zoomEmulator!.scriptNext('getUserContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
-    const outside = await child().evaluate(() => window.__probe.call('getUserContext'))
+    const outside = await child().evaluate(() => window.zoomProbe.call('getUserContext'))
     expect(outside).toEqual({ error: expect.objectContaining({ kind: 'not-in-contact-center', code: 10242 }) })
 
-    const user = await child().evaluate(() => window.__probe.call('getUserContext'))
+    const user = await child().evaluate(() => window.zoomProbe.call('getUserContext'))
     expect(user).toEqual({ ok: expect.objectContaining({ status: 'authorized', role: 'agent' }) })
   })
 
@@ -207,31 +207,31 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
       window.zoomEmulator!.reloadApp()
       await window.zoomEmulator!.ready
     })
-    await expect.poll(() => child().evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'not-in-contact-center' })
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launchError)).toMatchObject({ kind: 'not-in-contact-center' })
   })
 
   it('turns an unanswered call into a timeout error', async () => {
     await open(`?seed=1&child=${encodeURIComponent('?timeout=800')}`)
-    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: 'e1' })
     await page.evaluate(() => window.zoomEmulator!.scriptNext('getAppVariableList', () => new Promise(() => undefined)))
-    const result = await child().evaluate(() => window.__probe.call('getAppVariableList'))
+    const result = await child().evaluate(() => window.zoomProbe.call('getAppVariableList'))
     expect(result).toEqual({ error: expect.objectContaining({ kind: 'timeout', code: null }) })
   })
 
   it('checks unsupportedApis from config and skips optional APIs the client lacks', async () => {
     await open(`?seed=1&unsupported=getEngagementVariableValue,onEngagementVariableValueChange`)
-    await expect.poll(() => child().evaluate(() => window.__probe.launched)).toEqual({ engagementId: 'e1' })
-    expect(await child().evaluate(() => window.__probe.unsupported())).toEqual(['getEngagementVariableValue', 'onEngagementVariableValueChange'])
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: 'e1' })
+    expect(await child().evaluate(() => window.zoomProbe.unsupported())).toEqual(['getEngagementVariableValue', 'onEngagementVariableValueChange'])
     expect((await requests()).map((r) => r.name)).not.toContain('getEngagementVariableValue')
 
     await open(`?seed=1&unsupported=onEngagementStatusChange`)
-    await expect.poll(() => child().evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'unsupported-api' })
+    await expect.poll(() => child().evaluate(() => window.zoomProbe.launchError)).toMatchObject({ kind: 'unsupported-api' })
   })
 
   it('answers only messages from its own frame', async () => {
     await launched()
     await page.evaluate(() => window.postMessage(JSON.stringify({ jsCallId: 'foreign-1', apiName: 'getRunningContext' }), '*'))
-    await child().evaluate(() => window.__probe.call('getRunningContext'))
+    await child().evaluate(() => window.zoomProbe.call('getRunningContext'))
     const log = await page.evaluate(() => window.zoomEmulator!.log())
     expect(log.filter((e) => e.name === 'getRunningContext' && e.kind === 'request')).toHaveLength(2)
     expect(log.some((e) => e.jsCallId === 'foreign-1')).toBe(false)
@@ -239,7 +239,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('detects a top-level tab as a plain browser, where config rejects at once', async () => {
     await page.goto(`${harness.origin}/child.html`)
-    expect(await page.evaluate(() => window.__probe.host.kind)).toBe('browser')
-    await expect.poll(() => page.evaluate(() => window.__probe.launchError)).toMatchObject({ kind: 'unsupported-browser' })
+    expect(await page.evaluate(() => window.zoomProbe.host.kind)).toBe('browser')
+    await expect.poll(() => page.evaluate(() => window.zoomProbe.launchError)).toMatchObject({ kind: 'unsupported-browser' })
   })
 })

@@ -1,6 +1,6 @@
 /**
  * Child page for the adapter browser test: the real adapter over the real `@zoom/appssdk`, with
- * the engagement cache attached exactly as the agent app does, exposed as `window.__probe`.
+ * the engagement cache attached exactly as the agent app does, exposed as `window.zoomProbe`.
  * `?timeout=<ms>` sets the SDK call timeout.
  */
 import { createZoomAdapter, type ZoomAdapter } from '../../apps/web/src/agent/zoom/adapter.ts'
@@ -40,9 +40,9 @@ const probe = {
     }
   },
 }
-declare global { interface Window { __probe: typeof probe; __adapter: ZoomAdapter } }
-window.__probe = probe
-window.__adapter = adapter
+declare global { interface Window { zoomProbe: typeof probe; zoomAdapter: ZoomAdapter } }
+window.zoomProbe = probe
+window.zoomAdapter = adapter
 
 for (const name of ['context', 'status', 'variables'] as const) {
   adapter.on(name, (payload) => probe.adapterEvents.push({ name, payload }))

@@ -44,7 +44,7 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     if (!frame) throw new Error('the app frame is not loaded')
     return frame
   }
-  const snapshot = () => app().evaluate(() => window.__probe.snapshot())
+  const snapshot = () => app().evaluate(() => window.zoomProbe.snapshot())
 
   it('signs in through dev sign-in, shares the cookie with the app frame and reloads it', async () => {
     await page.getByLabel('Account id').fill('acct-7')
@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     expect(harness.signIns.at(-1)).toEqual({ accountId: 'acct-7', userId: 'agent-7', role: 'agent', displayName: 'Ann Agent' })
     await page.evaluate(() => window.zoomEmulator!.ready)
     await expect.poll(() => app().evaluate(() => document.cookie)).toContain('sb_session=test-session')
-    const user = await app().evaluate(() => window.__probe.call('getUserContext'))
+    const user = await app().evaluate(() => window.zoomProbe.call('getUserContext'))
     expect(user).toEqual({ ok: expect.objectContaining({ screenName: 'Ann Agent', participantUUID: 'agent-7' }) })
   })
 
