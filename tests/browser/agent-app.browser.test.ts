@@ -87,9 +87,28 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     expect(violations).toEqual([])
     expect(await a.app().getByRole('button', { name: 'Ask for help' }).getAttribute('aria-pressed')).toBe('false')
 
+    // Wrap-up with the keyboard: disposition, two tags (Enter), remove one, summary.
+    const disposition = a.app().getByRole('combobox', { name: 'Disposition' })
+    await expect.poll(() => disposition.locator('option').count(), POLL).toBeGreaterThan(1)
+    const choice = await disposition.locator('option').nth(1).getAttribute('value')
+    await disposition.selectOption(choice!)
+    const tag = a.app().getByRole('textbox', { name: 'Tags' })
+    await tag.fill('refund')
+    await tag.press('Enter')
+    await tag.fill('vip')
+    await tag.press('Enter')
+    await a.app().getByRole('button', { name: 'Remove tag vip' }).press('Enter')
+    await a.app().getByRole('textbox', { name: 'Summary' }).fill('Refund issued.')
+    await a.app().getByRole('textbox', { name: 'Summary' }).press('Tab')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+
     await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
     await a.page.evaluate(() => window.zoomEmulator!.ready)
     await expect.poll(() => notes(a).inputValue(), POLL).toBe('Refund for order 1234.')
+    await expect.poll(() => a.app().getByRole('combobox', { name: 'Disposition' }).inputValue(), POLL).toBe(choice)
+    expect(await a.app().getByRole('list', { name: 'Current tags' }).innerText()).toContain('refund')
+    expect(await a.app().getByRole('list', { name: 'Current tags' }).innerText()).not.toContain('vip')
+    expect(await a.app().getByRole('textbox', { name: 'Summary' }).inputValue()).toBe('Refund issued.')
     await a.context.close()
   })
 
