@@ -118,3 +118,18 @@ export function sortRoster(agents: Iterable<AgentView>): AgentView[] {
     || b.openEngagements - a.openEngagements
     || (a.displayName || a.id).localeCompare(b.displayName || b.id))
 }
+
+/**
+ * The slice of rows to render for a scroll position (fixed row height), with overscan so fast
+ * scrolling and arrow keys do not show blank space. `end` is exclusive.
+ */
+export function virtualWindow(
+  scrollTop: number, viewportH: number, rowH: number, count: number, overscan = 8,
+): { start: number; end: number } {
+  if (count === 0) return { start: 0, end: 0 }
+  const first = Math.floor(Math.max(0, scrollTop) / rowH)
+  const visible = Math.ceil(Math.max(viewportH, rowH) / rowH) + 1
+  const start = Math.max(0, Math.min(first - overscan, count - 1))
+  const end = Math.min(count, first + visible + overscan)
+  return { start, end: Math.max(end, start + 1) }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { filterOptions, matchesFilters, sortEngagements, sortRoster } from '../../src/supervisor/board-view.ts'
+import { filterOptions, matchesFilters, sortEngagements, sortRoster, virtualWindow } from '../../src/supervisor/board-view.ts'
 import { agent, engagement, T0 } from './fixtures.ts'
 
 const thresholds = { handleMs: 10 * 60_000, wrapupMs: 0, inactiveMs: 0 }
@@ -56,5 +56,15 @@ describe('board sort', () => {
       agent('z', { online: false, openEngagements: 5 }), agent('b', { openEngagements: 1 }), agent('a', { openEngagements: 3 }),
     ])
     expect(r.map((a) => a.id)).toEqual(['a', 'b', 'z'])
+  })
+})
+
+describe('virtualWindow', () => {
+  it('renders the visible rows plus overscan, clamped to the list', () => {
+    expect(virtualWindow(0, 300, 30, 500, 5)).toEqual({ start: 0, end: 16 })
+    expect(virtualWindow(3000, 300, 30, 500, 5)).toEqual({ start: 95, end: 116 })
+    expect(virtualWindow(14_900, 300, 30, 500, 5)).toEqual({ start: 491, end: 500 })
+    expect(virtualWindow(0, 300, 30, 0)).toEqual({ start: 0, end: 0 })
+    expect(virtualWindow(99_999, 300, 30, 3, 2)).toEqual({ start: 2, end: 3 })
   })
 })

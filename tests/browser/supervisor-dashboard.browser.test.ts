@@ -1,0 +1,191 @@
+/**
+ * The supervisor dashboard in Chromium, built by Vite in production mode, fed by the scale harness
+ * (apps/web/src/supervisor/bench/scale.html: the real Dashboard, Board and Connection class with
+ * the socket replaced by a synthetic account of 500 live engagements and 200 agents).
+ *
+ * Checks behaviour (keyboard, URL filters, live notes, whispers, resnapshot) and prints the
+ * measured update cost; it asserts no timings (performance figures are reported, not gated).
+ */
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { build, preview, type PreviewServer } from 'vite'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--no-first-run', '--disable-quic', '--disable-sync',
+]
+const WEB = resolve(import.meta.dirname, '../../apps/web')
+const HARNESS = '/src/supervisor/bench/scale.html'
+
+interface ScaleApi {
+  ready: boolean
+  rows(): number
+  renderedRows(): number
+  rosterRows(): number
+  boardSize(): number
+  type(id: string, text: string): void
+  read(id: string, whisperSeq: number): void
+  resnapshot(keep?: number): void
+  subscriptions(): string[]
+  firstEngagementId(): string | null
+  measureUpdates(o?: { deltas?: number; changes?: number; ticks?: number }): unknown
+  measureStream(o?: { seconds?: number; intervalMs?: number; changes?: number }): Promise<unknown>
+}
+declare global { interface Window { __scale: ScaleApi } }
+
+describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
+  let outDir: string
+  let server: PreviewServer
+  let origin: string
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    // A production build of the harness page alone (the app's config, no API proxy: REST calls
+    // answer 404 and the page must cope), served by Vite's static preview server.
+    outDir = await mkdtemp(join(tmpdir(), 'sb-supervisor-scale-'))
+    const common = { configFile: resolve(WEB, 'vite.config.ts'), root: WEB, logLevel: 'error' as const }
+    await build({
+      ...common,
+      build: { outDir, emptyOutDir: true, rolldownOptions: { input: { scale: join(WEB, HARNESS) } } },
+    })
+    server = await preview({
+      ...common,
+      build: { outDir },
+      server: { proxy: {} },
+      preview: { port: 0, strictPort: false, host: '127.0.0.1', proxy: {} },
+    })
+    const addr = server.httpServer.address()
+    if (!addr || typeof addr === 'string') throw new Error('vite preview did not listen')
+    origin = `http://127.0.0.1:${addr.port}`
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    if (outDir) await rm(outDir, { recursive: true, force: true })
+  })
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  })
+  afterEach(async () => { await page.close() })
+
+  async function open(query = ''): Promise<void> {
+    await page.goto(`${origin}${HARNESS}${query}`)
+    await page.waitForFunction(() => window.__scale?.ready === true, undefined, { timeout: 60_000 })
+    await expect.poll(() => page.evaluate(() => window.__scale.rows()), { timeout: 30_000 }).toBeGreaterThan(0)
+  }
+
+  it('renders 500 live engagements and 200 agents and stays current through a delta stream; reports update cost', async () => {
+    await open()
+    expect(await page.evaluate(() => window.__scale.rows())).toBe(500)
+    expect(await page.evaluate(() => window.__scale.rosterRows())).toBe(200)
+    // Virtualized: only the rows in view (plus overscan) are in the DOM.
+    const rendered = await page.evaluate(() => window.__scale.renderedRows())
+    expect(rendered).toBeGreaterThan(10)
+    expect(rendered).toBeLessThan(100)
+
+    const updates = await page.evaluate(() => window.__scale.measureUpdates({ deltas: 200, changes: 50, ticks: 60 }))
+    const stream = await page.evaluate(() => window.__scale.measureStream({ seconds: 8, intervalMs: 250, changes: 50 }))
+    process.stdout.write(`[supervisor-scale] 500 engagements, 200 agents, 50 changes per delta\n`
+      + `  updates: ${JSON.stringify(updates)}\n  stream:  ${JSON.stringify(stream)}\n`)
+
+    // The table still reports the whole board after all those deltas (ended ones replaced), and
+    // scrolling to the end renders the last rows without duplicates.
+    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(await page.evaluate(() => window.__scale.boardSize()))
+    await page.locator('table.board tbody tr:not(.spacer)').first().focus()
+    await page.keyboard.press('End')
+    const last = await page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex'))
+    expect(last).toBe(String(500 + 1))
+    const domIds = await page.$$eval('table.board tbody tr:not(.spacer)', (trs) => trs.map((tr) => tr.getAttribute('data-id')))
+    expect(new Set(domIds).size).toBe(domIds.length)
+  })
+
+  it('sorts by keyboard, opens a row with Enter, shows live notes, closes with Escape and returns focus', async () => {
+    await open()
+    const agentHeader = page.getByRole('button', { name: /^Agent/ }).first()
+    await agentHeader.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.locator('th[aria-sort]').first().textContent()).toContain('Agent')
+    await expect.poll(() => page.evaluate(() => location.search)).toContain('sort=agent')
+    expect(await page.locator('th[aria-sort]').first().getAttribute('aria-sort')).toBe('ascending')
+
+    const first = page.locator('table.board tbody tr:not(.spacer)').first()
+    const id = await first.getAttribute('data-id')
+    await first.focus()
+    await page.keyboard.press('ArrowDown')
+    const second = page.locator('table.board tbody tr:not(.spacer)').nth(1)
+    const secondId = await second.getAttribute('data-id')
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(secondId)
+    await page.keyboard.press('ArrowUp')
+    await page.keyboard.press('Enter')
+
+    const dialog = page.getByRole('dialog')
+    await expect.poll(() => dialog.isVisible()).toBe(true)
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('drill-heading')
+    await expect.poll(() => page.evaluate(() => location.search)).toContain(`open=${id}`)
+    await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Customer called about an order.')
+    await expect.poll(() => page.evaluate((eid) => window.__scale.subscriptions().includes(eid), id)).toBe(true)
+
+    await page.evaluate((eid) => window.__scale.type(eid!, 'Refund approved'), id)
+    await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Refund approved')
+    expect(await page.locator('.drill-wrapup').textContent()).toContain('Resolved')
+
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id)
+    expect(await page.evaluate(() => location.search)).not.toContain('open=')
+    await expect.poll(() => page.evaluate((eid) => window.__scale.subscriptions().includes(eid), id)).toBe(false)
+  })
+
+  it('keeps filters in the URL across a reload', async () => {
+    await open()
+    await page.getByLabel('State', { exact: true }).selectOption('inactive')
+    await expect.poll(() => page.evaluate(() => location.search)).toContain('state=inactive')
+    const states = await page.$$eval('table.board tbody tr:not(.spacer) .state', (els) => [...new Set(els.map((e) => e.textContent))])
+    expect(states).toEqual(['Inactive'])
+    const shown = await page.evaluate(() => window.__scale.rows())
+    expect(shown).toBeGreaterThan(0)
+    expect(shown).toBeLessThan(500)
+
+    await page.reload()
+    await page.waitForFunction(() => window.__scale?.ready === true)
+    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(shown)
+    expect(await page.getByLabel('State', { exact: true }).inputValue()).toBe('inactive')
+
+    await page.getByRole('button', { name: 'Clear filters' }).click()
+    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(500)
+    expect(await page.evaluate(() => location.search)).toBe('')
+  })
+
+  it('sends a whisper and shows delivered, then read', async () => {
+    await open()
+    const id = await page.evaluate(() => window.__scale.firstEngagementId())
+    await page.goto(`${origin}${HARNESS}?open=${encodeURIComponent(id!)}`)
+    await page.waitForFunction(() => window.__scale?.ready === true)
+    const box = page.getByRole('textbox', { name: /Whisper to/ })
+    await box.fill('Offer the 10% credit')
+    await page.getByRole('button', { name: 'Send whisper' }).click()
+    const item = page.locator('.whispers li').first()
+    await expect.poll(() => item.textContent()).toContain('Delivered')
+    expect(await item.textContent()).toContain('Offer the 10% credit')
+    expect(await box.inputValue()).toBe('')
+    await page.evaluate((eid) => window.__scale.read(eid!, 2), id)
+    await expect.poll(() => item.getAttribute('data-status')).toBe('read')
+  })
+
+  it('replaces the board on a new snapshot (reconnect) without a reload', async () => {
+    await open()
+    await page.evaluate(() => window.__scale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))
+    await page.evaluate(() => window.__scale.resnapshot(120))
+    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(120)
+    await page.evaluate(() => window.__scale.resnapshot())
+    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(500)
+  })
+})
