@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { statusText } from '../../src/lib/status-text.ts'
 import { wsUrl } from '../../src/lib/ws-url.ts'
+import { toConnectionState } from '../../src/lib/sync-adapter.ts'
 
 describe('statusText', () => {
   it('says all changes are saved when connected with nothing pending', () => {
@@ -35,5 +36,15 @@ describe('wsUrl', () => {
   it('uses wss on https and passes the token', () => {
     expect(wsUrl({ protocol: 'https:', host: 'sb.example.com' })).toBe('wss://sb.example.com/ws')
     expect(wsUrl({ protocol: 'http:', host: 'localhost:3000' }, 'a b')).toBe('ws://localhost:3000/ws?token=a%20b')
+  })
+})
+
+describe('toConnectionState', () => {
+  it('maps the sync client states to the words the status uses', () => {
+    expect(toConnectionState('open')).toBe('connected')
+    expect(toConnectionState('connecting')).toBe('connecting')
+    expect(toConnectionState('reconnecting')).toBe('reconnecting')
+    expect(toConnectionState('offline')).toBe('offline')
+    expect(toConnectionState('closed')).toBe('offline')
   })
 })
