@@ -47,6 +47,8 @@ export async function buildServer() {
     logLevel: 'warning',
     plugins: [externalNpm],
   })
+  // The esbuild service process would otherwise live on beside the server `npm start` runs.
+  await esbuild.stop()
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
