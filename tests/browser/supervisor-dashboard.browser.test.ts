@@ -37,7 +37,7 @@ interface ScaleApi {
   measureUpdates(o?: { deltas?: number; changes?: number; ticks?: number }): unknown
   measureStream(o?: { seconds?: number; intervalMs?: number; changes?: number }): Promise<unknown>
 }
-declare global { interface Window { __scale: ScaleApi } }
+declare global { interface Window { supervisorScale: ScaleApi } }
 
 describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
   let outDir: string
@@ -78,27 +78,27 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
 
   async function open(query = ''): Promise<void> {
     await page.goto(`${origin}${HARNESS}${query}`)
-    await page.waitForFunction(() => window.__scale?.ready === true, undefined, { timeout: 60_000 })
-    await expect.poll(() => page.evaluate(() => window.__scale.rows()), { timeout: 30_000 }).toBeGreaterThan(0)
+    await page.waitForFunction(() => window.supervisorScale?.ready === true, undefined, { timeout: 60_000 })
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows()), { timeout: 30_000 }).toBeGreaterThan(0)
   }
 
   it('renders 500 live engagements and 200 agents and stays current through a delta stream; reports update cost', async () => {
     await open()
-    expect(await page.evaluate(() => window.__scale.rows())).toBe(500)
-    expect(await page.evaluate(() => window.__scale.rosterRows())).toBe(200)
+    expect(await page.evaluate(() => window.supervisorScale.rows())).toBe(500)
+    expect(await page.evaluate(() => window.supervisorScale.rosterRows())).toBe(200)
     // Virtualized: only the rows in view (plus overscan) are in the DOM.
-    const rendered = await page.evaluate(() => window.__scale.renderedRows())
+    const rendered = await page.evaluate(() => window.supervisorScale.renderedRows())
     expect(rendered).toBeGreaterThan(10)
     expect(rendered).toBeLessThan(100)
 
-    const updates = await page.evaluate(() => window.__scale.measureUpdates({ deltas: 200, changes: 50, ticks: 60 }))
-    const stream = await page.evaluate(() => window.__scale.measureStream({ seconds: 8, intervalMs: 250, changes: 50 }))
+    const updates = await page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 200, changes: 50, ticks: 60 }))
+    const stream = await page.evaluate(() => window.supervisorScale.measureStream({ seconds: 8, intervalMs: 250, changes: 50 }))
     process.stdout.write(`[supervisor-scale] 500 engagements, 200 agents, 50 changes per delta\n`
       + `  updates: ${JSON.stringify(updates)}\n  stream:  ${JSON.stringify(stream)}\n`)
 
     // The table still reports the whole board after all those deltas (ended ones replaced), and
     // scrolling to the end renders the last rows without duplicates.
-    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(await page.evaluate(() => window.__scale.boardSize()))
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(await page.evaluate(() => window.supervisorScale.boardSize()))
     await page.locator('table.board tbody tr:not(.spacer)').first().focus()
     await page.keyboard.press('End')
     const last = await page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex'))
@@ -118,6 +118,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
 
     const first = page.locator('table.board tbody tr:not(.spacer)').first()
     const id = await first.getAttribute('data-id')
+    if (id === null) throw new Error('the first row has no data-id')
     await first.focus()
     await page.keyboard.press('ArrowDown')
     const second = page.locator('table.board tbody tr:not(.spacer)').nth(1)
@@ -131,9 +132,9 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('drill-heading')
     await expect.poll(() => page.evaluate(() => location.search)).toContain(`open=${id}`)
     await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Customer called about an order.')
-    await expect.poll(() => page.evaluate((eid) => window.__scale.subscriptions().includes(eid), id)).toBe(true)
+    await expect.poll(() => page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(true)
 
-    await page.evaluate((eid) => window.__scale.type(eid!, 'Refund approved'), id)
+    await page.evaluate((eid) => window.supervisorScale.type(eid, 'Refund approved'), id)
     await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Refund approved')
     expect(await page.locator('.drill-wrapup').textContent()).toContain('Resolved')
 
@@ -141,7 +142,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     await expect.poll(() => dialog.count()).toBe(0)
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id)
     expect(await page.evaluate(() => location.search)).not.toContain('open=')
-    await expect.poll(() => page.evaluate((eid) => window.__scale.subscriptions().includes(eid), id)).toBe(false)
+    await expect.poll(() => page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(false)
   })
 
   it('keeps filters in the URL across a reload', async () => {
@@ -150,25 +151,25 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     await expect.poll(() => page.evaluate(() => location.search)).toContain('state=inactive')
     const states = await page.$$eval('table.board tbody tr:not(.spacer) .state', (els) => [...new Set(els.map((e) => e.textContent))])
     expect(states).toEqual(['Inactive'])
-    const shown = await page.evaluate(() => window.__scale.rows())
+    const shown = await page.evaluate(() => window.supervisorScale.rows())
     expect(shown).toBeGreaterThan(0)
     expect(shown).toBeLessThan(500)
 
     await page.reload()
-    await page.waitForFunction(() => window.__scale?.ready === true)
-    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(shown)
+    await page.waitForFunction(() => window.supervisorScale?.ready === true)
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(shown)
     expect(await page.getByLabel('State', { exact: true }).inputValue()).toBe('inactive')
 
     await page.getByRole('button', { name: 'Clear filters' }).click()
-    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(500)
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(500)
     expect(await page.evaluate(() => location.search)).toBe('')
   })
 
   it('sends a whisper and shows delivered, then read', async () => {
     await open()
-    const id = await page.evaluate(() => window.__scale.firstEngagementId())
+    const id = await page.evaluate(() => window.supervisorScale.firstEngagementId())
     await page.goto(`${origin}${HARNESS}?open=${encodeURIComponent(id!)}`)
-    await page.waitForFunction(() => window.__scale?.ready === true)
+    await page.waitForFunction(() => window.supervisorScale?.ready === true)
     const box = page.getByRole('textbox', { name: /Whisper to/ })
     await box.fill('Offer the 10% credit')
     await page.getByRole('button', { name: 'Send whisper' }).click()
@@ -176,16 +177,16 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     await expect.poll(() => item.textContent()).toContain('Delivered')
     expect(await item.textContent()).toContain('Offer the 10% credit')
     expect(await box.inputValue()).toBe('')
-    await page.evaluate((eid) => window.__scale.read(eid!, 2), id)
+    await page.evaluate((eid) => window.supervisorScale.read(eid!, 2), id)
     await expect.poll(() => item.getAttribute('data-status')).toBe('read')
   })
 
   it('replaces the board on a new snapshot (reconnect) without a reload', async () => {
     await open()
-    await page.evaluate(() => window.__scale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))
-    await page.evaluate(() => window.__scale.resnapshot(120))
-    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(120)
-    await page.evaluate(() => window.__scale.resnapshot())
-    await expect.poll(() => page.evaluate(() => window.__scale.rows())).toBe(500)
+    await page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))
+    await page.evaluate(() => window.supervisorScale.resnapshot(120))
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(120)
+    await page.evaluate(() => window.supervisorScale.resnapshot())
+    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(500)
   })
 })

@@ -39,6 +39,11 @@ function stripUpdate(e: LogEvent): LogEvent {
   return rest
 }
 
+/** `GET /api/engagements/:id`: projection, full log timeline, notes projection. */
+export function fetchDetail(id: string): Promise<EngagementDetail> {
+  return getJson<EngagementDetail>(`/api/engagements/${encodeURIComponent(id)}`)
+}
+
 export type WatchStatus = 'loading' | 'ready' | 'not-found' | 'forbidden' | 'error'
 
 export class EngagementWatch {
@@ -59,9 +64,12 @@ export class EngagementWatch {
   #offs: (() => void)[] = []
   #closed = false
 
-  constructor(source: WatchSource, engagementId: string) {
+  readonly #loadDetail: (id: string) => Promise<EngagementDetail>
+
+  constructor(source: WatchSource, engagementId: string, loadDetail = fetchDetail) {
     this.#source = source
     this.engagementId = engagementId
+    this.#loadDetail = loadDetail
   }
 
   open(): void {
@@ -107,7 +115,7 @@ export class EngagementWatch {
 
   async #loadHistory(): Promise<void> {
     try {
-      const detail = await getJson<EngagementDetail>(`/api/engagements/${encodeURIComponent(this.engagementId)}`)
+      const detail = await this.#loadDetail(this.engagementId)
       if (this.#closed) return
       this.events = mergeEvents(detail.events.map(stripUpdate), this.events)
       this.engagement ??= detail.engagement

@@ -1,6 +1,6 @@
 /**
  * Scale harness (dev server only, not part of the build): the real Dashboard fed by a synthetic
- * board through a FakeConnection. `window.__scale` drives it from tests/browser and reports:
+ * board through a FakeConnection. `window.supervisorScale` drives it from tests/browser and reports:
  * - update cost: one delta applied, the DOM patched and layout forced, timed synchronously;
  * - tick cost: the shared 1 s ticker advancing every timer on the board;
  * - frame times and long tasks while deltas stream at the server's cadence with the ticker live.
@@ -177,7 +177,7 @@ const api = {
   },
 }
 
-declare global { interface Window { __scale: typeof api & { ready: boolean } } }
+declare global { interface Window { supervisorScale: typeof api & { ready: boolean } } }
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app is missing')
@@ -190,4 +190,4 @@ mount(Dashboard, {
     deps: { connection: conn, board, clock },
   },
 })
-window.__scale = Object.assign(api, { ready: true })
+window.supervisorScale = Object.assign(api, { ready: true })
