@@ -70,6 +70,11 @@ export class Bus {
     })
   }
 
+  /** The NOTIFY payloads for a message from this node (for callers that batch the NOTIFY into a statement). */
+  payloads(msg: Omit<BusMessage, 'n'>): string[] {
+    return encode({ n: this.nodeId, ...msg })
+  }
+
   /** Publishes inside the caller's transaction, so it goes out exactly when that commits. */
   async publish(db: Db, msg: Omit<BusMessage, 'n'>): Promise<void> {
     for (const payload of encode({ n: this.nodeId, ...msg })) {

@@ -1,19 +1,19 @@
 /**
- * One group-commit batch inside one transaction: lock the touched engagements in sorted
- * order, drop repeated op ids and dedup keys, decide and evolve each op in arrival order,
- * allocate gap-free seqs, then write log rows, projections (with the notes preview) and
- * focus in a handful of bulk statements, and publish one NOTIFY. The notes' full text,
+ * One group-commit batch inside one transaction, normally four round trips (BEGIN, one read,
+ * one write, COMMIT): lock the touched engagements in sorted order and find repeated op ids
+ * and dedup keys; decide and evolve each op in arrival order, allocating gap-free seqs; then
+ * write log rows, projections (with the notes preview), focus and the NOTIFY in one statement. The notes' full text,
  * wrap-up and snapshot are written by compaction (`Writer.compact`), not per keystroke.
  */
 import * as Y from 'yjs'
 import type { ErrorCode } from '@switchboard/protocol'
-import type { Bus } from '../bus/bus.ts'
+import { BUS_CHANNEL, type Bus } from '../bus/bus.ts'
 import { decide } from '../domain/engagement/decide.ts'
 import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
 import { emptyEngagement, type Actor, type Command, type Engagement } from '../domain/engagement/model.ts'
 import {
-  findPrior, insertEvents, key, lockEngagements, readEventsAfter, writeProjections, type LogRow,
+  createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatch, type LogRow,
 } from '../domain/engagement/queries.ts'
 import { DocCache, HotDoc } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
@@ -97,7 +97,20 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
     ids.set(k, { a, i: op.cmd.engagementId })
     if (op.cmd.type === 'engagement.observe' && !creates.has(k)) creates.set(k, { a, i: op.cmd.engagementId, g: op.session.user.id })
   }
-  const locked = await lockEngagements(tx, [...ids.values()], [...creates.values()])
+  const opRefs = batch.map((op) => ({ a: op.session.user.accountId, actor: op.session.user.id, op: op.opId }))
+  const keyRefs: { a: string; e: string; dk: string }[] = []
+  for (const op of batch) {
+    const dk = candidateKey(op.cmd)
+    if (dk) keyRefs.push({ a: op.session.user.accountId, e: op.cmd.engagementId, dk })
+  }
+  const { locked, prior } = await readForBatch(tx, [...ids.values()], opRefs, keyRefs)
+  const toCreate = [...creates].filter(([k]) => !locked.has(k)).map(([, c]) => c)
+  if (toCreate.length > 0) {
+    const created = await createEngagements(tx, toCreate)
+    // Created meanwhile by another node: lock and use the committed row.
+    const raced = toCreate.filter((c) => !created.has(key(c.a, c.i)))
+    if (raced.length > 0) for (const [k, e] of await lockEngagements(tx, raced, [])) locked.set(k, e)
+  }
 
   const docWanted = new Map<string, Engagement>()
   for (const op of batch) {
@@ -107,13 +120,6 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
   }
   await loadHotDocs(tx, docs, docWanted)
 
-  const opRefs = batch.map((op) => ({ a: op.session.user.accountId, actor: op.session.user.id, op: op.opId }))
-  const keyRefs: { a: string; e: string; dk: string }[] = []
-  for (const op of batch) {
-    const dk = candidateKey(op.cmd)
-    if (dk) keyRefs.push({ a: op.session.user.accountId, e: op.cmd.engagementId, dk })
-  }
-  const prior = await findPrior(tx, opRefs, keyRefs)
   const priorOps = new Map<string, { e: string; seq: number }>()
   const priorKeys = new Map<string, number>()
   for (const p of prior) {
@@ -216,20 +222,11 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
       hot.lastWriteAt = now
     }
   }
-  await insertEvents(tx, allRows)
-  await writeProjections(tx, [...out.engagements.values()])
-  if (out.focus.length > 0) {
-    const last = new Map<string, { s: string; f: string }>()
-    for (const f of out.focus) last.set(f.session.id, { s: f.session.id, f: f.engagementId })
-    await tx.query(
-      `update presence p set focus_engagement_id = k.f, focus_at = now()
-       from jsonb_to_recordset($1::jsonb) as k(s text, f text) where p.session_id = k.s`,
-      [JSON.stringify([...last.values()])])
-  }
-  if (bus) {
-    const e: [string, string, number, number][] = []
-    for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
-    await bus.publish(tx, { e })
-  }
+  const focus = new Map<string, { s: string; f: string }>()
+  for (const f of out.focus) focus.set(f.session.id, { s: f.session.id, f: f.engagementId })
+  const e: [string, string, number, number][] = []
+  for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
+  await writeBatch(tx, allRows, [...out.engagements.values()], [...focus.values()],
+    bus ? { channel: BUS_CHANNEL, payloads: bus.payloads({ e }) } : null)
   return out
 }

@@ -68,11 +68,14 @@ export async function getEngagements(db: Db, ids: readonly { a: string; i: strin
   return res.rows.map(fromRow)
 }
 
+function byKey(x: { a: string; i: string }, y: { a: string; i: string }): number {
+  return x.a < y.a ? -1 : x.a > y.a ? 1 : x.i < y.i ? -1 : x.i > y.i ? 1 : 0
+}
+
 /** Creates missing engagements (sorted ids) and locks every listed row in sorted order. */
 export async function lockEngagements(
   tx: Db, ids: readonly { a: string; i: string }[], creates: readonly { a: string; i: string; g: string }[],
 ): Promise<Map<string, Engagement>> {
-  const byKey = (x: { a: string; i: string }, y: { a: string; i: string }) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.i < y.i ? -1 : x.i > y.i ? 1 : 0)
   if (creates.length > 0) {
     await tx.query(
       `insert into engagements (account_id, id, agent_id)
@@ -88,30 +91,30 @@ export async function lockEngagements(
   return out
 }
 
-export async function writeProjections(tx: Db, list: readonly Engagement[]): Promise<void> {
-  if (list.length === 0) return
-  const rows = list.map((e) => ({
+function projectionRows(list: readonly Engagement[]): string {
+  return JSON.stringify(list.map((e) => ({
     a: e.accountId, i: e.id, agent_id: e.agentId, state: e.state, channel: e.channel, source: e.source,
     queue_id: e.queueId, queue_name: e.queueName, is_conference: e.isConference, is_transfer: e.isTransfer,
     transfer: e.transfer, consumers: e.consumers, variables: e.variables,
     started_at: e.startedAt, accepted_at: e.acceptedAt, state_since: e.stateSince,
     wrapup_started_at: e.wrapupStartedAt, ended_at: e.endedAt, handle_ms: e.handleMs, wrapup_ms: e.wrapupMs,
     help: e.help, notes_preview: e.notesPreview, last_seq: e.lastSeq, updated_at: e.updatedAt,
-  }))
-  const ts = (c: string) => `${c} = to_timestamp(v.${c} / 1000.0)`
-  await tx.query(
-    `update engagements e set agent_id = v.agent_id, state = v.state, channel = v.channel, source = v.source,
-       queue_id = v.queue_id, queue_name = v.queue_name, is_conference = v.is_conference, is_transfer = v.is_transfer,
-       transfer = v.transfer, consumers = coalesce(v.consumers, '[]'::jsonb), variables = coalesce(v.variables, '{}'::jsonb),
-       ${ts('started_at')}, ${ts('accepted_at')}, ${ts('state_since')}, ${ts('wrapup_started_at')}, ${ts('ended_at')},
-       handle_ms = v.handle_ms, wrapup_ms = v.wrapup_ms, help = v.help, notes_preview = v.notes_preview,
-       last_seq = v.last_seq, ${ts('updated_at')}
-     from jsonb_to_recordset($1::jsonb) as v(a text, i text, agent_id text, state text, channel text, source text,
-       queue_id text, queue_name text, is_conference boolean, is_transfer boolean, transfer jsonb, consumers jsonb,
-       variables jsonb, started_at float8, accepted_at float8, state_since float8, wrapup_started_at float8,
-       ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, last_seq int8, updated_at float8)
-     where e.account_id = v.a and e.id = v.i`, [JSON.stringify(rows)])
+  })))
 }
+
+const ts = (c: string) => `${c} = to_timestamp(v.${c} / 1000.0)`
+const UPDATE_PROJECTIONS = (param: string) =>
+  `update engagements e set agent_id = v.agent_id, state = v.state, channel = v.channel, source = v.source,
+     queue_id = v.queue_id, queue_name = v.queue_name, is_conference = v.is_conference, is_transfer = v.is_transfer,
+     transfer = v.transfer, consumers = coalesce(v.consumers, '[]'::jsonb), variables = coalesce(v.variables, '{}'::jsonb),
+     ${ts('started_at')}, ${ts('accepted_at')}, ${ts('state_since')}, ${ts('wrapup_started_at')}, ${ts('ended_at')},
+     handle_ms = v.handle_ms, wrapup_ms = v.wrapup_ms, help = v.help, notes_preview = v.notes_preview,
+     last_seq = v.last_seq, ${ts('updated_at')}
+   from jsonb_to_recordset(${param}::jsonb) as v(a text, i text, agent_id text, state text, channel text, source text,
+     queue_id text, queue_name text, is_conference boolean, is_transfer boolean, transfer jsonb, consumers jsonb,
+     variables jsonb, started_at float8, accepted_at float8, state_since float8, wrapup_started_at float8,
+     ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, last_seq int8, updated_at float8)
+   where e.account_id = v.a and e.id = v.i`
 
 /** A log row with its seq, as committed (times epoch ms). */
 export interface LogRow {
@@ -127,36 +130,77 @@ export interface LogRow {
   at: number
 }
 
-export async function insertEvents(tx: Db, rows: readonly LogRow[]): Promise<void> {
-  if (rows.length === 0) return
-  const v = rows.map((r) => ({
+function eventRows(rows: readonly LogRow[]): string {
+  return JSON.stringify(rows.map((r) => ({
     a: r.accountId, e: r.engagementId, s: r.seq, k: r.kind, actor: r.actorId, op: r.opId, dk: r.dedupKey,
     d: r.data, u: r.update ?? null, at: r.at,
-  }))
+  })))
+}
+
+const INSERT_EVENTS = (param: string) =>
+  `insert into engagement_events (account_id, engagement_id, seq, kind, actor_id, op_id, dedup_key, data, doc_update, created_at)
+   select v.a, v.e, v.s, v.k, v.actor, v.op, v.dk, coalesce(v.d, '{}'::jsonb), decode(v.u, 'base64'), to_timestamp(v.at / 1000.0)
+   from jsonb_to_recordset(${param}::jsonb) as v(a text, e text, s int8, k text, actor text, op text, dk text, d jsonb, u text, at float8)`
+
+/**
+ * A batch's writes in one statement (one round trip): log rows, projections, session focus,
+ * and the bus NOTIFY payloads (sent at COMMIT).
+ */
+export async function writeBatch(
+  tx: Db, rows: readonly LogRow[], projections: readonly Engagement[], focus: readonly { s: string; f: string }[],
+  notify: { channel: string; payloads: string[] } | null,
+): Promise<void> {
   await tx.query(
-    `insert into engagement_events (account_id, engagement_id, seq, kind, actor_id, op_id, dedup_key, data, doc_update, created_at)
-     select v.a, v.e, v.s, v.k, v.actor, v.op, v.dk, coalesce(v.d, '{}'::jsonb), decode(v.u, 'base64'), to_timestamp(v.at / 1000.0)
-     from jsonb_to_recordset($1::jsonb) as v(a text, e text, s int8, k text, actor text, op text, dk text, d jsonb, u text, at float8)`,
-    [JSON.stringify(v)])
+    `with ins as (${INSERT_EVENTS('$1')}),
+     upd as (${UPDATE_PROJECTIONS('$2')}),
+     foc as (update presence p set focus_engagement_id = k.f, focus_at = now()
+       from jsonb_to_recordset($3::jsonb) as k(s text, f text) where p.session_id = k.s)
+     select pg_notify($4, p) from jsonb_array_elements_text($5::jsonb) as p`,
+    [eventRows(rows), projectionRows(projections), JSON.stringify(focus), notify?.channel ?? 'none', JSON.stringify(notify?.payloads ?? [])])
 }
 
 export interface PriorRow { kind: 'op' | 'dk'; a: string; e: string; seq: number; actor: string; ref: string }
 
-/** Rows already in the log for these op ids (per actor) or dedup keys (per engagement). */
-export async function findPrior(
-  tx: Db, ops: readonly { a: string; actor: string; op: string }[], keys: readonly { a: string; e: string; dk: string }[],
-): Promise<PriorRow[]> {
-  if (ops.length === 0 && keys.length === 0) return []
-  const res = await tx.query<PriorRow>(
-    `select 'op' as kind, ev.account_id as a, ev.engagement_id as e, ev.seq, ev.actor_id as actor, ev.op_id as ref
-       from engagement_events ev join jsonb_to_recordset($1::jsonb) as k(a text, actor text, op text)
+/**
+ * A batch's reads in one statement (one round trip): lock the touched engagements in sorted
+ * order, and find op ids and dedup keys already in the log.
+ */
+export async function readForBatch(
+  tx: Db, ids: readonly { a: string; i: string }[],
+  ops: readonly { a: string; actor: string; op: string }[], keys: readonly { a: string; e: string; dk: string }[],
+): Promise<{ locked: Map<string, Engagement>; prior: PriorRow[] }> {
+  const res = await tx.query<{ t: 'e' | 'op' | 'dk'; j: EngagementRow & PriorRow }>(
+    `with locked as (
+       select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+       join jsonb_to_recordset($1::jsonb) as k(a text, i text) on e.account_id = k.a and e.id = k.i
+       order by e.account_id, e.id for update of e
+     )
+     select 'e' as t, to_jsonb(l) as j from locked l
+     union all
+     select 'op', jsonb_build_object('a', ev.account_id, 'e', ev.engagement_id, 'seq', ev.seq, 'actor', ev.actor_id, 'ref', ev.op_id)
+       from engagement_events ev join jsonb_to_recordset($2::jsonb) as k(a text, actor text, op text)
        on ev.account_id = k.a and ev.actor_id = k.actor and ev.op_id = k.op
      union all
-     select 'dk', ev.account_id, ev.engagement_id, ev.seq, ev.actor_id, ev.dedup_key
-       from engagement_events ev join jsonb_to_recordset($2::jsonb) as k(a text, e text, dk text)
+     select 'dk', jsonb_build_object('a', ev.account_id, 'e', ev.engagement_id, 'seq', ev.seq, 'actor', ev.actor_id, 'ref', ev.dedup_key)
+       from engagement_events ev join jsonb_to_recordset($3::jsonb) as k(a text, e text, dk text)
        on ev.account_id = k.a and ev.engagement_id = k.e and ev.dedup_key = k.dk`,
-    [JSON.stringify(ops), JSON.stringify(keys)])
-  return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }))
+    [JSON.stringify([...ids].sort(byKey)), JSON.stringify(ops), JSON.stringify(keys)])
+  const locked = new Map<string, Engagement>()
+  const prior: PriorRow[] = []
+  for (const r of res.rows) {
+    if (r.t === 'e') locked.set(key(r.j.account_id, r.j.id), fromRow(r.j))
+    else prior.push({ kind: r.t, a: r.j.a, e: r.j.e, seq: Number(r.j.seq), actor: r.j.actor, ref: r.j.ref })
+  }
+  return { locked, prior }
+}
+
+/** Creates engagements first observed (sorted, so concurrent creators cannot deadlock); returns the keys created. */
+export async function createEngagements(tx: Db, creates: readonly { a: string; i: string; g: string }[]): Promise<Set<string>> {
+  const res = await tx.query<{ account_id: string; id: string }>(
+    `insert into engagements (account_id, id, agent_id)
+     select k.a, k.i, k.g from jsonb_to_recordset($1::jsonb) as k(a text, i text, g text)
+     order by k.a, k.i on conflict do nothing returning account_id, id`, [JSON.stringify([...creates].sort(byKey))])
+  return new Set(res.rows.map((r) => key(r.account_id, r.id)))
 }
 
 interface EventRow {
