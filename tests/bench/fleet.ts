@@ -7,10 +7,17 @@ import { signToken } from '../../apps/server/src/auth/session-token.ts'
 export type Role = 'agent' | 'supervisor'
 
 /** `ws` with the node's origin (the server checks Origin) and no compression (as browsers negotiate none here). */
+/** Close codes seen by all clients of this process (code -> count), to explain reconnects. */
+export const closeCodes: Record<string, number> = {}
+
 export function wsWithOrigin(origin: string): WebSocketConstructor {
   class OriginWebSocket extends WebSocket {
     constructor(url: string) {
       super(url, { origin, perMessageDeflate: false })
+      this.on('close', (code: number, reason: Buffer) => {
+        const k = `${code}${reason.length > 0 ? ` ${reason.toString().slice(0, 40)}` : ''}`
+        closeCodes[k] = (closeCodes[k] ?? 0) + 1
+      })
     }
   }
   return OriginWebSocket as unknown as WebSocketConstructor

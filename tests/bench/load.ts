@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { v7 as uuidv7 } from 'uuid'
 import type { ClientOpInput, SyncClient } from '@switchboard/protocol/sync-client'
 import type { ServerMessage } from '@switchboard/protocol'
-import { connectClient, type ClientSpec } from './fleet.ts'
+import { closeCodes, connectClient, type ClientSpec } from './fleet.ts'
 import { round, type Summary } from './hist.ts'
 import { mapLimit, sleep } from './limit.ts'
 import { engineCounters, engineDelta, type EngineCounters, type EngineDelta } from './metrics.ts'
@@ -76,6 +76,8 @@ export interface PhaseResult {
 
 export interface RunCounters {
   reconnects: number
+  /** WebSocket close codes (and reasons) seen by clients before the run closed them */
+  closeCodes: Record<string, number>
   rejected: Record<string, number>
   errors: Record<string, number>
 }
@@ -93,7 +95,7 @@ export class SwitchboardRun {
   readonly watcherClients: SyncClient[] = []
   readonly boards: BoardTracker
   readonly ops: OpTracker
-  readonly counters: RunCounters = { reconnects: 0, rejected: {}, errors: {} }
+  readonly counters: RunCounters = { reconnects: 0, closeCodes, rejected: {}, errors: {} }
   frames = 0
   measuring = false
   #ticker: NodeJS.Timeout | undefined
@@ -145,6 +147,7 @@ export class SwitchboardRun {
   async setup(log: (line: string) => void): Promise<void> {
     const n = this.#nodes.length
     const t0 = performance.now()
+    for (const k of Object.keys(closeCodes)) delete closeCodes[k]
     const agents = await mapLimit(this.#topo.agents, 50, async (spec) => {
       const primary = await connectClient(this.#spec(this.#nodes[spec.index % n]!, spec, 'agent', `bench-${spec.userId}-a`, 'agent'))
       const secondary = spec.hasSecondSession
@@ -434,6 +437,7 @@ export class SwitchboardRun {
   }
 
   close(): void {
+    this.counters.closeCodes = { ...closeCodes }
     clearInterval(this.#ticker)
     clearInterval(this.#sweeper)
     for (const a of this.agents) {

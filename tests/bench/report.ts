@@ -157,7 +157,7 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.counters) {
     const c = r.counters
     const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
-    out.push(`Client reconnects: ${c.reconnects}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
+    out.push(`Client reconnects: ${c.reconnects}; close codes seen: ${fmt(c.closeCodes)}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
   }
   if (r.soak) {
     out.push('## Soak', '', '| minute | RSS per node | open fds | heap used | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- |')

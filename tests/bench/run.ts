@@ -101,7 +101,10 @@ async function main(): Promise<number> {
   try {
     if (opts.baselinesOnly) throw new SkipServer()
     log(`starting ${opts.nodes} server node(s)${opts.cpuProf ? ' with --cpu-prof' : ''}`)
-    servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist })
+    const logDir = join(ROOT, opts.outDir, `${report.date.replace(/[:]/g, '-').replace(/\..*$/, '')}-logs`)
+    mkdirSync(logDir, { recursive: true })
+    servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist, logDir })
+    log(`server logs in ${logDir.replace(ROOT, '')}`)
     report.serverEntry = servers.entry.replace(ROOT, '')
     const idleUsers = Array.from({ length: opts.skipIdle ? 0 : p.idleConnections }, (_, i) => ({
       accountId: topo.accounts[0]!, userId: `idle-${topo.runId}-${i}`, name: `Idle ${i}`,

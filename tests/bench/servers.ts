@@ -47,6 +47,8 @@ export async function startServers(opts: {
   cpuProf: boolean
   dist: boolean
   extraEnv?: Record<string, string>
+  /** directory for the servers' stdout/stderr (`server-<n>.log`) */
+  logDir?: string
 }): Promise<ServerSet> {
   const secret = randomBytes(32).toString('base64url')
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'))
@@ -86,7 +88,8 @@ export async function startServers(opts: {
       WS_OPS_BURST: '100000',
       ...opts.extraEnv,
     }
-    const child = startChild(`server ${nodeId}`, process.execPath, args, env, ROOT)
+    const logFile = opts.logDir ? join(opts.logDir, `${nodeId}.log`) : undefined
+    const child = startChild(`server ${nodeId}`, process.execPath, args, env, ROOT, logFile)
     nodes.push({ child, pid: child.pid, port, url: origins[i]!, wsUrl: `ws://127.0.0.1:${port}/ws`, nodeId })
   }
   for (const n of nodes) {

@@ -1,5 +1,6 @@
 /** Child processes of a run: started with a readiness check, stopped (TERM, then KILL) on cleanup. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { onCleanup } from './cleanup.ts'
 
 export interface Child {
@@ -12,8 +13,14 @@ export interface Child {
   stop(timeoutMs?: number): Promise<void>
 }
 
-export function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+export function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, logFile?: string): Child {
   const proc = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const log = logFile ? createWriteStream(logFile) : null
+  if (log) {
+    proc.stdout!.pipe(log, { end: false })
+    proc.stderr!.pipe(log, { end: false })
+    proc.once('exit', () => log.end())
+  }
   if (proc.pid === undefined) throw new Error(`${name}: could not start ${cmd}`)
   const lines: string[] = []
   const keep = (chunk: Buffer) => {
