@@ -15,7 +15,7 @@ import { emptyEngagement, type Actor, type Command, type Engagement } from '../d
 import {
   createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatch, type LogRow,
 } from '../domain/engagement/queries.ts'
-import { DocCache, HotDoc } from '../domain/notes/doc-cache.ts'
+import { HotDoc, type DocCache } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
 import { loadSnapshots } from '../domain/notes/queries.ts'
 import type { Db } from '../store/port.ts'

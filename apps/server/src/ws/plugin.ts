@@ -42,25 +42,13 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
   })
   await engine.start()
 
-  let api: Realtime | undefined
-  if (!app.hasDecorator('websocketServer')) {
-    await app.register(websocket, {
-      options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false },
-      // Our shutdown tells every socket "going away" (1001) after draining writes.
-      preClose: async function preClose(this: FastifyInstance) {
-        await api?.shutdown()
-        for (const client of this.websocketServer.clients) client.terminate()
-      },
-    })
-  }
-  const gateway = registerGateway(app, engine, { allowedOrigins: config.allowedOrigins, heartbeatMs: config.ws.heartbeatMs })
-
+  let stopGateway = (): void => {}
   let stopped: Promise<void> | undefined
-  api = {
+  const api: Realtime = {
     engine,
     shutdown() {
       stopped ??= (async () => {
-        gateway.stop()
+        stopGateway()
         await engine.shutdown()
       })()
       return stopped
@@ -68,9 +56,28 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
     stats: () => engine.stats(),
     metrics: () => engine.metricsText(),
   }
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, {
+      options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false },
+      // Our shutdown tells every socket "going away" (1001) after draining writes.
+      preClose: async function preClose(this: FastifyInstance) {
+        await api.shutdown()
+        // Give close handshakes a moment to finish, then cut whatever is left.
+        const clients = this.websocketServer.clients
+        const deadline = Date.now() + 500
+        while ([...clients].some((c) => c.readyState !== c.CLOSED) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20))
+        }
+        for (const client of clients) client.terminate()
+      },
+    })
+  }
+  const gateway = registerGateway(app, engine, { allowedOrigins: config.allowedOrigins, heartbeatMs: config.ws.heartbeatMs })
+  stopGateway = () => gateway.stop()
+
   app.decorate('realtime', api)
   app.addHook('onClose', async () => {
-    await api?.shutdown()
+    await api.shutdown()
   })
 
   app.get('/metrics', async (_request, reply) => {

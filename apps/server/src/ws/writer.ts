@@ -7,7 +7,7 @@
  */
 import type { Bus } from '../bus/bus.ts'
 import { key } from '../domain/engagement/queries.ts'
-import { DocCache } from '../domain/notes/doc-cache.ts'
+import type { DocCache } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
 import type { Logger, Store } from '../store/port.ts'

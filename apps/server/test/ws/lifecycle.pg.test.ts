@@ -25,7 +25,7 @@ describe('connection lifecycle', () => {
   it('drops a socket that stops answering pings', async () => {
     const c = await Client.connect(node, ann)
     const before = node.app.realtime.stats()['sockets']!
-    const raw = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    const raw = (c.ws as unknown as Record<string, { pause(): void; resume(): void }>)['_socket']!
     raw.pause()
     await expect.poll(() => node.app.realtime.stats()['sockets'], { timeout: 5000 }).toBe(before - 1)
     raw.resume()

@@ -30,7 +30,7 @@ describe('slow consumer', () => {
     const w = await Client.connect(node, sup, 'supervisor')
     w.send({ type: 'subscribe', engagementId: 'eng-s' })
     await w.next('engagement.snapshot')
-    const raw = (w.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    const raw = (w.ws as unknown as Record<string, { pause(): void; resume(): void }>)['_socket']!
     raw.pause()
 
     const doc = new Y.Doc()
