@@ -151,6 +151,8 @@ export class Engine {
     if (this.delivered.size > 100_000) this.delivered.clear()
     this.boards.markEngagement(e)
     if (changed) this.boards.markAgent(e.accountId, e.agentId)
+    // Focus lives in presence rows: the roster's "current focus" of that agent changed.
+    for (const r of rows) if (r.kind === 'focus') this.boards.markAgent(e.accountId, r.actorId)
     if (previousAgentId) this.boards.markAgent(e.accountId, previousAgentId)
   }
 

@@ -84,7 +84,11 @@ export class Handlers {
       case 'ping': s.sendJson({ type: 'pong', t: msg.t, serverTime: Date.now() }); return
       case 'subscribe': this.async(s, this.subscribe(s, msg.engagementId, msg.afterSeq), msg.engagementId); return
       case 'unsubscribe': this.engine.hub.unsubscribe(s, s.user.accountId, msg.engagementId); return
-      case 'board.subscribe': this.async(s, this.engine.boards.subscribe(s)); return
+      case 'board.subscribe':
+        // Subscribing again asks for a fresh snapshot.
+        if (s.board) this.engine.boards.unsubscribe(s)
+        this.async(s, this.engine.boards.subscribe(s))
+        return
       case 'board.unsubscribe': this.engine.boards.unsubscribe(s); return
       default:
         if (OPS.has(msg.type)) this.op(s, msg as Extract<ClientMessage, { opId: string }>)
