@@ -9,7 +9,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { ClientOpInput, SyncClient } from '@switchboard/protocol/sync-client'
 import type { ServerMessage } from '@switchboard/protocol'
 import { closeCodes, connectClient, type ClientSpec } from './fleet.ts'
-import { round, type Summary } from './hist.ts'
+import { round, Samples, type Summary } from './hist.ts'
 import { mapLimit, sleep } from './limit.ts'
 import { engineCounters, engineDelta, type EngineCounters, type EngineDelta } from './metrics.ts'
 import { CADENCE } from './options.ts'
@@ -33,6 +33,8 @@ interface AgentSim {
   secondary: SyncClient | null
   /** engagements whose snapshot reached the second session (rows after it arrive as events) */
   secondReady: Set<string>
+  /** engagements observed but not yet acked */
+  opening: Set<string>
   open: string[]
   states: Map<string, 'active' | 'inactive' | 'wrap-up'>
   docs: Map<string, NoteDoc>
@@ -105,7 +107,11 @@ export class SwitchboardRun {
   readonly #nodes: ServerNode[]
   readonly #secret: string
 
-  constructor(topo: Topology, nodes: ServerNode[], secret: string) {
+  readonly #eagerOpen: boolean
+
+  /** `eagerOpen`: focus and type into a new engagement right after observing it, as the agent app does. */
+  constructor(topo: Topology, nodes: ServerNode[], secret: string, opts: { eagerOpen?: boolean } = {}) {
+    this.#eagerOpen = opts.eagerOpen ?? false
     this.#topo = topo
     this.#nodes = nodes
     this.#secret = secret
@@ -159,7 +165,7 @@ export class SwitchboardRun {
     const now = performance.now()
     for (const { spec, primary, secondary } of agents) {
       const sim: AgentSim = {
-        spec, primary, secondary, secondReady: new Set(), open: [], states: new Map(), docs: new Map(), focus: spec.engagementIds[0]!,
+        spec, primary, secondary, secondReady: new Set(), opening: new Set(), open: [], states: new Map(), docs: new Map(), focus: spec.engagementIds[0]!,
         nextN: spec.engagementIds.length, typing: false, phaseEndsAt: now + this.#between(0, CADENCE.pauseMaxMs),
         nextKeyAt: 0, nextFlushAt: now + this.#between(0, CADENCE.flushMs),
         nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
@@ -276,7 +282,7 @@ export class SwitchboardRun {
 
   #move(a: AgentSim, now: number): void {
     const r = this.#rand()
-    const others = a.open.filter((e) => e !== a.focus && a.states.get(e) !== 'wrap-up')
+    const others = a.open.filter((e) => e !== a.focus && a.states.get(e) !== 'wrap-up' && !a.opening.has(e))
     if (r < 0.4 && others.length > 0) {
       a.focus = others[Math.floor(this.#rand() * others.length)]!
       void this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus')
@@ -305,9 +311,19 @@ export class SwitchboardRun {
     a.docs.delete(done)
     a.secondary?.unsubscribe(done)
     const next = engagementId(this.#topo.runId, a.spec.index, a.nextN++)
-    void this.#observe(a, next)
-    a.focus = next
-    void this.#send(a, { type: 'engagement.focus', engagementId: next, at: Date.now() }, 'focus')
+    const focusNext = () => {
+      if (!a.docs.has(next)) return
+      a.opening.delete(next)
+      a.focus = next
+      void this.#send(a, { type: 'engagement.focus', engagementId: next, at: Date.now() }, 'focus')
+    }
+    const opened = this.#observe(a, next)
+    if (this.#eagerOpen) return focusNext()
+    // Engine workaround (see docs/performance.md): ops on an engagement created in the same
+    // group commit fail, so the next engagement is focused and typed into once its observe is acked.
+    a.opening.add(next)
+    a.focus = a.open.find((e) => e !== next && a.states.get(e) !== 'wrap-up') ?? a.focus
+    void opened.then(focusNext)
   }
 
   #tick(): void {
@@ -342,6 +358,10 @@ export class SwitchboardRun {
     this.frames = 0
     this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = this.ops.ownDeliveries = 0
     this.boards.deliveries = 0
+    this.ops.ack = new Samples()
+    this.ops.second = new Samples()
+    this.ops.watcher = new Samples()
+    this.boards.latency = new Samples()
     this.ops.counting = this.boards.counting = true
     return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now(), engine }
   }

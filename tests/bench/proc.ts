@@ -53,9 +53,9 @@ export function openFds(pid: number): number | null {
   }
 }
 
-/** Summed CPU seconds of every process whose command name starts with `postgres` (approximate: backends come and go). */
-export function postgresCpuSeconds(): number {
-  let total = 0
+/** CPU seconds per process whose command name starts with `postgres`. */
+export function postgresCpuByPid(): Map<number, number> {
+  const out = new Map<number, number>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
@@ -64,8 +64,16 @@ export function postgresCpuSeconds(): number {
     } catch {
       continue
     }
-    total += cpuSeconds(Number(name)) ?? 0
+    const s = cpuSeconds(Number(name))
+    if (s !== null) out.set(Number(name), s)
   }
+  return out
+}
+
+/** CPU used by Postgres since `before`: processes that exited meanwhile are not counted (a lower bound). */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0
+  for (const [pid, s] of postgresCpuByPid()) total += s - (before.get(pid) ?? 0)
   return total
 }
 
@@ -82,7 +90,7 @@ export class CpuMeter {
   private readonly t0 = performance.now()
   private readonly server0: number[]
   private readonly gen0 = process.cpuUsage()
-  private readonly pg0 = postgresCpuSeconds()
+  private readonly pg0 = postgresCpuByPid()
   private readonly wait0: number[]
   private readonly machine0 = machineJiffies()
   private readonly pids: number[]
@@ -100,7 +108,7 @@ export class CpuMeter {
       wallS: Math.round(wallS * 10) / 10,
       serverPct: this.pids.map((p, i) => pct((cpuSeconds(p) ?? this.server0[i]!) - this.server0[i]!)),
       generatorPct: pct((gen.user + gen.system) / 1e6),
-      postgresPct: pct(postgresCpuSeconds() - this.pg0),
+      postgresPct: pct(postgresCpuSince(this.pg0)),
       serverWaitPct: this.pids.map((p, i) => pct((runQueueWaitSeconds(p) ?? this.wait0[i]!) - this.wait0[i]!)),
       generatorWaitPct: pct((runQueueWaitSeconds(process.pid) ?? 0) - this.wait0[this.pids.length]!),
       // whole machine, in % of one core (a 2-core machine tops out at 200%)

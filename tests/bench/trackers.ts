@@ -40,7 +40,7 @@ interface EngagementBoards {
 const RING = 32
 
 export class BoardTracker {
-  readonly latency = new Samples()
+  latency = new Samples()
   /** rows that reached a board while counting (one delivery per board per row) */
   deliveries = 0
   undelivered = 0
@@ -133,9 +133,9 @@ export class BoardTracker {
 }
 
 export class OpTracker {
-  readonly ack = new Samples()
-  readonly second = new Samples()
-  readonly watcher = new Samples()
+  ack = new Samples()
+  second = new Samples()
+  watcher = new Samples()
   /** op -> ack samples since the last `resetWindow()` (soak: per minute) */
   window = new Samples()
   readonly ops = new Map<string, OpRecord>()
