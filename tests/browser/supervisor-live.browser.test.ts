@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -20,6 +21,19 @@ const ARGS = [
   '--no-first-run', '--disable-quic', '--disable-sync',
 ]
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** Serious or critical WCAG A/AA problems on the page, as `rule (count)`. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  return page.evaluate(async () => {
+    type Node = { target: string[]; failureSummary?: string }
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Node[] }> }> } }).axe
+    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('; ')}`)
+  })
+}
 
 type Msg = Record<string, unknown> & { type: string }
 
@@ -128,6 +142,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     const alerts = page.getByRole('region', { name: /Alerts/ })
     await expect.poll(() => alerts.textContent()).toContain('over my refund limit')
     await expect.poll(() => row.getAttribute('data-alert')).toBe('help')
+    expect(await axeViolations(page)).toEqual([])
   })
 
   it('drills in: notes appear as the agent types; a whisper goes delivered then read', async () => {
@@ -150,6 +165,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     expect(seq).toBeGreaterThan(0)
     await agent.op({ type: 'whisper.read', engagementId: 'eng-1', whisperSeq: seq })
     await expect.poll(() => item.getAttribute('data-status'), { timeout: 15_000 }).toBe('read')
+    expect(await axeViolations(page)).toEqual([])
 
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog.count()).toBe(0)
@@ -159,9 +175,26 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     await page.getByText('Alert thresholds').click()
     await page.getByLabel(/Handle time over/).fill('12')
     await page.getByRole('button', { name: 'Save thresholds' }).click()
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Saved' }).count()).toBe(1)
+    await expect.poll(() => page.locator('.sv-thresholds [role="status"]').textContent()).toBe('Saved')
     const res = await page.evaluate(() => fetch('/api/settings/thresholds').then((r) => r.json()))
     expect(res).toMatchObject({ handleMs: 12 * 60_000 })
+  })
+
+  it('is current again after the server restarts, without a reload', async () => {
+    agent.close()
+    await h.stopServer()
+    await expect.poll(() => page.getByRole('status').filter({ hasText: /Reconnecting|Offline|Connecting/ }).count(), { timeout: 15_000 }).toBeGreaterThan(0)
+    await h.startServer()
+    agent = await Agent.connect(h.origin, 'agent-ada', 'Ada Agent')
+    const now = Date.now()
+    await agent.op({
+      type: 'engagement.observe', engagementId: 'eng-2', at: now,
+      context: { engagementId: 'eng-2', queueId: 'q-billing', queueName: 'Billing' },
+      status: { state: 'active', channel: 'messaging', consumers: [{ consumerDisplayName: 'Dev Consumer' }] },
+    })
+    await expect.poll(() => page.locator('table.board tbody tr[data-id="eng-2"]').count(), { timeout: 30_000 }).toBe(1)
+    expect(await page.locator('table.board tbody tr[data-id="eng-1"]').count()).toBe(1)
+    await agent.op({ type: 'engagement.status', engagementId: 'eng-2', at: Date.now(), changes: { state: 'end' } })
   })
 
   it('finds the closed engagement in history by words in its notes, with a CSV link for the filters', async () => {
@@ -188,6 +221,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     await page.getByLabel('Search notes').fill('nothing-like-this-anywhere')
     await page.getByRole('button', { name: 'Search' }).click()
     await expect.poll(() => page.getByText('No closed engagements match these filters.').count()).toBe(1)
+    expect(await axeViolations(page)).toEqual([])
   })
 
   it('tells an agent the dashboard is for supervisors only', async () => {
