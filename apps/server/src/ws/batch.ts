@@ -63,6 +63,8 @@ function candidateKey(cmd: Command): string | null {
 }
 
 async function loadHotDocs(tx: Db, docs: DocCache, want: Map<string, Engagement>): Promise<void> {
+  // Ahead of the committed log: it holds updates of a batch that rolled back. Reload it.
+  for (const [k, e] of want) if ((docs.get(k)?.seq ?? 0) > e.lastSeq) docs.delete(k)
   const missing = [...want.entries()].filter(([k]) => !docs.get(k))
   const snaps = await loadSnapshots(tx, missing.map(([, e]) => ({ a: e.accountId, e: e.id })))
   const snapByKey = new Map(snaps.map((s) => [key(s.accountId, s.engagementId), s]))

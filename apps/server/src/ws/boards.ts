@@ -2,7 +2,10 @@
  * Supervisor boards: `board.snapshot` on subscribe, then at most one `board.delta` frame per
  * account per tick (`boardTickMs`), built once and sent to every board of the account on
  * this node. Changes only mark things dirty; keystrokes never produce frames of their own.
+ * The first change after a quiet tick goes out at once (leading edge), so a lone change is
+ * not delayed by a full tick.
  */
+import type { AgentView, AlertThresholds } from '@switchboard/protocol'
 import { getThresholds } from '../domain/account-settings.ts'
 import type { Engagement } from '../domain/engagement/model.ts'
 import { ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, toView, type EngagementRow } from '../domain/engagement/queries.ts'
@@ -12,18 +15,23 @@ import type { Metrics } from './metrics.ts'
 import { roster } from './presence.ts'
 import type { Session } from './session.ts'
 
-interface Dirty {
+interface AccountState {
   engagements: Map<string, Engagement>
-  agents: Set<string>
-  thresholds: boolean
+  /** roster rows fetched and not yet sent */
+  agents: Map<string, AgentView>
+  /** agents whose roster row must be (re)read */
+  wanted: Set<string>
+  fetching: boolean
+  thresholds: AlertThresholds | null
 }
 
 export class Boards {
-  private readonly dirty = new Map<string, Dirty>()
+  private readonly accounts = new Map<string, AccountState>()
   /** boards waiting for their snapshot: deltas built meanwhile are queued for them */
   private readonly waiting = new Map<Session, string[]>()
   private timer: NodeJS.Timeout | undefined
-  private ticking = false
+  private lastTick = 0
+  private closed = false
   private readonly store: Store
   private readonly hub: Hub
   private readonly logger: Logger
@@ -38,74 +46,92 @@ export class Boards {
     this.tickMs = tickMs
   }
 
-  private entry(accountId: string): Dirty | undefined {
+  private state(accountId: string): AccountState | undefined {
     if (!this.hub.boards.has(accountId)) return undefined
-    let d = this.dirty.get(accountId)
-    if (!d) this.dirty.set(accountId, (d = { engagements: new Map(), agents: new Set(), thresholds: false }))
-    this.arm()
-    return d
+    let st = this.accounts.get(accountId)
+    if (!st) this.accounts.set(accountId, (st = { engagements: new Map(), agents: new Map(), wanted: new Set(), fetching: false, thresholds: null }))
+    return st
   }
 
   markEngagement(e: Engagement): void {
-    this.entry(e.accountId)?.engagements.set(e.id, e)
+    const st = this.state(e.accountId)
+    if (!st) return
+    st.engagements.set(e.id, e)
+    this.arm()
   }
 
+  /** Roster rows are read ahead of the tick, so a frame never waits for the database. */
   markAgent(accountId: string, userId: string): void {
-    this.entry(accountId)?.agents.add(userId)
+    const st = this.state(accountId)
+    if (!st) return
+    st.wanted.add(userId)
+    this.fetchRoster(accountId, st)
   }
 
   markThresholds(accountId: string): void {
-    const d = this.entry(accountId)
-    if (d) d.thresholds = true
+    const st = this.state(accountId)
+    if (!st) return
+    getThresholds(this.store, accountId).then((t) => {
+      st.thresholds = t
+      this.arm()
+    }, (err: unknown) => this.logger.warn({ err }, 'board thresholds read failed'))
   }
 
+  private fetchRoster(accountId: string, st: AccountState): void {
+    if (this.closed || st.fetching || st.wanted.size === 0) return
+    st.fetching = true
+    const ids = [...st.wanted]
+    st.wanted.clear()
+    roster(this.store, accountId, ids).then((rows) => {
+      for (const r of rows) st.agents.set(r.id, r)
+      this.arm()
+    }, (err: unknown) => {
+      for (const id of ids) st.wanted.add(id)
+      this.logger.warn({ err }, 'board roster read failed')
+    }).finally(() => {
+      st.fetching = false
+      if (st.wanted.size > 0) setTimeout(() => this.fetchRoster(accountId, st), this.tickMs).unref()
+    })
+  }
+
+  /** Leading edge: a change after a quiet tick goes out at once; later ones wait for the next tick. */
   private arm(): void {
-    if (this.timer) return
+    if (this.timer || this.closed) return
+    const wait = Math.max(0, this.lastTick + this.tickMs - Date.now())
     this.timer = setTimeout(() => {
       this.timer = undefined
-      void this.tick()
-    }, this.tickMs)
+      this.tick()
+    }, wait)
   }
 
-  async tick(): Promise<void> {
-    if (this.ticking) {
-      this.arm()
-      return
-    }
-    this.ticking = true
-    const work = [...this.dirty]
-    this.dirty.clear()
-    try {
-      for (const [accountId, d] of work) {
-        const boards = this.hub.boards.get(accountId)
-        if (!boards || boards.size === 0) continue
-        const engagements = []
-        const removed: string[] = []
-        for (const e of d.engagements.values()) {
-          if (e.endedAt !== null || e.state === 'end') removed.push(e.id)
-          else engagements.push(toView(e))
-        }
-        const agents = d.agents.size > 0 ? await roster(this.store, accountId, [...d.agents]) : []
-        const frame: Record<string, unknown> = { type: 'board.delta', serverTime: Date.now(), engagements, removedEngagements: removed, agents }
-        if (d.thresholds) frame['thresholds'] = await getThresholds(this.store, accountId)
-        const text = JSON.stringify(frame)
-        for (const s of boards) {
-          const queue = this.waiting.get(s)
-          if (queue) queue.push(text)
-          else if (s.send(text)) this.metrics.fanoutFrames++
-        }
+  tick(): void {
+    this.lastTick = Date.now()
+    for (const [accountId, st] of this.accounts) {
+      const boards = this.hub.boards.get(accountId)
+      if (!boards || boards.size === 0) {
+        this.accounts.delete(accountId)
+        continue
       }
-    } catch (err) {
-      this.logger.warn({ err }, 'board tick failed; retrying')
-      for (const [accountId, d] of work) {
-        const cur = this.entry(accountId)
-        if (!cur) continue
-        for (const [id, e] of d.engagements) if (!cur.engagements.has(id)) cur.engagements.set(id, e)
-        for (const a of d.agents) cur.agents.add(a)
-        cur.thresholds ||= d.thresholds
+      if (st.engagements.size === 0 && st.agents.size === 0 && !st.thresholds) continue
+      const engagements = []
+      const removed: string[] = []
+      for (const e of st.engagements.values()) {
+        if (e.endedAt !== null || e.state === 'end') removed.push(e.id)
+        else engagements.push(toView(e))
       }
-    } finally {
-      this.ticking = false
+      const frame: Record<string, unknown> = {
+        type: 'board.delta', serverTime: this.lastTick, engagements, removedEngagements: removed, agents: [...st.agents.values()],
+      }
+      if (st.thresholds) frame['thresholds'] = st.thresholds
+      st.engagements = new Map()
+      st.agents = new Map()
+      st.thresholds = null
+      const text = JSON.stringify(frame)
+      for (const s of boards) {
+        const queue = this.waiting.get(s)
+        if (queue) queue.push(text)
+        else if (s.send(text)) this.metrics.fanoutFrames++
+      }
     }
   }
 
@@ -144,6 +170,7 @@ export class Boards {
   }
 
   close(): void {
+    this.closed = true
     clearTimeout(this.timer)
     this.timer = undefined
   }

@@ -16,6 +16,7 @@ import { runBatch, type BatchOutcome, type OpResult, type PendingOp } from './ba
 import type { Metrics } from './metrics.ts'
 
 const MAX_BATCH = 400
+const MAX_IN_FLIGHT = 2
 const RETRY_AFTER_MS = 1000
 /**
  * Compact a hot doc (snapshot + plain text + wrap-up, one row write) after this many updates,
@@ -48,17 +49,18 @@ export function isUnavailable(err: unknown): boolean {
 export class Writer {
   private queue: PendingOp[] = []
   private timer: NodeJS.Timeout | undefined
-  private running = false
+  private inFlight = 0
   private probe: NodeJS.Timeout | undefined
   private compactTimer: NodeJS.Timeout
   private closed = false
+  private compacting = false
   available = true
   private readonly o: WriterOptions
 
   constructor(o: WriterOptions) {
     this.o = o
     this.compactTimer = setInterval(() => {
-      if (!this.running && this.queue.length === 0) void this.compact(false, true)
+      if (this.inFlight === 0 && this.queue.length === 0) void this.compact(false)
     }, 1000)
     this.compactTimer.unref()
   }
@@ -77,29 +79,31 @@ export class Writer {
   }
 
   private schedule(): void {
-    if (this.running || this.timer) return
+    if (this.timer || this.inFlight >= MAX_IN_FLIGHT) return
     this.timer = setTimeout(() => {
       this.timer = undefined
-      void this.flush()
+      this.launch()
     }, this.o.groupCommitMs)
   }
 
-  private async flush(): Promise<void> {
-    if (this.running) return
-    this.running = true
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH)
-        await this.commit(batch, 0)
-        if (this.queue.length > 0 && this.o.groupCommitMs > 0) break
+  /**
+   * Starts batches while fewer than MAX_IN_FLIGHT are committing. Two in flight overlap one
+   * batch's round trips with the next one's; batches touching the same engagement still
+   * serialize on its row lock (sorted order, so they cannot deadlock).
+   */
+  private launch(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      if (!this.available) {
+        this.failAll(this.queue.splice(0))
+        return
       }
-      await this.compact(false)
-    } finally {
-      this.running = false
-      if (this.queue.length > 0) {
-        if (this.available) setImmediate(() => void this.flush())
-        else this.failAll(this.queue.splice(0))
-      }
+      const batch = this.queue.splice(0, MAX_BATCH)
+      this.inFlight++
+      void this.commit(batch, 0).finally(() => {
+        this.inFlight--
+        if (this.queue.length > 0) this.launch()
+        else if (this.inFlight === 0) void this.compact(false)
+      })
     }
   }
 
@@ -161,12 +165,21 @@ export class Writer {
   }
 
   /** Writes compacted snapshots of hot docs that changed enough (or all changed ones when `all`). */
-  async compact(all: boolean, outsideFlush = false): Promise<void> {
-    if (!this.available) return
+  async compact(all: boolean): Promise<void> {
+    if (!this.available || this.compacting) return
+    this.compacting = true
+    try {
+      await this.compactDocs(all)
+    } finally {
+      this.compacting = false
+    }
+  }
+
+  private async compactDocs(all: boolean): Promise<void> {
     const now = Date.now()
     for (const [k, hot] of [...this.o.docs.entries()]) {
       // A batch in flight may hold uncommitted updates in hot docs: never snapshot those.
-      if (outsideFlush && this.running) return
+      if (this.inFlight > 0) return
       if (hot.sinceSnapshot === 0) continue
       if (!all && hot.sinceSnapshot < COMPACT_EVERY && now - hot.lastWriteAt < COMPACT_IDLE_MS) continue
       const [accountId, engagementId] = k.split('\0') as [string, string]
@@ -191,8 +204,11 @@ export class Writer {
       clearTimeout(this.timer)
       this.timer = undefined
     }
-    while (this.running) await new Promise((r) => setTimeout(r, 5))
-    if (this.queue.length > 0 && this.available) await this.flush()
+    this.launch()
+    while (this.inFlight > 0 || (this.queue.length > 0 && this.available)) {
+      await new Promise((r) => setTimeout(r, 5))
+      this.launch()
+    }
     this.closed = true
     clearInterval(this.compactTimer)
     clearTimeout(this.probe)
