@@ -14,6 +14,14 @@ export const ALERT_LABELS: Record<AlertKind, string> = {
   inactive: 'Inactive too long',
 }
 
+/** Short forms for row badges (the full label is the badge's title and the panel's text). */
+export const ALERT_SHORT: Record<AlertKind, string> = {
+  help: 'Help',
+  handle: 'Handle',
+  wrapup: 'Wrap-up',
+  inactive: 'Inactive',
+}
+
 export interface Alert {
   kind: AlertKind
   engagementId: string

@@ -86,6 +86,9 @@ export function explain(err: unknown): string {
     case 'VALIDATION_FAILED': return `The request was not accepted: ${err.message}`
     case 'UNAVAILABLE':
     case 'NOT_READY': return 'The server is busy or restarting. Try again in a moment.'
-    default: return err.message || 'Something went wrong. Try again.'
+    case 'ROUTE_NOT_FOUND': return 'This server does not offer that yet (it may be an older version). Reload the page or ask an operator.'
+    default:
+      if (err.code.startsWith('HTTP_')) return `The server answered ${err.status}. Try again in a moment; if it keeps happening, reload the page.`
+      return err.message || 'Something went wrong. Try again.'
   }
 }
