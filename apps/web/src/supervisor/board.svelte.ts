@@ -19,6 +19,9 @@ export interface BoardSource {
 
 type Scheduler = (fn: () => void) => void
 
+/** Errors (not answering an op or an engagement) that mean the board itself was refused. */
+const REFUSALS: readonly string[] = ['FORBIDDEN', 'UNAUTHENTICATED', 'SESSION_EXPIRED']
+
 /** rAF while visible; a timer otherwise so a background tab still catches up. */
 const defaultSchedule: Scheduler = (fn) => {
   if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden) {
@@ -39,6 +42,8 @@ export class Board {
   closedHandle = $state.raw<ReadonlyMap<string, number>>(new Map())
   /** Live counts by state, sampled each tick over the last hour. */
   samples = $state.raw<readonly StateSample[]>([])
+  /** The server refused the board (e.g. the role changed): what to tell the person. */
+  error = $state<string | null>(null)
   /** How long the last applied batch took (ms), for the scale measurement. */
   lastApplyMs = $state(0)
 
@@ -56,6 +61,9 @@ export class Board {
     const offs = [
       source.on('board.snapshot', (m) => this.receiveSnapshot(m)),
       source.on('board.delta', (m) => this.receiveDelta(m)),
+      source.on('error', (m) => {
+        if (m.opId === undefined && m.engagementId === undefined && REFUSALS.includes(m.code)) this.error = m.message
+      }),
     ]
     source.subscribeBoard()
     return () => { for (const off of offs) off() }
@@ -71,6 +79,7 @@ export class Board {
     const t0 = performance.now()
     // Deltas queued before the snapshot are older than it.
     this.#queue = []
+    this.error = null
     applySnapshot(this.#data, m, Date.now())
     this.#publish(true, true)
     this.thresholds = { ...this.#data.thresholds }

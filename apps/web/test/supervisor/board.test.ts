@@ -97,3 +97,16 @@ describe('Board (runes state over the pure apply)', () => {
     expect(frames).toHaveLength(0)
   })
 })
+
+describe('Board refusals', () => {
+  it('records a refusal of the board and clears it with the next snapshot', () => {
+    const { board, source } = setup()
+    source.emit({ type: 'error', code: 'RATE_LIMITED', message: 'slow down' })
+    source.emit({ type: 'error', code: 'FORBIDDEN', message: 'no', opId: 'x' })
+    expect(board.error).toBeNull()
+    source.emit({ type: 'error', code: 'FORBIDDEN', message: 'You are not allowed to do that.' })
+    expect(board.error).toBe('You are not allowed to do that.')
+    source.emit(snapshot(['e1']))
+    expect(board.error).toBeNull()
+  })
+})
