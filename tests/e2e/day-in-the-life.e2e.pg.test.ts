@@ -1,0 +1,180 @@
+/**
+ * A day in the life, end to end: the built server on real Postgres, the agent in the Zoom client
+ * emulator (the real `@zoom/appssdk` path), a second session of the same agent in another browser
+ * context, and a supervisor on the dashboard. Colleagues (protocol SyncClients in Node) fill the
+ * board. Ends with axe on the three pages and their screenshots (tests/artifacts/e2e/).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openAgent, type AgentClient } from './support/agent.ts'
+import { screenshot } from './support/artifacts.ts'
+import { seriousViolations } from './support/axe.ts'
+import { ensureBuild } from './support/build.ts'
+import { Cleanup } from './support/cleanup.ts'
+import { createDb } from './support/db.ts'
+import { e2eEnabled, launchBrowser, POLL } from './support/env.ts'
+import { seedAgent } from './support/seed.ts'
+import { startNode, type ServerNode } from './support/server.ts'
+import { openSupervisor, type SupervisorClient } from './support/supervisor.ts'
+
+const MIN = 60_000
+
+describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, second session, supervisor)', () => {
+  const cleanup = new Cleanup()
+  let node: ServerNode
+  let browser: Browser
+  const accountId = `acme-${randomBytes(3).toString('hex')}`
+  const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
+  const supUser = { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' }
+
+  // Shared by the scenario and the accessibility/screenshot checks that follow it.
+  let agent: AgentClient
+  let second: AgentClient
+  let sup: SupervisorClient
+  let first = ''
+  let other = ''
+
+  beforeAll(async () => {
+    const build = await ensureBuild()
+    const db = await createDb()
+    cleanup.add('drop database', () => db.drop())
+    node = await startNode(build, { nodeId: 'e2e-day', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
+    cleanup.add('stop server', () => node.close())
+    browser = await launchBrowser()
+    cleanup.add('close browser', () => browser.close())
+
+    const colleagues = [
+      { user: { accountId, userId: 'agent-bo', displayName: 'Bo Chen' }, engagements: [
+        { id: `eng-${randomBytes(4).toString('hex')}`, consumer: 'Marta Kowalski', channel: 'voice' as const, queueName: 'Billing', state: 'active' as const, notes: 'Card declined twice.\nOffered to retry with the backup card.', startedAgoMs: 7 * MIN },
+      ] },
+      { user: { accountId, userId: 'agent-cy', displayName: 'Cy Okafor' }, engagements: [
+        { id: `eng-${randomBytes(4).toString('hex')}`, consumer: 'Jon Snow', channel: 'messaging' as const, queueName: 'Technical support', state: 'active' as const, notes: 'Router reboots every hour.\nFirmware 2.1 installed, monitoring.', startedAgoMs: 12 * MIN },
+        { id: `eng-${randomBytes(4).toString('hex')}`, consumer: 'Priya Natarajan', channel: 'email' as const, queueName: 'Returns', state: 'inactive' as const, notes: 'Waiting for the courier tracking number.', startedAgoMs: 31 * MIN },
+      ] },
+      { user: { accountId, userId: 'agent-di', displayName: 'Di Rossi' }, engagements: [
+        { id: `eng-${randomBytes(4).toString('hex')}`, consumer: 'Lee Park', channel: 'video' as const, queueName: 'Onboarding', state: 'wrap-up' as const, notes: 'Walked through the account set-up.\nFollow-up call booked for Friday.', startedAgoMs: 18 * MIN },
+      ] },
+    ]
+    for (const c of colleagues) {
+      const seeded = await seedAgent(node.origin, c.user, c.engagements)
+      cleanup.add(`close ${c.user.userId}`, () => seeded.close())
+    }
+  }, 180_000)
+  afterAll(() => cleanup.run(), 60_000)
+
+  const newContext = (width: number, height: number): Promise<BrowserContext> =>
+    browser.newContext({ viewport: { width, height }, colorScheme: 'light', locale: 'en-US', timezoneId: 'UTC' })
+
+  it('takes two engagements, switches, wraps one up; the second session and the supervisor follow live; whisper read', async () => {
+    sup = await openSupervisor(await newContext(1280, 800), node.origin, supUser)
+    await expect.poll(async () => (await sup.rowIds()).length, POLL).toBe(4)
+
+    agent = await openAgent(await newContext(1280, 800), node.origin, agentUser)
+    first = await agent.create({ consumer: { name: 'Ada Lovelace', number: '+1 555 0100' }, queueName: 'Billing', channel: 'voice' })
+    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    // The board gains the row as soon as the app reports the engagement.
+    await expect.poll(() => sup.row(first).count(), POLL).toBe(1)
+    expect(await sup.rowState(first)).toBe('Active')
+
+    await agent.type('Double charge on invoice 2291.')
+    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
+    await expect.poll(() => sup.rowNotes(first), POLL).toBe('Double charge on invoice 2291.')
+
+    // The same agent in a second Zoom client (another browser profile) on the same engagement.
+    second = await openAgent(await newContext(1280, 1000), node.origin, agentUser)
+    await second.create({ id: first, consumer: { name: 'Ada Lovelace', number: '+1 555 0100' }, queueName: 'Billing', channel: 'voice' })
+    await expect.poll(() => second.notes().inputValue(), POLL).toBe('Double charge on invoice 2291.')
+
+    // A second engagement arrives and Zoom switches to it.
+    other = await agent.create({ consumer: { name: 'Grace Hopper', email: 'grace@example.com' }, queueName: 'Technical support', channel: 'messaging' })
+    await expect.poll(() => agent.heading(), POLL).toBe('Grace Hopper')
+    expect(await agent.notes().inputValue()).toBe('')
+    await agent.type('Cannot sign in after the password reset.')
+    await expect.poll(() => agent.others().innerText(), POLL).toContain('Ada Lovelace')
+    await expect.poll(() => sup.rowNotes(other), POLL).toBe('Cannot sign in after the password reset.')
+
+    // Back to the first: its notes are there at once; more typing reaches the other session live.
+    await agent.focus(first)
+    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    expect(await agent.notes().inputValue()).toBe('Double charge on invoice 2291.')
+    await agent.type('\nRefund of $42.10 approved.')
+    await expect.poll(() => second.notes().inputValue(), POLL).toBe('Double charge on invoice 2291.\nRefund of $42.10 approved.')
+
+    // The supervisor opens the engagement and watches the notes appear.
+    await sup.open(first)
+    await expect.poll(() => sup.drillNotes(), POLL).toContain('Refund of $42.10 approved.')
+    await agent.type('\nCustomer asks for an email confirmation.')
+    await expect.poll(() => sup.drillNotes(), POLL).toContain('Customer asks for an email confirmation.')
+    await expect.poll(() => sup.rowNotes(first), POLL).toBe('Customer asks for an email confirmation.')
+
+    // Whisper: the agent sees it on screen, which sends a read receipt the supervisor sees.
+    await sup.whisper('Offer the 10% loyalty credit too.')
+    await expect.poll(() => agent.whispers().innerText(), POLL).toContain('Offer the 10% loyalty credit too.')
+    await expect.poll(() => sup.whisperStatus('Offer the 10% loyalty credit too.'), POLL).toBe('read')
+    await expect.poll(() => agent.whispers().innerText(), POLL).toContain('Read')
+
+    // The second engagement goes to wrap-up, gets a summary, and ends.
+    await agent.focus(other)
+    await expect.poll(() => agent.heading(), POLL).toBe('Grace Hopper')
+    await agent.setState(other, 'wrap-up')
+    await expect.poll(() => sup.rowState(other), POLL).toBe('Wrap-up')
+    const summary = agent.app().getByRole('textbox', { name: 'Summary' })
+    await summary.fill('Reset the account lock; customer signed in.')
+    await summary.press('Tab')
+    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
+    await agent.setState(other, 'end')
+    await expect.poll(() => sup.row(other).count(), POLL).toBe(0)
+    await agent.focus(first)
+    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    await expect.poll(() => agent.others().count(), POLL).toBe(0)
+
+    // What was saved is what the server holds (REST detail, read by the supervisor's session).
+    const detail = await sup.page.evaluate(async (id) => {
+      const r = await fetch(`/api/engagements/${encodeURIComponent(id)}`)
+      return await r.json() as { engagement: { state: string }; notes: { text: string; wrapup: { summary?: string } } }
+    }, other)
+    expect(detail.engagement.state).toBe('end')
+    expect(detail.notes.text).toBe('Cannot sign in after the password reset.')
+    expect(detail.notes.wrapup.summary).toBe('Reset the account lock; customer signed in.')
+    expect(await sup.rowState(first)).toBe('Active')
+    // Nothing went wrong on the way: no error shown to either session of the agent.
+    expect(await agent.app().getByRole('alert').allInnerTexts()).toEqual([])
+    expect(await second.app().getByRole('alert').allInnerTexts()).toEqual([])
+  })
+
+  it('has no serious or critical accessibility violations on the agent, supervisor and emulator pages', async () => {
+    expect(agent, 'the scenario above opened the pages').toBeDefined()
+    const found = {
+      agentApp: await seriousViolations(agent.app()),
+      emulator: await seriousViolations(agent.page),
+      supervisorWithEngagementOpen: await seriousViolations(sup.page),
+      supervisorBoard: [] as string[],
+    }
+    await sup.page.keyboard.press('Escape')
+    await expect.poll(() => sup.drill().count(), POLL).toBe(0)
+    found.supervisorBoard = await seriousViolations(sup.page)
+    expect(found).toEqual({ agentApp: [], emulator: [], supervisorWithEngagementOpen: [], supervisorBoard: [] })
+  })
+
+  it('saves screenshots of the three pages', async () => {
+    expect(agent, 'the scenario above opened the pages').toBeDefined()
+    await sup.page.keyboard.press('Escape')
+    await expect.poll(() => sup.drill().count(), POLL).toBe(0)
+    await sup.page.mouse.move(0, 0)
+    await screenshot(sup.page, 'supervisor', 'supervisor.png')
+    await sup.open(first)
+    await expect.poll(() => sup.drillNotes(), POLL).toContain('email confirmation')
+    await screenshot(sup.page, 'supervisor-drill-in')
+
+    await agent.page.evaluate(() => { if (document.activeElement instanceof HTMLElement) document.activeElement.blur() })
+    await screenshot(agent.page, 'emulator', 'emulator.png')
+    // The agent panel as tall as Zoom's side panel usually is, scrolled to the top.
+    await agent.page.setViewportSize({ width: 1280, height: 1120 })
+    await agent.app().evaluate(() => {
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
+      window.scrollTo(0, 0)
+    })
+    await screenshot(agent.page.locator('iframe[title="Agent app"]'), 'agent', 'agent.png')
+  })
+})

@@ -1,0 +1,97 @@
+/**
+ * Offline, end to end: the agent's browser loses the network and the agent keeps typing (and a
+ * new engagement arrives from Zoom meanwhile); the Zoom client is closed while still offline and
+ * opened again once the network is back. Nothing typed is lost: the persistent (IndexedDB) outbox
+ * drains on the next launch, and the supervisor, online all along, sees the final text live.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openAgent, outboxOps } from './support/agent.ts'
+import { ensureBuild } from './support/build.ts'
+import { Cleanup } from './support/cleanup.ts'
+import { createDb } from './support/db.ts'
+import { e2eEnabled, launchBrowser, POLL } from './support/env.ts'
+import { startNode, type ServerNode } from './support/server.ts'
+import { openSupervisor } from './support/supervisor.ts'
+
+interface Detail { engagement: { state: string }; notes: { text: string } }
+
+describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', () => {
+  const cleanup = new Cleanup()
+  let node: ServerNode
+  let browser: Browser
+  const accountId = `acme-${randomBytes(3).toString('hex')}`
+  const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
+
+  beforeAll(async () => {
+    const build = await ensureBuild()
+    const db = await createDb()
+    cleanup.add('drop database', () => db.drop())
+    node = await startNode(build, { nodeId: 'e2e-offline', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
+    cleanup.add('stop server', () => node.close())
+    browser = await launchBrowser()
+    cleanup.add('close browser', () => browser.close())
+  }, 180_000)
+  afterAll(() => cleanup.run(), 60_000)
+
+  const newContext = (): Promise<BrowserContext> => browser.newContext({ viewport: { width: 1280, height: 800 } })
+
+  it('keeps every offline edit across closing the page and delivers it when the network is back', async () => {
+    const sup = await openSupervisor(await newContext(), node.origin, { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' })
+    const agentContext = await newContext()
+    let agent = await openAgent(agentContext, node.origin, agentUser)
+    const first = await agent.create({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    await agent.type('Line one, saved online.')
+    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
+    await expect.poll(() => sup.row(first).count(), POLL).toBe(1)
+    await sup.open(first)
+    await expect.poll(() => sup.drillNotes(), POLL).toBe('Line one, saved online.')
+
+    await agentContext.setOffline(true)
+    await agent.type('\nLine two, typed offline.')
+    await expect.poll(() => agent.status(), POLL).toMatch(/^Offline · \d+ unsent changes?$/)
+    // Zoom is not the browser: it still delivers a new engagement, and the agent writes in it.
+    const second = await agent.create({ consumer: { name: 'Grace Hopper' }, queueName: 'Technical support', channel: 'messaging' })
+    await expect.poll(() => agent.heading(), POLL).toBe('Grace Hopper')
+    await agent.type('Asked offline: reset the password.')
+    await agent.focus(first)
+    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    await agent.type('\nLine three, the last one.')
+    // Closed at once, still offline: nothing may depend on a save at close time.
+    await agent.page.close()
+
+    const detail = (id: string): Promise<Detail | null> => sup.page.evaluate(async (eid) => {
+      const r = await fetch(`/api/engagements/${encodeURIComponent(eid)}`)
+      return r.ok ? await r.json() as Detail : null
+    }, id)
+    // The server has none of it yet: it really was offline.
+    expect((await detail(first))?.notes.text).toBe('Line one, saved online.')
+    expect(await detail(second)).toBeNull()
+    expect(await sup.drillNotes()).toBe('Line one, saved online.')
+
+    // Network back; the agent opens Zoom again, which shows the engagement on screen.
+    await agentContext.setOffline(false)
+    let onDevice: string[] = []
+    agent = await openAgent(agentContext, node.origin, agentUser, async (page) => { onDevice = await outboxOps(page) })
+    // Everything unsent survived on the device, the new engagement first of all.
+    expect.soft(onDevice, 'ops in the persistent outbox after the close').toEqual(expect.arrayContaining([
+      `engagement.observe ${second}`, `doc.update ${second}`, `doc.update ${first}`,
+    ]))
+    const finalText = 'Line one, saved online.\nLine two, typed offline.\nLine three, the last one.'
+    await expect.poll(async () => (await detail(first))?.notes.text, POLL).toBe(finalText)
+    await expect.poll(async () => (await detail(second))?.notes.text, POLL).toBe('Asked offline: reset the password.')
+
+    // The supervisor, never reloaded, sees the final text in the open panel and on the board.
+    await expect.poll(() => sup.drillNotes(), POLL).toBe(finalText)
+    await expect.poll(() => sup.rowNotes(first), POLL).toBe('Line three, the last one.')
+    await expect.poll(() => sup.rowNotes(second), POLL).toBe('Asked offline: reset the password.')
+
+    // And the agent sees it all again once Zoom shows the engagement.
+    await agent.create({ id: first, consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+    await expect.poll(() => agent.notes().inputValue(), POLL).toBe(finalText)
+    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
+    expect(await agent.app().getByRole('alert').allInnerTexts()).toEqual([])
+  })
+})

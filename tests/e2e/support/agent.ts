@@ -1,0 +1,107 @@
+/**
+ * The agent as people use it: the Zoom client emulator (`/simulator.html`) hosting the real agent
+ * page, which talks to the emulator through the real `@zoom/appssdk` and to the server over /ws.
+ * Zoom-side actions go through the emulator's window API (apps/web/src/simulator/README.md);
+ * everything the agent does happens in the framed app by role and accessible name.
+ */
+import type { BrowserContext, Frame, Locator, Page } from 'playwright-core'
+
+export interface AgentUser { accountId: string; userId: string; displayName: string }
+
+export interface CreateOptions {
+  id?: string
+  channel?: 'voice' | 'video' | 'messaging' | 'email'
+  queueName?: string
+  consumer?: { name?: string; number?: string; email?: string }
+  state?: 'active' | 'inactive' | 'wrap-up' | 'end'
+  focus?: boolean
+}
+
+export type ZoomState = 'active' | 'inactive' | 'wrap-up' | 'end'
+
+export class AgentClient {
+  readonly context: BrowserContext
+  readonly page: Page
+
+  constructor(context: BrowserContext, page: Page) {
+    this.context = context
+    this.page = page
+  }
+
+  /** The framed agent app (the Zoom Home URL `/`). */
+  app(): Frame {
+    const f = this.page.frames().find((fr) => fr !== this.page.mainFrame() && new URL(fr.url()).pathname === '/')
+    if (!f) throw new Error('the agent app frame is not loaded')
+    return f
+  }
+
+  notes(): Locator { return this.app().getByRole('textbox', { name: 'Notes' }) }
+  heading(): Promise<string> { return this.app().locator('article h2').first().innerText() }
+  /** The connection/saving label in the app bar, e.g. "All changes saved", "Offline · 3 unsent changes". */
+  status(): Promise<string> { return this.app().locator('.bar [role="status"] .label').innerText() }
+  whispers(): Locator { return this.app().getByRole('region', { name: /Supervisor messages/ }) }
+  others(): Locator { return this.app().getByRole('region', { name: /Your other engagements/ }) }
+
+  create(o: CreateOptions): Promise<string> {
+    return this.page.evaluate((opts) => window.zoomEmulator!.createEngagement(opts), o)
+  }
+  focus(engagementId: string): Promise<void> {
+    return this.page.evaluate((id) => window.zoomEmulator!.focus(id), engagementId)
+  }
+  setState(engagementId: string, state: ZoomState): Promise<void> {
+    return this.page.evaluate(([id, s]) => window.zoomEmulator!.setStatus(id, { state: s }), [engagementId, state] as const)
+  }
+  /** Type at the end of the notes, key by key, as a person does. */
+  async type(text: string): Promise<void> {
+    const box = this.notes()
+    await box.click()
+    await box.press('End')
+    await box.press('Control+End')
+    await box.pressSequentially(text)
+  }
+}
+
+/**
+ * Opens the emulator in a page of `context`, signs in through dev sign-in, waits for the app.
+ * `beforeSignIn` runs on the emulator page before the agent app first loads.
+ */
+export async function openAgent(
+  context: BrowserContext, origin: string, user: AgentUser, beforeSignIn?: (page: Page) => Promise<void>,
+): Promise<AgentClient> {
+  const page = await context.newPage()
+  await page.goto(`${origin}/simulator.html`)
+  await page.waitForFunction(() => window.zoomEmulator !== undefined, undefined, { timeout: 60_000 })
+  await beforeSignIn?.(page)
+  await page.evaluate((u) => window.zoomEmulator!.signIn(u), user)
+  await page.evaluate(() => window.zoomEmulator!.ready)
+  return new AgentClient(context, page)
+}
+
+/**
+ * The ops waiting in this origin's persistent outbox (IndexedDB `switchboard-outbox`, store `ops`,
+ * as packages/protocol/src/outbox-indexeddb.ts keeps them), as `type engagementId` lines.
+ * For diagnosis: what survived on the device, whichever tab wrote it.
+ */
+export async function outboxOps(page: Page): Promise<string[]> {
+  // A string, so no bundler helper leaks into the page.
+  return page.evaluate(`(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name)
+    if (!names.includes('switchboard-outbox')) return []
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('switchboard-outbox')
+      r.onsuccess = () => resolve(r.result)
+      r.onerror = () => reject(r.error)
+    })
+    try {
+      if (!db.objectStoreNames.contains('ops')) return []
+      const rows = await new Promise((resolve, reject) => {
+        const r = db.transaction('ops', 'readonly').objectStore('ops').getAll()
+        r.onsuccess = () => resolve(r.result)
+        r.onerror = () => reject(r.error)
+      })
+      return rows.map((row) => row.op.type + ' ' + row.op.engagementId)
+    } finally {
+      db.close()
+    }
+  })()`)
+}
