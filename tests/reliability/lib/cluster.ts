@@ -106,6 +106,8 @@ export async function startCluster(specs: NodeSpec[], opts: { start?: boolean } 
     DATA_DIR: join(dataDir, spec.nodeId),
     LOG_LEVEL: process.env['SB_REL_LOG'] ?? 'warn',
     NODE_ID: spec.nodeId,
+    // For trying a candidate server fix without editing the server (e.g. a --import preload).
+    ...(process.env['RELIABILITY_SERVER_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['RELIABILITY_SERVER_NODE_OPTIONS'] } : {}),
     ...spec.env,
   }))
   if (opts.start !== false) await Promise.all(nodes.map((n) => n.start()))

@@ -18,16 +18,16 @@ export interface RelDb {
   drop(): Promise<void>
 }
 
-export async function createRelDb(): Promise<RelDb> {
+export async function createRelDb(adminUrl = ADMIN_URL): Promise<RelDb> {
   const name = `sb_rel_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
     await admin.query(`create database ${name}`)
   } finally {
     await admin.end()
   }
-  const url = withDatabase(ADMIN_URL, name)
+  const url = withDatabase(adminUrl, name)
   const pool = new pg.Pool({ connectionString: url, max: 3 })
   pool.on('error', () => {}) // a Postgres restart drops idle clients; the next query reconnects
   let dropped: Promise<void> | null = null
@@ -40,7 +40,7 @@ export async function createRelDb(): Promise<RelDb> {
     drop() {
       dropped ??= (async () => {
         await pool.end().catch(() => {})
-        const c = new pg.Client({ connectionString: ADMIN_URL })
+        const c = new pg.Client({ connectionString: adminUrl })
         await c.connect()
         try {
           await c.query(`drop database if exists ${name} with (force)`)

@@ -14,6 +14,8 @@ export interface Audit {
   opsAcked: number
   /** acked again after a resend: the first commit's ack had been lost */
   ackedDuplicate: number
+  /** of those, ops whose first commit is in the log: a resend answered with the first ack */
+  resentDeduplicated: number
   opsRejected: number
   opsStored: number
   /** acked ops that must have written a row but none is stored (must be 0) */
@@ -74,7 +76,9 @@ function storedDocs(rows: StoredRow[]): Map<string, { text: string; lastSeq: num
 async function restNotes(ep: Endpoint, secret: string, accountId: string, supervisorId: string, e: string): Promise<string | null> {
   const now = Date.now()
   const token = signToken(secret, { k: 'ws', sub: supervisorId, acc: accountId, role: 'supervisor', name: supervisorId, cred: 'dev-signin', iat: now, exp: now + 600_000 })
-  const res = await fetch(`${ep.url}/api/engagements/${encodeURIComponent(e)}?token=${encodeURIComponent(token)}`)
+  const res = await fetch(`${ep.url}/api/engagements/${encodeURIComponent(e)}?token=${encodeURIComponent(token)}`, { signal: AbortSignal.timeout(10_000) })
+    .catch(() => null)
+  if (res === null) return null
   if (res.status !== 200) return null
   const body = await res.json() as { notes: { text: string } }
   return body.notes.text
@@ -156,6 +160,7 @@ export async function audit(w: Workload, db: RelDb, opts: { endpoint: Endpoint; 
     opsSent: w.sent.size,
     opsAcked: w.acked.size,
     ackedDuplicate: [...w.acked.values()].filter((a) => a.duplicate).length,
+    resentDeduplicated: [...w.acked].filter(([id, a]) => a.duplicate && byOp.has(id)).length,
     opsRejected: w.rejected.length,
     opsStored: [...byOp.keys()].filter((id) => mine.has(id)).length,
     ackedNotStored,

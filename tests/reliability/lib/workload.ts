@@ -103,8 +103,10 @@ export class Workload {
   async setup(): Promise<void> {
     const { agents, supervisors } = this.userIds()
     await mapLimit(agents, 10, async (userId, i) => {
-      const primary = this.#session(2 * i, `a${i}`, userId, 'agent', 'agent')
-      const second = this.#session(2 * i + 1, `a${i}b`, userId, 'agent', 'agent')
+      // Slots i and i + 1: with sticky routing an agent's two sessions sit on different nodes,
+      // and half the agents write through each node.
+      const primary = this.#session(i, `a${i}`, userId, 'agent', 'agent')
+      const second = this.#session(i + 1, `a${i}b`, userId, 'agent', 'agent')
       await primary.start()
       await second.start()
       const engagements = Array.from({ length: this.o.engagementsPerAgent }, (_, k) => `eng-${this.o.runId}-${i}-${k}`)
@@ -129,7 +131,7 @@ export class Workload {
     })
     this.agents.sort((a, b) => a.index - b.index)
     await mapLimit(supervisors, 10, async (userId, i) => {
-      const w = this.#session(1000 + i, `s${i}`, userId, 'supervisor', 'supervisor')
+      const w = this.#session(i, `s${i}`, userId, 'supervisor', 'supervisor')
       await w.start()
       w.client.subscribeBoard()
       for (const a of this.agents) for (const e of a.engagements) w.follow(e)
