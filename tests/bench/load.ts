@@ -175,6 +175,7 @@ export class SwitchboardRun {
         if (m.type === 'engagement.events') this.ops.onRows('own', m.events, performance.now())
       })
       primary.on('ack', (a) => this.ops.onAck(a.opId, a.seq, performance.now()))
+      primary.on('opRejected', (r) => this.ops.onRejected(r.op.opId, r.code))
       if (secondary) {
         this.#watch(secondary, (m) => {
           if (m.type === 'engagement.events') this.ops.onRows('second', m.events, performance.now())
@@ -188,7 +189,14 @@ export class SwitchboardRun {
       for (const e of a.spec.engagementIds) opened.push(this.#observe(a, e))
       opened.push(this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus'))
     }
-    await withTimeout(Promise.all(opened), 120_000, 'opening engagements')
+    let done = 0
+    for (const p of opened) void p.then(() => done++, () => done++)
+    const settled = await withTimeout(Promise.allSettled(opened), 120_000, () => `opening engagements (${done} of ${opened.length} ops answered; ${
+      this.agents.reduce((n, a) => n + a.primary.pending, 0)} pending in the clients; states ${[...new Set(this.agents.map((a) => a.primary.state))].join(',')})`)
+    const refused = settled.filter((s) => s.status === 'rejected')
+    if (refused.length > 0) {
+      log(`  ${refused.length} of ${opened.length} opening ops refused, e.g. ${(refused[0] as PromiseRejectedResult).reason.message}`)
+    }
     log(`opened ${this.agents.length * this.#topo.agents[0]!.engagementIds.length} engagements in ${Math.round(performance.now() - t0)} ms`)
 
     await mapLimit(this.#topo.supervisors, 20, async (s) => {
@@ -224,21 +232,25 @@ export class SwitchboardRun {
     }
   }
 
-  /** Sends an op, recording it for latency; resolves with its seq once acked. */
+  /** Sends an op, recording it for latency; resolves with its seq once acked (rejects when refused). */
   #send(a: AgentSim, op: ClientOpInput, kind: string, onAck?: (seq: number) => void): Promise<number> {
     const opId = uuidv7()
     const e = op.engagementId
     const remaining = (a.secondReady.has(e) ? 1 : 0) + (this.#topo.watchersOf.get(e)?.length ?? 0)
-    return new Promise((resolve) => {
+    const p = new Promise<number>((resolve, reject) => {
       this.ops.add(opId, {
         t: performance.now(), engagementId: e, kind, measured: this.measuring, remaining, acked: false,
         onAck: (seq) => {
           onAck?.(seq)
           resolve(seq)
         },
+        onReject: (code) => reject(new Error(`${op.type} on ${e} refused with ${code}`)),
       })
       void a.primary.send({ ...op, opId } as ClientOpInput)
     })
+    // Fire-and-forget callers do not handle refusals (they are counted from `opRejected`).
+    p.catch(() => {})
+    return p
   }
 
   #observe(a: AgentSim, e: string): Promise<number> {
@@ -469,12 +481,12 @@ export class SwitchboardRun {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms)
+      timer = setTimeout(() => reject(new Error(`${what()}: not done within ${ms} ms`)), ms)
     }),
   ])
 }

@@ -19,6 +19,7 @@ export interface OpRecord {
   remaining: number
   acked: boolean
   onAck?: (seq: number) => void
+  onReject?: (code: string) => void
 }
 
 interface BoardState {
@@ -188,6 +189,14 @@ export class OpTracker {
       rec.remaining--
       if (rec.acked && rec.remaining <= 0) this.ops.delete(row.opId)
     }
+  }
+
+  /** The server refused the op for good (it wrote nothing). */
+  onRejected(opId: string, code: string): void {
+    const rec = this.ops.get(opId)
+    if (!rec) return
+    this.ops.delete(opId)
+    rec.onReject?.(code)
   }
 
   sweep(now: number, maxAgeMs: number): void {
