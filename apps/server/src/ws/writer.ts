@@ -50,6 +50,8 @@ export class Writer {
   private queue: PendingOp[] = []
   private timer: NodeJS.Timeout | undefined
   private inFlight = 0
+  /** engagement key -> batches in flight holding an observe of it */
+  private readonly creating = new Map<string, number>()
   private probe: NodeJS.Timeout | undefined
   private compactTimer: NodeJS.Timeout
   private closed = false
@@ -97,14 +99,39 @@ export class Writer {
         this.failAll(this.queue.splice(0))
         return
       }
-      const batch = this.queue.splice(0, MAX_BATCH)
+      const batch = this.take()
+      if (batch.length === 0) return
+      const creating = batch.filter((op) => op.cmd.type === 'engagement.observe').map((op) => key(op.session.user.accountId, op.cmd.engagementId))
+      for (const k of creating) this.creating.set(k, (this.creating.get(k) ?? 0) + 1)
       this.inFlight++
       void this.commit(batch, 0).finally(() => {
+        for (const k of creating) {
+          const n = (this.creating.get(k) ?? 1) - 1
+          if (n === 0) this.creating.delete(k)
+          else this.creating.set(k, n)
+        }
         this.inFlight--
         if (this.queue.length > 0) this.launch()
         else if (this.inFlight === 0) void this.compact(false)
       })
     }
+  }
+
+  /**
+   * The next batch from the queue. An engagement that a batch in flight may be creating is
+   * invisible to a concurrent transaction until that commits, so ops on it wait for the next
+   * batch (keeping their order); everything else goes now.
+   */
+  private take(): PendingOp[] {
+    if (this.creating.size === 0) return this.queue.splice(0, MAX_BATCH)
+    const batch: PendingOp[] = []
+    const rest: PendingOp[] = []
+    for (const op of this.queue) {
+      if (batch.length < MAX_BATCH && !this.creating.has(key(op.session.user.accountId, op.cmd.engagementId))) batch.push(op)
+      else rest.push(op)
+    }
+    this.queue = rest
+    return batch
   }
 
   private async commit(batch: PendingOp[], attempt: number): Promise<void> {
