@@ -93,4 +93,22 @@ describe('engine on one node', () => {
       `select plain_text from notes_docs where engagement_id = 'eng-1'`)).rows[0]?.plain_text, { timeout: 5000 }).toBe('first line\ncustomer wants a refund')
     for (const c of [a1, a2, board, watch]) c.close()
   })
+
+  it('an op right after the observe that creates its engagement is never refused (batches in flight)', async () => {
+    const a = await Client.connect(node, agent)
+    const ids: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const ob = observe(`race-${i}`)
+      a.send(ob)
+      ids.push(ob.opId as string)
+      // Let the observe's batch start committing before the next op arrives.
+      await new Promise((r) => setTimeout(r, 3))
+      const f = { type: 'engagement.focus', opId: opId(), engagementId: `race-${i}`, at: Date.now() }
+      a.send(f)
+      ids.push(f.opId)
+    }
+    const replies = await Promise.all(ids.map((id) => a.reply(id)))
+    expect(replies.filter((m) => m.type !== 'ack')).toEqual([])
+    a.close()
+  })
 })
