@@ -2,7 +2,7 @@
  * A day in the life, end to end: the built server on real Postgres, the agent in the Zoom client
  * emulator (the real `@zoom/appssdk` path), a second session of the same agent in another browser
  * context, and a supervisor on the dashboard. Colleagues (protocol SyncClients in Node) fill the
- * board. Ends with axe on the three pages and their screenshots (tests/artifacts/e2e/).
+ * board. Ends with screenshots of the three pages (tests/artifacts/e2e/) and axe on them.
  */
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext } from 'playwright-core'
@@ -36,13 +36,14 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
   let other = ''
 
   beforeAll(async () => {
+    // The browser first: without one (in CI) there is no point building and starting servers.
+    browser = await launchBrowser()
+    cleanup.add('close browser', () => browser.close())
     const build = await ensureBuild()
     const db = await createDb()
     cleanup.add('drop database', () => db.drop())
     node = await startNode(build, { nodeId: 'e2e-day', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
     cleanup.add('stop server', () => node.close())
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
 
     const colleagues = [
       { user: { accountId, userId: 'agent-bo', displayName: 'Bo Chen' }, engagements: [
@@ -143,6 +144,32 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
     expect(await second.app().getByRole('alert').allInnerTexts()).toEqual([])
   })
 
+  // Before axe, whose frame messages would show in the emulator's traffic log.
+  it('saves screenshots of the three pages', async () => {
+    expect(agent, 'the scenario above opened the pages').toBeDefined()
+    await sup.page.keyboard.press('Escape')
+    await expect.poll(() => sup.drill().count(), POLL).toBe(0)
+    await sup.page.mouse.move(0, 0)
+    await sup.page.evaluate(() => { if (document.activeElement instanceof HTMLElement) document.activeElement.blur() })
+    await screenshot(sup.page, 'supervisor', 'supervisor.png')
+    await sup.open(first)
+    await expect.poll(() => sup.drillNotes(), POLL).toContain('email confirmation')
+    await screenshot(sup.page, 'supervisor-drill-in')
+
+    const toTop = (): Promise<void> => agent.app().evaluate(() => {
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
+      window.scrollTo(0, 0)
+    })
+    await agent.page.evaluate(() => { if (document.activeElement instanceof HTMLElement) document.activeElement.blur() })
+    await toTop()
+    await screenshot(agent.page, 'emulator', 'emulator.png')
+    // The agent panel as tall as Zoom's side panel usually is.
+    await agent.page.setViewportSize({ width: 1280, height: 1120 })
+    await toTop()
+    await screenshot(agent.page.locator('iframe[title="Agent app"]'), 'agent', 'agent.png')
+    await agent.page.setViewportSize({ width: 1280, height: 800 })
+  })
+
   it('has no serious or critical accessibility violations on the agent, supervisor and emulator pages', async () => {
     expect(agent, 'the scenario above opened the pages').toBeDefined()
     const found = {
@@ -155,26 +182,5 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
     await expect.poll(() => sup.drill().count(), POLL).toBe(0)
     found.supervisorBoard = await seriousViolations(sup.page)
     expect(found).toEqual({ agentApp: [], emulator: [], supervisorWithEngagementOpen: [], supervisorBoard: [] })
-  })
-
-  it('saves screenshots of the three pages', async () => {
-    expect(agent, 'the scenario above opened the pages').toBeDefined()
-    await sup.page.keyboard.press('Escape')
-    await expect.poll(() => sup.drill().count(), POLL).toBe(0)
-    await sup.page.mouse.move(0, 0)
-    await screenshot(sup.page, 'supervisor', 'supervisor.png')
-    await sup.open(first)
-    await expect.poll(() => sup.drillNotes(), POLL).toContain('email confirmation')
-    await screenshot(sup.page, 'supervisor-drill-in')
-
-    await agent.page.evaluate(() => { if (document.activeElement instanceof HTMLElement) document.activeElement.blur() })
-    await screenshot(agent.page, 'emulator', 'emulator.png')
-    // The agent panel as tall as Zoom's side panel usually is, scrolled to the top.
-    await agent.page.setViewportSize({ width: 1280, height: 1120 })
-    await agent.app().evaluate(() => {
-      if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
-      window.scrollTo(0, 0)
-    })
-    await screenshot(agent.page.locator('iframe[title="Agent app"]'), 'agent', 'agent.png')
   })
 })

@@ -24,13 +24,14 @@ describe.skipIf(!e2eEnabled('server-restart'))('server killed and restarted whil
   const accountId = `acme-${randomBytes(3).toString('hex')}`
 
   beforeAll(async () => {
+    // The browser first: without one (in CI) there is no point building and starting servers.
+    browser = await launchBrowser()
+    cleanup.add('close browser', () => browser.close())
     const build = await ensureBuild()
     const db = await createDb()
     cleanup.add('drop database', () => db.drop())
     node = await startNode(build, { nodeId: 'e2e-restart', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
     cleanup.add('stop server', () => node.close())
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
   }, 180_000)
   afterAll(() => cleanup.run(), 60_000)
 

@@ -24,6 +24,9 @@ describe.skipIf(!e2eEnabled('two-nodes'))('two server nodes on one Postgres', ()
   const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
 
   beforeAll(async () => {
+    // The browser first: without one (in CI) there is no point building and starting servers.
+    browser = await launchBrowser()
+    cleanup.add('close browser', () => browser.close())
     const build = await ensureBuild()
     const db = await createDb()
     cleanup.add('drop database', () => db.drop())
@@ -37,8 +40,6 @@ describe.skipIf(!e2eEnabled('two-nodes'))('two server nodes on one Postgres', ()
     // One after the other: both migrate the same database on boot.
     await nodeA.start()
     await nodeB.start()
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
   }, 180_000)
   afterAll(() => cleanup.run(), 60_000)
 
