@@ -111,7 +111,7 @@ export class SwitchboardRun {
 
   /** `eagerOpen`: focus and type into a new engagement right after observing it, as the agent app does. */
   constructor(topo: Topology, nodes: ServerNode[], secret: string, opts: { eagerOpen?: boolean } = {}) {
-    this.#eagerOpen = opts.eagerOpen ?? false
+    this.#eagerOpen = opts.eagerOpen ?? true
     this.#topo = topo
     this.#nodes = nodes
     this.#secret = secret
@@ -331,8 +331,8 @@ export class SwitchboardRun {
     }
     const opened = this.#observe(a, next)
     if (this.#eagerOpen) return focusNext()
-    // Engine workaround (see docs/performance.md): ops on an engagement created in the same
-    // group commit fail, so the next engagement is focused and typed into once its observe is acked.
+    // --await-open: focus and type into the next engagement once its observe is acked (an engine
+    // at 18:2x failed ops on an engagement created in the same group commit; kept to compare).
     a.opening.add(next)
     a.focus = a.open.find((e) => e !== next && a.states.get(e) !== 'wrap-up') ?? a.focus
     void opened.then(focusNext)

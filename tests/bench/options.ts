@@ -72,12 +72,12 @@ export interface Options {
   outDir: string
   /** run the server from `apps/server/dist/server.js` instead of the TypeScript source */
   serverDist: boolean
-  /** focus and type into a new engagement before its observe is acked (as the agent app does) */
-  eagerOpen: boolean
+  /** focus and type into a new engagement only after its observe is acked (the agent app does not wait) */
+  awaitOpen: boolean
 }
 
 const USAGE = `usage: npm run bench -- [--profile ci|large] [--nodes 1|2] [--soak [--minutes N]]
-       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--eager-open] [--out DIR]
+       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--out DIR]
 env: DATABASE_URL (use this database instead of a throwaway one),
      BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
 
@@ -96,7 +96,7 @@ export function parseOptions(argv: string[]): Options {
       'no-idle': { type: 'boolean', default: false },
       'baselines-only': { type: 'boolean', default: false },
       dist: { type: 'boolean', default: false },
-      'eager-open': { type: 'boolean', default: false },
+      'await-open': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
     },
@@ -141,6 +141,6 @@ export function parseOptions(argv: string[]): Options {
     adminUrl: process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     outDir: values.out,
     serverDist: values.dist,
-    eagerOpen: values['eager-open'],
+    awaitOpen: values['await-open'],
   }
 }

@@ -126,7 +126,7 @@ async function main(): Promise<number> {
       }
     }
 
-    run = new SwitchboardRun(topo, servers.nodes, servers.secret, { eagerOpen: opts.eagerOpen })
+    run = new SwitchboardRun(topo, servers.nodes, servers.secret, { eagerOpen: !opts.awaitOpen })
     const liveRun = run
     onCleanup('close clients', () => liveRun.close())
     log(`setup: ${p.agents} agents × ${p.engagementsPerAgent} engagements, ${p.supervisors} boards, ${p.watchers} watchers`)
