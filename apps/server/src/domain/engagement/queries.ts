@@ -231,11 +231,16 @@ export async function readEventsAfter(
   db: Db, list: readonly { a: string; e: string; after: number; upTo?: number | null }[], opts: { kinds?: EventKind[] } = {},
 ): Promise<LogRow[]> {
   if (list.length === 0) return []
+  // LATERAL: one primary-key range scan per engagement (a plain join would hash the whole log).
   const res = await db.query<EventRow>(
-    `select ${EVENT_COLUMNS} from engagement_events ev
-     join jsonb_to_recordset($1::jsonb) as k(a text, e text, after int8, "upTo" int8)
-       on ev.account_id = k.a and ev.engagement_id = k.e and ev.seq > k.after and (k."upTo" is null or ev.seq <= k."upTo")
-     where $2::jsonb is null or ev.kind in (select jsonb_array_elements_text($2::jsonb))
+    `select ev.* from jsonb_to_recordset($1::jsonb) as k(a text, e text, after int8, "upTo" int8)
+     cross join lateral (
+       select ${EVENT_COLUMNS} from engagement_events ev
+       where ev.account_id = k.a and ev.engagement_id = k.e
+         and ev.seq > k.after and ev.seq <= coalesce(k."upTo", 9223372036854775807)
+         and ($2::jsonb is null or ev.kind in (select jsonb_array_elements_text($2::jsonb)))
+       order by ev.seq
+     ) ev
      order by ev.account_id, ev.engagement_id, ev.seq`,
     [JSON.stringify(list), opts.kinds ? JSON.stringify(opts.kinds) : null])
   return res.rows.map(toLogRow)
