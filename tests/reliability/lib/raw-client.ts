@@ -81,13 +81,18 @@ export class RawClient {
   }
 
   /** The first message (received at or after index `from`) matching type and predicate. */
-  async next(type: string, pred: (m: Msg) => boolean = () => true, timeoutMs = 10_000, from = 0): Promise<Msg> {
+  next(type: string, pred: (m: Msg) => boolean = () => true, timeoutMs = 10_000, from = 0): Promise<Msg> {
+    return this.nextWhere((m) => m.type === type && pred(m), timeoutMs, from, type)
+  }
+
+  /** The first message (at or after index `from`) matching the predicate. */
+  async nextWhere(pred: (m: Msg) => boolean, timeoutMs = 10_000, from = 0, what = 'matching message'): Promise<Msg> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const hit = this.received.slice(from).find((m) => m.type === type && pred(m))
+      const hit = this.received.slice(from).find(pred)
       if (hit) return hit
       if (Date.now() > deadline || this.closeCode !== undefined) {
-        throw new Error(`no ${type} within ${timeoutMs} ms (close ${this.closeCode}); got ${this.received.slice(-5).map((m) => m.type).join(',')}`)
+        throw new Error(`no ${what} within ${timeoutMs} ms (close ${this.closeCode}); got ${this.received.slice(-5).map((m) => m.type).join(',')}`)
       }
       await new Promise((r) => setTimeout(r, 5))
     }
