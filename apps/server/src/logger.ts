@@ -17,7 +17,7 @@ export const REDACT_PATHS = [
   '*.context', '*.code_verifier', '*.codeVerifier',
 ]
 
-const SECRET_QUERY = /token|code|state|secret|password|key|context|verifier|signature|sig$/i
+const SECRET_QUERY = /token|code|state|secret|password|key|context|verifier|signature|sig$|account/i
 
 /** Masks the values of token-like query parameters: `/ws?token=abc` → `/ws?token=[redacted]`. */
 export function redactUrl(url: string): string {

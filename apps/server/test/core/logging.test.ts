@@ -12,6 +12,7 @@ describe('redactUrl', () => {
     expect(redactUrl('/ws?token=abc.def&v=2')).toBe('/ws?token=[redacted]&v=2')
     expect(redactUrl('/api/oauth/callback?code=xyz&state=s1')).toBe('/api/oauth/callback?code=[redacted]&state=[redacted]')
     expect(redactUrl('/api/engagements?limit=5')).toBe('/api/engagements?limit=5')
+    expect(redactUrl('/?accountId=abc123&product=zcc')).toBe('/?accountId=[redacted]&product=zcc')
     expect(redactUrl('/plain')).toBe('/plain')
   })
 })
