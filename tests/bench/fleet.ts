@@ -52,7 +52,6 @@ export async function connectClient(spec: ClientSpec, timeoutMs = 30_000): Promi
     outbox: new MemoryOutbox(),
     getToken: () => mintWsToken(spec.secret, spec),
     heartbeatMs: 20_000,
-    backoff: { baseMs: 250, maxMs: 5_000 },
     maxInFlight: 64,
   })
   await new Promise<void>((resolve, reject) => {

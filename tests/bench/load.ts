@@ -18,6 +18,9 @@ import type { ServerNode } from './servers.ts'
 import { engagementId, rng, type AgentSpec, type Topology } from './topology.ts'
 import { BoardTracker, OpTracker } from './trackers.ts'
 
+/** Agents joining per second during setup. */
+const RAMP_PER_SECOND = 100
+
 const TEXT = 'Caller asks about the invoice from last month; verified identity, explained the late fee, offered a one-time credit and a payment plan. Follow up by email tomorrow. '
 
 interface NoteDoc {
@@ -154,50 +157,43 @@ export class SwitchboardRun {
     const n = this.#nodes.length
     const t0 = performance.now()
     for (const k of Object.keys(closeCodes)) delete closeCodes[k]
-    const agents = await mapLimit(this.#topo.agents, 50, async (spec) => {
-      const primary = await connectClient(this.#spec(this.#nodes[spec.index % n]!, spec, 'agent', `bench-${spec.userId}-a`, 'agent'))
-      const secondary = spec.hasSecondSession
-        ? await connectClient(this.#spec(this.#nodes[(spec.index + 1) % n]!, spec, 'agent', `bench-${spec.userId}-b`, 'agent'))
-        : null
-      return { spec, primary, secondary }
-    })
-    log(`connected ${agents.length} agents (${agents.filter((a) => a.secondary).length} with a second session) in ${Math.round(performance.now() - t0)} ms`)
-    const now = performance.now()
-    for (const { spec, primary, secondary } of agents) {
-      const sim: AgentSim = {
-        spec, primary, secondary, secondReady: new Set(), opening: new Set(), open: [], states: new Map(), docs: new Map(), focus: spec.engagementIds[0]!,
-        nextN: spec.engagementIds.length, typing: false, phaseEndsAt: now + this.#between(0, CADENCE.pauseMaxMs),
-        nextKeyAt: 0, nextFlushAt: now + this.#between(0, CADENCE.flushMs),
-        nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
-      }
-      this.agents.push(sim)
-      this.#watch(primary, (m) => {
-        if (m.type === 'engagement.events') this.ops.onRows('own', m.events, performance.now())
+    // Agents join in waves (a shift starting, not a thundering herd): each wave connects, opens
+    // its engagements and waits for the acks, at most RAMP_PER_SECOND agents per second.
+    let refused = 0
+    let firstRefusal = ''
+    let opsSent = 0
+    for (let w = 0; w < this.#topo.agents.length; w += RAMP_PER_SECOND) {
+      const waveStart = performance.now()
+      const wave = this.#topo.agents.slice(w, w + RAMP_PER_SECOND)
+      const sims = await mapLimit(wave, 50, async (spec) => {
+        const primary = await connectClient(this.#spec(this.#nodes[spec.index % n]!, spec, 'agent', `bench-${spec.userId}-a`, 'agent'))
+        const secondary = spec.hasSecondSession
+          ? await connectClient(this.#spec(this.#nodes[(spec.index + 1) % n]!, spec, 'agent', `bench-${spec.userId}-b`, 'agent'))
+          : null
+        return this.#addAgent(spec, primary, secondary)
       })
-      primary.on('ack', (a) => this.ops.onAck(a.opId, a.seq, performance.now()))
-      primary.on('opRejected', (r) => this.ops.onRejected(r.op.opId, r.code))
-      if (secondary) {
-        this.#watch(secondary, (m) => {
-          if (m.type === 'engagement.events') this.ops.onRows('second', m.events, performance.now())
-          else if (m.type === 'engagement.snapshot') sim.secondReady.add(m.engagementId)
-        })
+      // Open the engagements: observe each, then focus the first.
+      const opened: Promise<unknown>[] = []
+      for (const a of sims) {
+        for (const e of a.spec.engagementIds) opened.push(this.#observe(a, e))
+        opened.push(this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus'))
       }
+      opsSent += opened.length
+      let done = 0
+      for (const p of opened) void p.then(() => done++, () => done++)
+      const settled = await withTimeout(Promise.allSettled(opened), 120_000, () => `opening engagements of agents ${w}..${w + wave.length - 1} (${done} of ${opened.length} ops answered; ${
+        sims.reduce((k, a) => k + a.primary.pending, 0)} pending in the clients; states ${[...new Set(sims.map((a) => a.primary.state))].join(',')})`)
+      for (const r of settled) {
+        if (r.status !== 'rejected') continue
+        refused++
+        firstRefusal ||= (r.reason as Error).message
+      }
+      const left = 1000 - (performance.now() - waveStart)
+      if (left > 0 && w + RAMP_PER_SECOND < this.#topo.agents.length) await sleep(left)
     }
-    // Open the engagements: observe each (acked), then focus the first.
-    const opened: Promise<unknown>[] = []
-    for (const a of this.agents) {
-      for (const e of a.spec.engagementIds) opened.push(this.#observe(a, e))
-      opened.push(this.#send(a, { type: 'engagement.focus', engagementId: a.focus, at: Date.now() }, 'focus'))
-    }
-    let done = 0
-    for (const p of opened) void p.then(() => done++, () => done++)
-    const settled = await withTimeout(Promise.allSettled(opened), 120_000, () => `opening engagements (${done} of ${opened.length} ops answered; ${
-      this.agents.reduce((n, a) => n + a.primary.pending, 0)} pending in the clients; states ${[...new Set(this.agents.map((a) => a.primary.state))].join(',')})`)
-    const refused = settled.filter((s) => s.status === 'rejected')
-    if (refused.length > 0) {
-      log(`  ${refused.length} of ${opened.length} opening ops refused, e.g. ${(refused[0] as PromiseRejectedResult).reason.message}`)
-    }
-    log(`opened ${this.agents.length * this.#topo.agents[0]!.engagementIds.length} engagements in ${Math.round(performance.now() - t0)} ms`)
+    if (refused > 0) log(`  ${refused} of ${opsSent} opening ops refused, e.g. ${firstRefusal}`)
+    log(`connected ${this.agents.length} agents (${this.agents.filter((a) => a.secondary).length} with a second session) and opened ${
+      this.agents.length * this.#topo.agents[0]!.engagementIds.length} engagements in ${Math.round(performance.now() - t0)} ms`)
 
     await mapLimit(this.#topo.supervisors, 20, async (s) => {
       const c = await connectClient(this.#spec(this.#nodes[s.index % n]!, s, 'supervisor', `bench-${s.userId}`, 'supervisor'))
@@ -220,6 +216,29 @@ export class SwitchboardRun {
       this.boards.sweep(t, 30_000)
     }, 5_000)
     await sleep(1_000)
+  }
+
+  #addAgent(spec: AgentSpec, primary: SyncClient, secondary: SyncClient | null): AgentSim {
+    const now = performance.now()
+    const sim: AgentSim = {
+      spec, primary, secondary, secondReady: new Set(), opening: new Set(), open: [], states: new Map(), docs: new Map(), focus: spec.engagementIds[0]!,
+      nextN: spec.engagementIds.length, typing: false, phaseEndsAt: now + this.#between(0, CADENCE.pauseMaxMs),
+      nextKeyAt: 0, nextFlushAt: now + this.#between(0, CADENCE.flushMs),
+      nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
+    }
+    this.agents.push(sim)
+    this.#watch(primary, (m) => {
+      if (m.type === 'engagement.events') this.ops.onRows('own', m.events, performance.now())
+    })
+    primary.on('ack', (a) => this.ops.onAck(a.opId, a.seq, performance.now()))
+    primary.on('opRejected', (r) => this.ops.onRejected(r.op.opId, r.code))
+    if (secondary) {
+      this.#watch(secondary, (m) => {
+        if (m.type === 'engagement.events') this.ops.onRows('second', m.events, performance.now())
+        else if (m.type === 'engagement.snapshot') sim.secondReady.add(m.engagementId)
+      })
+    }
+    return sim
   }
 
   #onBoard(board: number, m: ServerMessage): void {

@@ -42,6 +42,8 @@ export interface BenchReport {
   nodes: number
   machine: Machine
   serverEntry: string
+  /** commit of the tree measured, with `+dirty` when apps/server or packages/protocol had uncommitted changes */
+  revision: string
   database: string
   workload: Record<string, number | string>
   baselines: { db?: DbBaselineResult; ws?: WsBaselineResult }
@@ -131,6 +133,7 @@ export function renderMarkdown(r: BenchReport): string {
   const m = r.machine
   out.push(`# Switchboard bench — profile \`${r.profile.name}\`, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, '')
   out.push(`${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memoryGb} GB RAM · Node ${m.node} · PostgreSQL ${m.postgres} · Linux ${m.kernel} · load average ${m.loadAverage[0]} at start, ${m.loadAverage[1]} at end`, '')
+  out.push(`Server: \`${r.serverEntry}\` at ${r.revision}.`, '')
   out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
   out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')
   for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? '—' : t.met ? 'met' : 'MISSED'}: ${t.note} |`)

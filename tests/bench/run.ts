@@ -6,6 +6,7 @@
  * soak). Prints a markdown report and writes it with a JSON twin to bench-results/. Everything
  * runs on 127.0.0.1, stops by itself, and cleans up children and the database on any exit.
  */
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { basename, join } from 'node:path'
@@ -34,6 +35,16 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 const budgetS = (opts.skipBaselines ? 0 : 2 * (p.baselineSeconds + 60)) + 600 + p.loadSeconds + p.warmupSeconds + p.saturationSeconds
 installExitHandlers(budgetS * 1000)
 
+function revision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps/server', 'packages/protocol'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    return dirty ? `${head}+dirty` : head
+  } catch {
+    return 'unknown'
+  }
+}
+
 async function main(): Promise<number> {
   const topo = buildTopology(p)
   const adminUrl = opts.adminUrl
@@ -56,6 +67,7 @@ async function main(): Promise<number> {
       loadAverage: [Math.round(loadavg()[0]! * 100) / 100, 0],
     },
     serverEntry: '',
+    revision: revision(),
     database: db.throwaway ? 'throwaway on the local Postgres' : 'DATABASE_URL',
     workload: {
       accounts: p.accounts,
