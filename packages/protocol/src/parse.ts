@@ -4,6 +4,7 @@
  * skipped, unknown fields ignored) so an older client keeps working against a newer server.
  */
 import { Compile, type Validator } from 'typebox/compile'
+import { Check } from 'typebox/schema'
 import type { TSchema } from 'typebox'
 import { clientMessageSchemas, type ClientMessage } from './client-messages.ts'
 import { serverMessageSchemas, type ServerMessage } from './server-messages.ts'
@@ -24,9 +25,15 @@ export interface ParseOptions {
 
 export type RawFrame = string | Uint8Array | ArrayBuffer | readonly Uint8Array[]
 
-const clientValidators = new Map<string, Validator>(
-  Object.entries(clientMessageSchemas).map(([type, schema]) => [type, Compile(schema as TSchema)]),
-)
+// Compiled on first use, so clients that only import the tolerant parser never compile (and
+// never trip a strict CSP's ban on eval, which the compiler would try).
+let clientValidators: Map<string, Validator> | undefined
+function clientValidator(type: string): Validator | undefined {
+  clientValidators ??= new Map<string, Validator>(
+    Object.entries(clientMessageSchemas).map(([t, schema]) => [t, Compile(schema as TSchema)]),
+  )
+  return clientValidators.get(type)
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -68,7 +75,7 @@ export function parseClientMessage(raw: RawFrame, opts: ParseOptions): ParseResu
   const record = value as Record<string, unknown>
   const opId = typeof record.opId === 'string' && record.opId.length <= 64 ? record.opId : undefined
   if (typeof record.type !== 'string') return fail('BAD_MESSAGE', '/type: expected a string', opId)
-  const validator = clientValidators.get(record.type)
+  const validator = clientValidator(record.type)
   if (validator === undefined) return fail('UNKNOWN_TYPE', `unknown type "${record.type.slice(0, 64)}"`, opId)
   if (!validator.Check(value)) return fail('BAD_MESSAGE', firstError(validator, value), opId)
   return { ok: true, message: value as ClientMessage }
@@ -146,8 +153,10 @@ function loosen(schema: TSchema): TSchema {
     key === 'additionalProperties' && value === false ? undefined : value) as TSchema
 }
 
-const serverValidators = new Map<string, Validator>(
-  Object.entries(serverMessageSchemas).map(([type, schema]) => [type, Compile(loosen(schema as TSchema))]),
+// The client side checks with TypeBox's interpreter: no code generation, so it runs under the
+// app's strict Content-Security-Policy (no 'unsafe-eval').
+const serverSchemas = new Map<string, TSchema>(
+  Object.entries(serverMessageSchemas).map(([type, schema]) => [type, loosen(schema as TSchema)]),
 )
 
 /**
@@ -168,10 +177,10 @@ export function parseServerMessage(raw: unknown): ServerMessage | null {
   if (typeof value !== 'object' || value === null) return null
   const type = (value as { type?: unknown }).type
   if (typeof type !== 'string') return null
-  const validator = serverValidators.get(type)
-  if (validator === undefined) return null
+  const schema = serverSchemas.get(type)
+  if (schema === undefined) return null
   try {
-    return validator.Check(value) ? (value as ServerMessage) : null
+    return Check(schema, value) ? (value as ServerMessage) : null
   } catch {
     return null
   }
