@@ -144,6 +144,20 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
     expect(await second.app().getByRole('alert').allInnerTexts()).toEqual([])
   })
 
+  it('takes an engagement and its first notes in one burst (an outbox resent after a reconnect), and the board shows them', async () => {
+    expect(sup, 'the scenario above opened the board').toBeDefined()
+    const [id, id2] = [`eng-${randomBytes(4).toString('hex')}`, `eng-${randomBytes(4).toString('hex')}`]
+    const seeded = await seedAgent(node.origin, { accountId, userId: 'agent-eve', displayName: 'Eve Moreau' }, [
+      { id, consumer: 'Tom Baker', channel: 'voice', queueName: 'Billing', state: 'active', notes: 'Typed before the reconnect.', startedAgoMs: 2 * MIN },
+      { id: id2, consumer: 'Ann Lee', channel: 'email', queueName: 'Returns', state: 'inactive', notes: 'Label sent.', startedAgoMs: 3 * MIN },
+    ], { burst: true, timeoutMs: 15_000 })
+    cleanup.add('close agent-eve', () => seeded.close())
+    await expect.poll(() => sup.rowNotes(id), POLL).toBe('Typed before the reconnect.')
+    await expect.poll(() => sup.rowNotes(id2), POLL).toBe('Label sent.')
+    // Postgres was up all along: no op may have been answered as if it were down.
+    expect(node.output()).not.toMatch(/database unreachable|hot doc missing/)
+  })
+
   // Before axe, whose frame messages would show in the emulator's traffic log.
   it('saves screenshots of the three pages', async () => {
     expect(agent, 'the scenario above opened the pages').toBeDefined()

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openAgent, outboxOps } from './support/agent.ts'
+import { openAgent, outboxInsertedText, outboxOps } from './support/agent.ts'
 import { ensureBuild } from './support/build.ts'
 import { Cleanup } from './support/cleanup.ts'
 import { createDb } from './support/db.ts'
@@ -60,7 +60,9 @@ describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', ()
     await agent.focus(first)
     await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
     await agent.type('\nLine three, the last one.')
-    // Closed at once, still offline: nothing may depend on a save at close time.
+    // Closed once the last keystrokes are in the device's outbox (the app groups keystrokes for
+    // ~150 ms), still offline: nothing may depend on a save at close time.
+    await expect.poll(() => outboxInsertedText(agent.page, first), POLL).toContain('Line three, the last one.')
     await agent.page.close()
 
     const detail = (id: string): Promise<Detail | null> => sup.page.evaluate(async (eid) => {

@@ -5,6 +5,7 @@
  * everything the agent does happens in the framed app by role and accessible name.
  */
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core'
+import * as Y from 'yjs'
 
 export interface AgentUser { accountId: string; userId: string; displayName: string }
 
@@ -77,12 +78,14 @@ export async function openAgent(
   return new AgentClient(context, page)
 }
 
+/** An op as stored in the persistent outbox (only the fields these helpers read). */
+interface StoredOp { type: string; engagementId: string; update?: string }
+
 /**
  * The ops waiting in this origin's persistent outbox (IndexedDB `switchboard-outbox`, store `ops`,
- * as packages/protocol/src/outbox-indexeddb.ts keeps them), as `type engagementId` lines.
- * For diagnosis: what survived on the device, whichever tab wrote it.
+ * as packages/protocol/src/outbox-indexeddb.ts keeps them, in send order), whichever tab wrote them.
  */
-export async function outboxOps(page: Page): Promise<string[]> {
+async function storedOps(page: Page): Promise<StoredOp[]> {
   // A string, so no bundler helper leaks into the page.
   return page.evaluate(`(async () => {
     const names = (await indexedDB.databases()).map((d) => d.name)
@@ -99,9 +102,29 @@ export async function outboxOps(page: Page): Promise<string[]> {
         r.onsuccess = () => resolve(r.result)
         r.onerror = () => reject(r.error)
       })
-      return rows.map((row) => row.op.type + ' ' + row.op.engagementId)
+      return rows.map((row) => ({ type: row.op.type, engagementId: row.op.engagementId, update: row.op.update }))
     } finally {
       db.close()
     }
   })()`)
+}
+
+/** The outbox's ops as `type engagementId` lines (what survived on the device). */
+export async function outboxOps(page: Page): Promise<string[]> {
+  return (await storedOps(page)).map((op) => `${op.type} ${op.engagementId}`)
+}
+
+/**
+ * The text inserted by the notes updates waiting in the outbox for one engagement, in order
+ * (read from the Yjs updates themselves): shows that typing has reached the device's outbox.
+ */
+export async function outboxInsertedText(page: Page, engagementId: string): Promise<string> {
+  let text = ''
+  for (const op of await storedOps(page)) {
+    if (op.type !== 'doc.update' || op.engagementId !== engagementId || op.update === undefined) continue
+    for (const struct of Y.decodeUpdate(Buffer.from(op.update, 'base64')).structs) {
+      if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) text += struct.content.str
+    }
+  }
+  return text
 }

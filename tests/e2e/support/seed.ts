@@ -43,6 +43,7 @@ export async function seedAgent(
   origin: string,
   user: { accountId: string; userId: string; displayName: string },
   engagements: SeedEngagement[],
+  opts: { burst?: boolean; timeoutMs?: number } = {},
 ): Promise<SeededAgent> {
   const res = await fetch(`${origin}/api/dev/sign-in`, {
     method: 'POST',
@@ -68,29 +69,41 @@ export async function seedAgent(
   await client.start()
 
   const waitAcked = async (ids: string[]): Promise<void> => {
-    const until = Date.now() + 30_000
+    const until = Date.now() + (opts.timeoutMs ?? 30_000)
     while (ids.some((id) => !acked.has(id))) {
       if (rejected.length > 0) throw new Error(`seed ${user.userId}: ${rejected.join('; ')}`)
-      if (Date.now() > until) throw new Error(`seed ${user.userId}: ${ids.filter((id) => !acked.has(id)).length} of ${ids.length} ops not acked within 30 s (client ${client.state})`)
+      if (Date.now() > until) throw new Error(`seed ${user.userId}: ${ids.filter((id) => !acked.has(id)).length} of ${ids.length} ops not acked within ${opts.timeoutMs ?? 30_000} ms (client ${client.state})`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }
-  // Engagements first, then their notes (an agent types into an engagement already reported).
+  // Engagements first, then their notes (an agent types into an engagement already reported);
+  // `burst` sends both at once, as a client resending its outbox after a reconnect does.
   const now = Date.now()
-  await waitAcked(await Promise.all(engagements.map((e) => client.send({
-    type: 'engagement.observe',
-    engagementId: e.id,
-    context: { engagementId: e.id, queueName: e.queueName, startTime: now - e.startedAgoMs, acceptTime: now - e.startedAgoMs },
-    status: {
-      state: e.state, channel: e.channel, assignedAgentId: user.userId, assignedAgentName: user.displayName,
-      consumers: [{ consumerDisplayName: e.consumer }],
-    },
-    at: now - e.startedAgoMs,
-  }))))
-  await waitAcked(await Promise.all(engagements.map((e) => {
-    const doc = new Y.Doc()
-    doc.getText('notes').insert(0, e.notes)
-    return client.send({ type: 'doc.update', engagementId: e.id, update: toBase64(Y.encodeStateAsUpdate(doc)) })
-  })))
+  try {
+    await report()
+  } catch (err) {
+    client.close()
+    throw err
+  }
   return { client, close: () => client.close() }
+
+  async function report(): Promise<void> {
+    const observes = engagements.map((e) => client.send({
+      type: 'engagement.observe',
+      engagementId: e.id,
+      context: { engagementId: e.id, queueName: e.queueName, startTime: now - e.startedAgoMs, acceptTime: now - e.startedAgoMs },
+      status: {
+        state: e.state, channel: e.channel, assignedAgentId: user.userId, assignedAgentName: user.displayName,
+        consumers: [{ consumerDisplayName: e.consumer }],
+      },
+      at: now - e.startedAgoMs,
+    }))
+    if (!opts.burst) await waitAcked(await Promise.all(observes))
+    const notes = engagements.map((e) => {
+      const doc = new Y.Doc()
+      doc.getText('notes').insert(0, e.notes)
+      return client.send({ type: 'doc.update', engagementId: e.id, update: toBase64(Y.encodeStateAsUpdate(doc)) })
+    })
+    await waitAcked([...await Promise.all(observes), ...await Promise.all(notes)])
+  }
 }
