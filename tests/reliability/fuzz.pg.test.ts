@@ -51,7 +51,8 @@ beforeAll(async () => {
     const c = await RawClient.connect(node.wsUrl, { token: wsTokenFor(cluster.secret, who) })
     const id = opId()
     c.send({ type: 'engagement.observe', opId: id, engagementId: e, at: Date.now(), context: { engagementId: e }, status: { state: 'active' } })
-    expect(await c.reply(id)).toMatchObject({ type: 'ack' })
+    const r = await c.reply(id)
+    if (r.type !== 'ack') throw new Error(`setup observe of ${e}: ${JSON.stringify(r)}`)
     c.close()
   }
 }, 180_000)

@@ -56,7 +56,8 @@ export class TrackedSession {
   readonly board = new Map<string, number>()
   boardRemoved = new Set<string>()
   #catchUp: CatchUp | null = null
-  #attempt = 0
+  /** connection attempts so far (the route picks a node per attempt) */
+  attempts = 0
   readonly reconnectMs: number[] = []
   readonly catchUpMs: number[] = []
   /** provides targets for catch-up timing: the highest acked seq per engagement right now */
@@ -64,11 +65,10 @@ export class TrackedSession {
 
   constructor(spec: SessionSpec, clientId: string) {
     this.spec = spec
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this
     class Routed extends WebSocket {
       constructor(url: string) {
-        const ep = spec.route(self.#attempt++)
+        const ep = spec.route(self.attempts++)
         const u = new URL(url)
         const target = new URL(ep.wsUrl)
         u.host = target.host
