@@ -116,9 +116,12 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
 
   const docWanted = new Map<string, Engagement>()
   for (const op of batch) {
+    if (op.cmd.type !== 'doc.update') continue
     const k = key(op.session.user.accountId, op.cmd.engagementId)
-    const e = locked.get(k)
-    if (op.cmd.type === 'doc.update' && e) docWanted.set(k, e)
+    // An engagement created by an observe earlier in this batch has no locked row yet: its doc starts empty.
+    const created = creates.get(k)
+    const e = locked.get(k) ?? (created ? emptyEngagement(created.a, created.i, created.g, now) : undefined)
+    if (e) docWanted.set(k, e)
   }
   await loadHotDocs(tx, docs, docWanted)
 

@@ -38,12 +38,22 @@ export interface WriterOptions {
   onAvailability(up: boolean): void
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
+const CONNECTION_MESSAGE = /connection terminated|connection error|timeout exceeded when trying to connect|not queryable|closed/i
+
+/**
+ * True when the database could not be reached (connection class 08, operator intervention 57,
+ * socket errors, a pool that lost its connection) — not for a bug in our own code, which must
+ * not mark the node down.
+ */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; severity?: unknown } | null
-  if (e && typeof e.severity === 'string' && typeof e.code === 'string') {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown } | null
+  if (!e || typeof e !== 'object') return false
+  if (typeof e.severity === 'string' && typeof e.code === 'string') {
     return e.code.startsWith('08') || e.code.startsWith('57')
   }
-  return true
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true
+  return typeof e.message === 'string' && CONNECTION_MESSAGE.test(e.message)
 }
 
 export class Writer {

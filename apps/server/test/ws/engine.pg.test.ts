@@ -94,6 +94,27 @@ describe('engine on one node', () => {
     for (const c of [a1, a2, board, watch]) c.close()
   })
 
+  it('an observe and its first notes in one batch: both acked, the notes stored', async () => {
+    const a = await Client.connect(node, agent)
+    const doc = new Y.Doc()
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const id = `burst-${i}`
+      const ob = observe(id)
+      const up = { type: 'doc.update', opId: opId(), engagementId: id, update: docUpdate((d) => d.getText('notes').insert(0, `first words ${i}`), doc) }
+      // One write: both frames reach the server in the same tick, so they share a group commit.
+      a.send(ob)
+      a.send(up)
+      ids.push(ob.opId as string, up.opId)
+    }
+    const replies = await Promise.all(ids.map((id) => a.reply(id)))
+    expect(replies.filter((m) => m.type !== 'ack')).toEqual([])
+    const rows = await node.store.query<{ n: number }>(
+      `select count(*)::int as n from engagement_events where account_id = 'acc1' and engagement_id like 'burst-%' and kind = 'doc'`)
+    expect(rows.rows[0]!.n).toBe(5)
+    a.close()
+  })
+
   it('an op right after the observe that creates its engagement is never refused (batches in flight)', async () => {
     const a = await Client.connect(node, agent)
     const ids: string[] = []
