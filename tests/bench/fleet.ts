@@ -15,6 +15,7 @@ export function wsWithOrigin(origin: string): WebSocketConstructor {
     constructor(url: string) {
       super(url, { origin, perMessageDeflate: false })
       this.on('close', (code: number, reason: Buffer) => {
+        if (code === 1000 && reason.toString() === 'client closed') return // our own close()
         const k = `${code}${reason.length > 0 ? ` ${reason.toString().slice(0, 40)}` : ''}`
         closeCodes[k] = (closeCodes[k] ?? 0) + 1
       })

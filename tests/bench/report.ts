@@ -56,6 +56,8 @@ export interface BenchReport {
   cpuProfiles?: ProfileSummary[]
   targets: Target[]
   problems: string[]
+  /** warnings and errors the servers logged: `node: msg (err.message)` -> count */
+  serverLog?: Record<string, number>
 }
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v} ms`)
@@ -137,6 +139,14 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
   out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')
   for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? '—' : t.met ? 'met' : 'MISSED'}: ${t.note} |`)
+  const sat = r.saturation
+  const raw = r.baselines.ws
+  if (sat && raw && raw.serverCpuPct > 0) {
+    const sbCpu = sat.serverCpuPct.reduce((a, b) => a + b, 0)
+    const eff = (d: number, pct: number) => Math.round(d / (pct / 100))
+    out.push('', `Fan-out efficiency (deliveries per server CPU-second, saturation vs raw ws): ${num(eff(sat.deliveriesPerSecond, sbCpu))} vs ${num(eff(raw.deliveriesPerSecond, raw.serverCpuPct))}` +
+      ` (${Math.round((eff(sat.deliveriesPerSecond, sbCpu) / eff(raw.deliveriesPerSecond, raw.serverCpuPct)) * 100) / 100}×); deliveries per op ${sat.opsAcked > 0 ? Math.round((sat.deliveries.total / sat.opsAcked) * 100) / 100 : 'n/a'} vs ${raw.fanoutPerOp}.`)
+  }
   out.push('')
   if (r.cadence) out.push('## Human cadence', '', ...phaseRows(r.cadence), '')
   if (r.saturation) out.push('## Saturation (closed loop, one op in flight per agent)', '', ...phaseRows(r.saturation), '')
@@ -183,6 +193,10 @@ export function renderMarkdown(r: BenchReport): string {
     }
   }
   if (r.problems.length > 0) out.push('## Problems during the run', '', ...r.problems.map((p) => `- ${p}`), '')
+  const logged = Object.entries(r.serverLog ?? {}).sort((a, b) => b[1] - a[1])
+  if (logged.length > 0) {
+    out.push('## Server warnings and errors', '', '| count | message |', '| --- | --- |', ...logged.slice(0, 15).map(([m, n]) => `| ${n} | ${m.replace(/\|/g, '/')} |`), '')
+  }
   return out.join('\n')
 }
 

@@ -7,7 +7,7 @@
  * runs on 127.0.0.1, stops by itself, and cleans up children and the database on any exit.
  */
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { basename, join } from 'node:path'
 import { runDbBaseline } from './baseline-db.ts'
@@ -34,6 +34,34 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 
 const budgetS = (opts.skipBaselines ? 0 : 2 * (p.baselineSeconds + 60)) + 600 + p.loadSeconds + p.warmupSeconds + p.saturationSeconds
 installExitHandlers(budgetS * 1000)
+
+/** Counts the warn/error lines (pino JSON, level >= 40) the servers wrote, by message and error. */
+function summarizeLogs(dir: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  let files: string[] = []
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.log'))
+  } catch {
+    return out
+  }
+  for (const f of files) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) {
+        if (line.trim()) out[`${f}: ${line.slice(0, 160)}`] = (out[`${f}: ${line.slice(0, 160)}`] ?? 0) + 1
+        continue
+      }
+      try {
+        const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } }
+        if ((j.level ?? 0) < 40) continue
+        const k = `${f.replace(/\.log$/, '')}: ${j.msg ?? ''}${j.err?.message ? ` (${j.err.message.slice(0, 120)})` : ''}`
+        out[k] = (out[k] ?? 0) + 1
+      } catch {
+        // a line cut by a kill
+      }
+    }
+  }
+  return out
+}
 
 function revision(): string {
   try {
@@ -109,11 +137,11 @@ async function main(): Promise<number> {
   }
 
   let servers: ServerSet | null = null
+  const logDir = join(ROOT, opts.outDir, `${report.date.replace(/[:]/g, '-').replace(/\..*$/, '')}-logs`)
   let run: SwitchboardRun | null = null
   try {
     if (opts.baselinesOnly) throw new SkipServer()
     log(`starting ${opts.nodes} server node(s)${opts.cpuProf ? ' with --cpu-prof' : ''}`)
-    const logDir = join(ROOT, opts.outDir, `${report.date.replace(/[:]/g, '-').replace(/\..*$/, '')}-logs`)
     mkdirSync(logDir, { recursive: true })
     servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist, logDir })
     log(`server logs in ${logDir.replace(ROOT, '')}`)
@@ -189,6 +217,7 @@ async function main(): Promise<number> {
       report.serverPeakRssKb = servers.nodes.map((n) => peakRssKb(n.pid))
       await sleep(500)
       await servers.stop()
+      report.serverLog = summarizeLogs(logDir)
       if (servers.cpuProfDir) {
         report.cpuProfiles = summarizeDir(servers.cpuProfDir)
         // Keep the raw profiles next to the report (open them in Chrome DevTools > Performance).
