@@ -4,7 +4,7 @@
  *   web      `*.test.ts` in apps/web/ — compiled with the Svelte plugin so `.svelte.ts` runes work
  *   pg       `*.pg.test.ts` outside tests/ — real Postgres at 127.0.0.1:5432, a fresh database per file
  *   process  `tests/**` — whole server processes (several nodes, fault injection)
- *   browser  `tests/browser/**` — real Chromium driven by playwright-core
+ *   browser  `tests/browser/**`, `tests/e2e/**`, `*.browser.test.ts` — real Chromium driven by playwright-core
  * Outside CI, tiers whose prerequisite is missing (Postgres, Chromium) are skipped with a message;
  * in CI (CI=true) every tier runs, so a missing prerequisite fails loudly.
  */
@@ -37,11 +37,12 @@ if (!havePostgres) {
   process.stderr.write(`[tests] Postgres is not reachable at ${PG_HOST}:${PG_PORT}: skipping *.pg.test.ts (they always run in CI; bash .ci/run starts it).\n`)
 }
 if (!haveChromium) {
-  process.stderr.write(`[tests] No Chromium at ${CHROMIUM} (set CHROMIUM_PATH): skipping tests/browser/** (they always run in CI; apt-get install chromium).\n`)
+  process.stderr.write(`[tests] No Chromium at ${CHROMIUM} (set CHROMIUM_PATH): skipping tests/browser/**, tests/e2e/** and *.browser.test.ts (they always run in CI; apt-get install chromium).\n`)
 }
 
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/dist/**']
 const PG_FILES = '**/*.pg.test.ts'
+const BROWSER_FILES = ['tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts', '**/*.browser.test.ts']
 
 export default defineConfig({
   test: {
@@ -51,7 +52,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/**/*.test.ts', 'apps/server/**/*.test.ts'],
-          exclude: [...ALWAYS_EXCLUDED, PG_FILES],
+          exclude: [...ALWAYS_EXCLUDED, PG_FILES, '**/*.browser.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -84,7 +85,7 @@ export default defineConfig({
         test: {
           name: 'process',
           include: ['tests/**/*.test.ts'],
-          exclude: [...ALWAYS_EXCLUDED, 'tests/browser/**', 'tests/bench/**', ...(havePostgres ? [] : [PG_FILES])],
+          exclude: [...ALWAYS_EXCLUDED, 'tests/browser/**', 'tests/e2e/**', '**/*.browser.test.ts', 'tests/bench/**', ...(havePostgres ? [] : [PG_FILES])],
           environment: 'node',
           testTimeout: 90_000,
           hookTimeout: 120_000,
@@ -95,7 +96,7 @@ export default defineConfig({
       ...(haveChromium ? [{
         test: {
           name: 'browser',
-          include: ['tests/browser/**/*.test.ts'],
+          include: BROWSER_FILES,
           exclude: [...ALWAYS_EXCLUDED, ...(havePostgres ? [] : [PG_FILES])],
           environment: 'node',
           testTimeout: 120_000,
