@@ -56,12 +56,13 @@ export async function runDbBaseline(opts: {
     const latency = new Samples()
     const payload = randomBytes(opts.rowBytes)
     let rows = 0
-    let stop = false
+    // Flipped by the timer below; the writers' loops poll it between inserts.
+    const run = { stop: false }
     const meter = new CpuMeter([])
     const t0 = performance.now()
     const writer = async (i: number) => {
       let seq = 0
-      while (!stop) {
+      while (!run.stop) {
         seq++
         const t = performance.now()
         await pool.query(
@@ -73,7 +74,7 @@ export async function runDbBaseline(opts: {
         rows++
       }
     }
-    const timer = setTimeout(() => { stop = true }, opts.seconds * 1000)
+    const timer = setTimeout(() => { run.stop = true }, opts.seconds * 1000)
     await Promise.all(Array.from({ length: opts.writers }, (_, i) => writer(i)))
     clearTimeout(timer)
     const elapsed = (performance.now() - t0) / 1000

@@ -72,7 +72,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   let idle = 0
   for (const [id, ms] of self) {
     const n = byId.get(id)!
-    const { functionName, url, lineNumber } = n.callFrame
+    const { functionName, url } = n.callFrame
     if (functionName === '(idle)') {
       idle += ms
       continue

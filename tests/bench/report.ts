@@ -132,9 +132,9 @@ function phaseRows(p: PhaseResult): string[] {
 
 export function renderMarkdown(r: BenchReport): string {
   const out: string[] = []
-  const m = r.machine
+  const mc = r.machine
   out.push(`# Switchboard bench — profile \`${r.profile.name}\`, ${r.nodes} node${r.nodes > 1 ? 's' : ''}`, '')
-  out.push(`${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${m.memoryGb} GB RAM · Node ${m.node} · PostgreSQL ${m.postgres} · Linux ${m.kernel} · load average ${m.loadAverage[0]} at start, ${m.loadAverage[1]} at end`, '')
+  out.push(`${r.date} · ${mc.nproc} CPUs (${mc.cpuModel}) · ${mc.memoryGb} GB RAM · Node ${mc.node} · PostgreSQL ${mc.postgres} · Linux ${mc.kernel} · load average ${mc.loadAverage[0]} at start, ${mc.loadAverage[1]} at end`, '')
   out.push(`Server: \`${r.serverEntry}\` at ${r.revision}.`, '')
   out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
   out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')

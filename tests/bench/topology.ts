@@ -56,14 +56,14 @@ export function engagementId(runId: string, agent: number, n: number): string {
 export function buildTopology(p: Profile, seed = 1): Topology {
   const rand = rng(seed)
   const runId = randomBytes(3).toString('hex')
-  const accounts = Array.from({ length: p.accounts }, (_, i) => `acc-bench-${runId}-${i}`)
+  const accounts = Array.from({ length: p.accounts }, (_x, i) => `acc-bench-${runId}-${i}`)
   const secondEvery = p.secondSessionShare > 0 ? Math.round(1 / p.secondSessionShare) : Infinity
   const agents: AgentSpec[] = Array.from({ length: p.agents }, (_, i) => ({
     index: i,
     accountId: accounts[i % accounts.length]!,
     userId: `agent-${runId}-${i}`,
     name: `Agent ${i}`,
-    engagementIds: Array.from({ length: p.engagementsPerAgent }, (_, k) => engagementId(runId, i, k)),
+    engagementIds: Array.from({ length: p.engagementsPerAgent }, (_y, k) => engagementId(runId, i, k)),
     hasSecondSession: i % secondEvery === 0,
   }))
   const supervisors: SupervisorSpec[] = Array.from({ length: p.supervisors }, (_, i) => ({
