@@ -6,10 +6,14 @@
  * is the tab; `opId` makes keys unique even when two tabs share a clientId (a duplicated tab
  * copies sessionStorage), so no tab clobbers another's ops; `t` keeps send order.
  *
- * Each outbox renews a lease for its clientId. A clientId whose lease is stale (the tab closed
- * or the webview restarted under a new clientId) has its ops adopted by the next outbox of the
- * same user that loads or reconnects. Adopting a live tab's ops by mistake is harmless: the
- * server deduplicates by `opId` and both copies are removed on ack.
+ * Liveness: while an outbox lives it holds an exclusive Web Lock named after its clientId (the
+ * browser releases it the moment the tab closes or crashes, which no `pagehide` write can promise).
+ * A clientId with ops whose lock is neither held nor waited for belongs to a dead tab, and its ops
+ * are adopted by the next outbox of the same user that loads or calls `adopt()` (the sync client
+ * does after each welcome and periodically). Where Web Locks are unavailable (no secure context)
+ * each outbox renews a lease row instead, and a lease older than `staleMs` marks the tab dead.
+ * Adopting a live tab's ops by mistake is harmless: the server deduplicates by `opId` and both
+ * copies are removed on ack.
  */
 import type { ClientOp } from './client-messages.ts'
 import type { Outbox } from './outbox.ts'
@@ -25,6 +29,8 @@ export interface IndexedDbOutboxOptions {
   /** A lease older than this is abandoned. Default 120000 (hidden tabs' timers may run once a minute). */
   staleMs?: number
   indexedDB?: IDBFactory
+  /** Default `navigator.locks` when present; `null` forces the lease fallback. */
+  locks?: LockManager | null
   now?: () => number
 }
 
@@ -46,11 +52,13 @@ export function tabClientId(storage: Storage = sessionStorage, key = 'switchboar
 }
 
 export class IndexedDbOutbox implements Outbox {
-  readonly #o: Required<Omit<IndexedDbOutboxOptions, 'indexedDB'>> & { indexedDB: IDBFactory }
+  readonly #o: Required<Omit<IndexedDbOutboxOptions, 'indexedDB' | 'locks'>> & { indexedDB: IDBFactory }
+  readonly #locks: LockManager | null
   readonly #keys = new Map<string, OpKey>()
   #db: Promise<IDBDatabase> | null = null
   #lastT = 0
   #renewTimer: ReturnType<typeof setInterval> | undefined
+  #releaseLock: (() => void) | null = null
   #closed = false
 
   constructor(opts: IndexedDbOutboxOptions) {
@@ -59,9 +67,18 @@ export class IndexedDbOutbox implements Outbox {
       renewMs: opts.renewMs ?? 20_000, staleMs: opts.staleMs ?? 120_000,
       indexedDB: opts.indexedDB ?? indexedDB, now: opts.now ?? Date.now,
     }
+    this.#locks = opts.locks !== undefined ? opts.locks : defaultLocks()
+    // Claimed before any op is written, so other tabs see this clientId alive from the start.
+    this.#holdLock()
+  }
+
+  /** Whether liveness is tracked with Web Locks (otherwise with leases). */
+  get usesLocks(): boolean {
+    return this.#locks !== null
   }
 
   async load(): Promise<ClientOp[]> {
+    const alive = await this.#liveClients()
     const db = await this.#open()
     this.#startRenewing()
     const tx = db.transaction([OPS, LEASES], 'readwrite')
@@ -78,16 +95,18 @@ export class IndexedDbOutbox implements Outbox {
       this.#lastT = Math.max(this.#lastT, key[2])
       own.push(row.op)
     })
-    const adopted = await this.#adoptIn(tx)
+    const adopted = await this.#adoptIn(tx, alive)
     await done
     return [...own, ...adopted]
   }
 
   async adopt(): Promise<ClientOp[]> {
+    if (this.#closed) return []
+    const alive = await this.#liveClients()
     const db = await this.#open()
     const tx = db.transaction([OPS, LEASES], 'readwrite')
     const done = txDone(tx)
-    const adopted = await this.#adoptIn(tx)
+    const adopted = await this.#adoptIn(tx, alive)
     await done
     return adopted
   }
@@ -96,10 +115,16 @@ export class IndexedDbOutbox implements Outbox {
     if (this.#keys.has(op.opId)) return
     const key: OpKey = [this.#o.namespace, this.#o.clientId, this.#nextT(), op.opId]
     this.#keys.set(op.opId, key)
-    const db = await this.#open()
-    const tx = db.transaction(OPS, 'readwrite')
-    tx.objectStore(OPS).put({ op } satisfies OpRow, key)
-    await txDone(tx)
+    try {
+      const db = await this.#open()
+      const tx = db.transaction(OPS, 'readwrite')
+      tx.objectStore(OPS).put({ op } satisfies OpRow, key) // throws DataCloneError for uncloneable ops
+      await txDone(tx)
+    } catch (error) {
+      // Not stored: a later put of the same op must try again.
+      if (this.#keys.get(op.opId) === key) this.#keys.delete(op.opId)
+      throw error
+    }
   }
 
   async delete(opId: string): Promise<void> {
@@ -112,11 +137,13 @@ export class IndexedDbOutbox implements Outbox {
     await txDone(tx)
   }
 
-  /** Stop renewing and release the lease, so another tab adopts what is left right away. */
+  /** Stop renewing and release the lock and lease, so another tab adopts what is left right away. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#renewTimer)
+    this.#releaseLock?.()
+    this.#releaseLock = null
     void this.#db?.then((db) => {
       const tx = db.transaction(LEASES, 'readwrite')
       tx.objectStore(LEASES).put({ seenAt: 0 } satisfies LeaseRow, [this.#o.namespace, this.#o.clientId])
@@ -124,8 +151,11 @@ export class IndexedDbOutbox implements Outbox {
     }).catch(() => {})
   }
 
-  /** Move the ops of stale clients of this namespace under our clientId, in their order. */
-  async #adoptIn(tx: IDBTransaction): Promise<ClientOp[]> {
+  /**
+   * Move the ops of dead clients of this namespace under our clientId, in their order. `alive`:
+   * the lock names held or waited for (Web Locks), or null to judge by lease age.
+   */
+  async #adoptIn(tx: IDBTransaction, alive: ReadonlySet<string> | null): Promise<ClientOp[]> {
     const ns = this.#o.namespace
     const leases = tx.objectStore(LEASES)
     const ops = tx.objectStore(OPS)
@@ -134,9 +164,13 @@ export class IndexedDbOutbox implements Outbox {
     const staleBefore = this.#o.now() - this.#o.staleMs
     const adopted: ClientOp[] = []
     for (const clientId of others) {
-      // No lease at all: the client died between writing an op and its first lease.
-      const lease = await req(leases.get([ns, clientId]) as IDBRequest<LeaseRow | undefined>)
-      if (lease !== undefined && lease.seenAt >= staleBefore) continue
+      if (alive !== null) {
+        if (alive.has(this.#lockName(clientId))) continue
+      } else {
+        // No lease at all: the client died between writing an op and its first lease.
+        const lease = await req(leases.get([ns, clientId]) as IDBRequest<LeaseRow | undefined>)
+        if (lease !== undefined && lease.seenAt >= staleBefore) continue
+      }
       const range = clientRange(ns, clientId)
       const rows = await req(ops.getAll(range) as IDBRequest<OpRow[]>)
       ops.delete(range)
@@ -157,8 +191,30 @@ export class IndexedDbOutbox implements Outbox {
     return this.#lastT
   }
 
+  #lockName(clientId: string): string {
+    return `switchboard-outbox ${JSON.stringify([this.#o.dbName, this.#o.namespace, clientId])}`
+  }
+
+  /** Hold our clientId's lock until `close()` (or until the page goes away). */
+  #holdLock(): void {
+    if (this.#locks === null) return
+    const held = new Promise<void>((resolve) => { this.#releaseLock = resolve })
+    this.#locks.request(this.#lockName(this.#o.clientId), { mode: 'exclusive' }, () => held).catch(() => {})
+  }
+
+  /** Lock names held or requested right now (queried outside any IndexedDB transaction: it would commit). */
+  async #liveClients(): Promise<ReadonlySet<string> | null> {
+    if (this.#locks === null) return null
+    try {
+      const { held = [], pending = [] } = await this.#locks.query()
+      return new Set([...held, ...pending].map((l) => l.name ?? ''))
+    } catch {
+      return null
+    }
+  }
+
   #startRenewing(): void {
-    if (this.#renewTimer !== undefined || this.#closed) return
+    if (this.#renewTimer !== undefined || this.#closed || this.#locks !== null) return
     this.#renewTimer = setInterval(() => {
       void this.#open().then((db) => {
         const tx = db.transaction(LEASES, 'readwrite')
@@ -188,6 +244,10 @@ export class IndexedDbOutbox implements Outbox {
     this.#db.catch(() => { this.#db = null })
     return this.#db
   }
+}
+
+function defaultLocks(): LockManager | null {
+  return typeof navigator !== 'undefined' && navigator.locks !== undefined ? navigator.locks : null
 }
 
 /** All keys `[ns, clientId, *, *]`: arrays sort after numbers and strings. */

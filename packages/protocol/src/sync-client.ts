@@ -16,11 +16,22 @@ import { Emitter } from './emitter.ts'
 import { SubscriptionTracker } from './sync-subscriptions.ts'
 import { OpQueue } from './sync-op-queue.ts'
 import {
-  RETRYABLE_CODES, type ClientOpInput, type StateEvent, type SyncClientEvents, type SyncClientOptions,
+  RETRYABLE_CODES, type ClientOpInput, type OutboxStage, type StateEvent, type SyncClientEvents, type SyncClientOptions,
   type SyncState, type WebSocketLike,
 } from './sync-types.ts'
 
 export * from './sync-types.ts'
+
+/** The op exactly as it will be sent: plain data any outbox can store. */
+function wireCopy(op: ClientOp): ClientOp {
+  let json: string
+  try {
+    json = JSON.stringify(op)
+  } catch (error) {
+    throw new TypeError(`${op.type} op ${op.opId} cannot be serialised: ${String(error)}`, { cause: error })
+  }
+  return JSON.parse(json) as ClientOp
+}
 
 const OPEN = 1
 
@@ -37,6 +48,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #online = true
   #loaded: Promise<void> | null = null
   #persistChain: Promise<void> = Promise.resolve()
+  /** Ops the outbox failed to store: still sent from memory, stored again on the next tick. */
+  readonly #unstored = new Map<string, ClientOp>()
+  #tickTimer: ReturnType<typeof setInterval> | undefined
   #ws: WebSocketLike | null = null
   #connectSeq = 0
   #welcomed = false
@@ -55,7 +69,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       getToken: opts.getToken, heartbeatMs: opts.heartbeatMs ?? 20_000,
       backoff: opts.backoff ?? { baseMs: 500, maxMs: 30_000 }, maxInFlight: opts.maxInFlight ?? 64,
       now: opts.now ?? Date.now, random: opts.random ?? Math.random,
-      protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION,
+      protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION, adoptEveryMs: opts.adoptEveryMs ?? 30_000,
     }
     this.#queue = new OpQueue({
       maxInFlight: this.#o.maxInFlight, backoff: this.#o.backoff, now: this.#o.now, random: this.#o.random,
@@ -77,16 +91,24 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#loaded ??= this.#loadOutbox()
     await this.#loaded
     if (this.#stopped) return
+    clearInterval(this.#tickTimer)
+    this.#tickTimer = setInterval(() => this.#tick(), this.#o.adoptEveryMs)
     if (!this.#online) this.#setState('offline')
     else void this.#connect()
   }
 
-  /** Queue an op: persisted to the outbox first, then sent when connected. Resolves with its opId once persisted. */
+  /**
+   * Queue an op: persisted to the outbox first, then sent when connected. Resolves with its opId
+   * once persisted (or once the outbox failed: `outboxError`, and the op is still sent from memory).
+   * The op is copied as it goes on the wire (JSON), so the outbox can always store it (no
+   * framework proxies, no functions) and later changes to the caller's objects do not leak in.
+   * Rejects only for an op that could never be sent (not JSON-serialisable).
+   */
   async send(input: ClientOpInput): Promise<string> {
-    const op = { ...input, opId: input.opId ?? newOpId() } as ClientOp
+    const op = wireCopy({ ...input, opId: input.opId ?? newOpId() } as ClientOp)
     if (!this.#queue.add(op)) return op.opId
     this.#emitState()
-    await this.#persist(() => this.#outbox.put(op))
+    await this.#store(op)
     this.#queue.persisted(op.opId)
     this.#queue.pump()
     return op.opId
@@ -133,6 +155,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   close(): void {
     this.#stopped = true
     clearTimeout(this.#reconnectTimer)
+    clearInterval(this.#tickTimer)
     this.#queue.stop()
     this.#dropSocket(CLOSE.NORMAL, 'client closed')
     this.#setState('closed')
@@ -145,22 +168,32 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     try {
       stored = await this.#outbox.load()
     } catch (error) {
-      this.emit('outboxError', { error })
+      this.emit('outboxError', { error, stage: 'load' })
     }
     // Ops sent before loading finished go after the stored ones.
     this.#queue.addStored(stored, true)
   }
 
+  /** Periodically: take over ops of tabs that died since, and store again what failed to store. */
+  #tick(): void {
+    if (this.#stopped) return
+    for (const op of this.#unstored.values()) {
+      if (this.#queue.has(op.opId)) void this.#store(op)
+      else this.#unstored.delete(op.opId)
+    }
+    void this.#adopt()
+  }
+
   /** Take over ops of this user's closed tabs (IndexedDB outbox), then send them. */
   async #adopt(): Promise<void> {
-    if (this.#outbox.adopt === undefined) return
+    if (this.#outbox.adopt === undefined || this.#stopped) return
     try {
       if (this.#queue.addStored(await this.#outbox.adopt(), false) > 0) {
         this.#emitState()
         this.#queue.pump()
       }
     } catch (error) {
-      this.emit('outboxError', { error })
+      this.emit('outboxError', { error, stage: 'adopt' })
     }
   }
 
@@ -218,6 +251,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#dropSocket()
     if (TERMINAL_CLOSE_CODES.includes(code)) {
       this.#stopped = true
+      clearInterval(this.#tickTimer)
       this.#queue.stop()
       this.#setState('closed', { closeCode: code, reason })
       return
@@ -324,12 +358,29 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   /** The op got its final answer: drop it from the outbox. */
   #forget(opId: string): void {
-    void this.#persist(() => this.#outbox.delete(opId))
+    this.#unstored.delete(opId)
+    void this.#persist(() => this.#outbox.delete(opId), 'forget')
     this.#emitState()
   }
 
-  #persist(write: () => Promise<void>): Promise<void> {
-    const next = this.#persistChain.then(write).catch((error: unknown) => this.emit('outboxError', { error }))
+  /** Put an op in the outbox; on failure remember it to store again, and report it. */
+  #store(op: ClientOp): Promise<void> {
+    return this.#persist(async () => {
+      try {
+        await this.#outbox.put(op)
+        this.#unstored.delete(op.opId)
+      } catch (error) {
+        // Acked or rejected meanwhile: nothing left to keep.
+        if (this.#queue.has(op.opId)) this.#unstored.set(op.opId, op)
+        throw error
+      }
+    }, 'store', op)
+  }
+
+  #persist(write: () => Promise<void>, stage: OutboxStage, op?: ClientOp): Promise<void> {
+    const next = this.#persistChain.then(write).catch((error: unknown) => {
+      this.emit('outboxError', op === undefined ? { error, stage } : { error, stage, op })
+    })
     this.#persistChain = next
     return next
   }

@@ -44,6 +44,11 @@ export interface SyncClientOptions {
   random?: () => number
   /** Only tests change this. */
   protocolVersion?: number
+  /**
+   * How often the outbox is asked to adopt ops of this user's tabs that died since (and failed
+   * writes are retried). Adoption also runs on load and after each welcome. Default 30000.
+   */
+  adoptEveryMs?: number
 }
 
 export interface StateEvent {
@@ -69,9 +74,16 @@ export interface SyncClientEvents {
   opRejected: { op: ClientOp; code: ErrorCode; message: string }
   /** An events batch did not follow the last seen seq; a snapshot was requested. */
   gap: { engagementId: string; expectedSeq: number; gotSeq: number }
-  /** The outbox could not persist or forget an op (the op is still kept in memory and sent). */
-  outboxError: { error: unknown }
+  /**
+   * The outbox failed. `store`: `op` could not be stored (it is still kept in memory and sent, and
+   * storing it is retried periodically), so it would not survive a reload; `load`: ops stored
+   * before could not be read; `forget`: an answered op stays stored (resent later, deduplicated by
+   * the server); `adopt`: other tabs' ops could not be taken over (tried again later).
+   */
+  outboxError: { error: unknown; stage: OutboxStage; op?: ClientOp }
 }
+
+export type OutboxStage = 'load' | 'store' | 'forget' | 'adopt'
 
 /** Errors after which an op is tried again later; any other coded answer drops it. */
 export const RETRYABLE_CODES: readonly ErrorCode[] = [
