@@ -1,6 +1,6 @@
 /**
  * Test tiers by file name (see STYLE.md):
- *   unit     `*.test.ts` in packages/ and apps/server/ — no database server (PGlite is in-process)
+ *   unit     `*.test.ts` in packages/, apps/server/ and tests/bench/ — no database server (PGlite is in-process)
  *   web      `*.test.ts` in apps/web/ — compiled with the Svelte plugin so `.svelte.ts` runes work
  *   pg       `*.pg.test.ts` outside tests/ — real Postgres at 127.0.0.1:5432, a fresh database per file
  *   process  `tests/**` — whole server processes (several nodes, fault injection)
@@ -51,7 +51,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/**/*.test.ts', 'apps/server/**/*.test.ts'],
+          include: ['packages/**/*.test.ts', 'apps/server/**/*.test.ts', 'tests/bench/**/*.test.ts'],
           exclude: [...ALWAYS_EXCLUDED, PG_FILES, '**/*.browser.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
