@@ -16,7 +16,9 @@ export class ZoomForwarder {
   readonly #waiting = new Map<string, OpInput[]>()
 
   constructor(send: (op: OpInput) => void, now: () => number = Date.now) {
-    this.#send = send
+    // Plain copies: callers may pass reactive (`$state`) objects, which IndexedDB cannot store,
+    // and later changes to them must not alter an op already queued.
+    this.#send = (op) => send(JSON.parse(JSON.stringify(op)) as OpInput)
     this.#now = now
   }
 

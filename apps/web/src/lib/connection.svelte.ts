@@ -9,11 +9,15 @@ import type {
 } from '@switchboard/protocol'
 import type { Outbox } from '@switchboard/protocol/outbox'
 import { MemoryOutbox, openSyncClient, type SyncHandle, type SyncState } from './sync-adapter.ts'
-import { statusText, type ConnectionState, type StatusText } from './status-text.ts'
+import { STORAGE_FAILED_MESSAGE, statusText, type ConnectionState, type StatusText } from './status-text.ts'
+import type { OutboxStage } from '@switchboard/protocol/sync-client'
 import { wsUrl } from './ws-url.ts'
 import { newOpId } from '@switchboard/protocol/op-id'
 
 export type Surface = 'agent' | 'supervisor' | 'other'
+
+/** `lastError.code` when the device outbox failed (see `storageFailed`). */
+export const OUTBOX_ERROR = 'OUTBOX_ERROR'
 /** An op as components write it: the connection adds the `opId`. */
 export type OpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'opId'> & { opId?: string } : never : never
 
@@ -50,11 +54,17 @@ export class Connection {
   lastError = $state<Notice | null>(null)
   /** A terminal problem: the connection will not retry without user action. */
   fatal = $state<string | null>(null)
+  /**
+   * The device outbox failed to store a change (or to read stored ones): unsent changes are only
+   * in memory until they are sent. Cleared once nothing is pending.
+   */
+  storageFailed = $state(false)
   /** Server clock minus browser clock, from `welcome`. */
   serverOffsetMs = $state(0)
 
   readonly text: StatusText = $derived(statusText({
     status: this.status, pending: this.pending, savingDelayed: this.savingDelayed, fatal: this.fatal,
+    storageFailed: this.storageFailed,
   }))
 
   readonly #opts: ConnectionOptions
@@ -92,6 +102,7 @@ export class Connection {
       onMessage: (m) => this.#dispatch(m),
       onRejected: (e) => { this.lastError = { code: e.code, message: e.message } },
       onFatal: (reason) => { this.fatal = reason },
+      onOutboxError: (e) => this.#onOutboxError(e.stage, e.error),
     })
     this.#handle = handle
     const early = this.#early
@@ -161,6 +172,19 @@ export class Connection {
     const before = this.pending
     this.pending = n
     if (n === 0 && before > 0) this.lastSavedAt = Date.now()
+    if (n === 0 && this.storageFailed) {
+      // Everything reached the server: nothing depends on the device any more.
+      this.storageFailed = false
+      if (this.lastError?.code === OUTBOX_ERROR) this.lastError = null
+    }
+  }
+
+  #onOutboxError(stage: OutboxStage, error: unknown): void {
+    console.warn(`switchboard: outbox ${stage} failed`, error)
+    // A stale row left behind (`forget`) or an adoption tried again later loses nothing.
+    if (stage !== 'store' && stage !== 'load') return
+    this.storageFailed = true
+    this.lastError = { code: OUTBOX_ERROR, message: STORAGE_FAILED_MESSAGE }
   }
 
   #dispatch(msg: ServerMessage): void {

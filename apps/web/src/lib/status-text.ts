@@ -12,7 +12,11 @@ export interface StatusInput {
   savingDelayed: boolean
   /** A terminal problem (signed out, app too old); the connection will not retry by itself. */
   fatal?: string | null
+  /** The device could not store changes: unsent ones are only in this page's memory. */
+  storageFailed?: boolean
 }
+
+export const STORAGE_FAILED_MESSAGE = 'Changes could not be stored on this device. Keep this app open until they are sent.'
 
 export type StatusTone = 'ok' | 'busy' | 'warn' | 'error'
 
@@ -28,7 +32,11 @@ export function changes(n: number): string {
   return `${n} unsent ${n === 1 ? 'change' : 'changes'}`
 }
 
-export function statusText({ status, pending, savingDelayed, fatal }: StatusInput): StatusText {
+export function statusText({ status, pending, savingDelayed, fatal, storageFailed }: StatusInput): StatusText {
+  if (storageFailed && pending > 0 && !fatal && status !== 'connected') {
+    const label = status === 'offline' ? 'Offline' : status === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'
+    return { label: `${label} · ${changes(pending)}`, detail: STORAGE_FAILED_MESSAGE, tone: 'error' }
+  }
   if (fatal) {
     return {
       label: pending > 0 ? `Disconnected · ${changes(pending)}` : 'Disconnected',

@@ -2,7 +2,9 @@
  * The seam between the page's Connection and the protocol package's SyncClient: the only file
  * that knows the SyncClient's options, states and events.
  */
-import { SyncClient, type SyncState as ClientState, type WebSocketConstructor } from '@switchboard/protocol/sync-client'
+import {
+  SyncClient, type OutboxStage, type SyncState as ClientState, type WebSocketConstructor,
+} from '@switchboard/protocol/sync-client'
 import { MemoryOutbox, type Outbox } from '@switchboard/protocol/outbox'
 import { newOpId } from '@switchboard/protocol/op-id'
 import { ERRORS, CLOSE, type ClientOp, type ServerMessage } from '@switchboard/protocol'
@@ -33,6 +35,11 @@ export interface OpenOptions {
   onMessage(msg: ServerMessage): void
   onRejected(e: { code: string; message: string; op: ClientOp }): void
   onFatal(reason: string): void
+  /**
+   * The device outbox failed (`store`: an op lives only in memory until it is sent, so closing
+   * the page now would lose it). Without a handler the failure is logged.
+   */
+  onOutboxError?(e: { stage: OutboxStage; error: unknown; op?: ClientOp }): void
 }
 
 /** The SyncClient's states in the words the UI uses. */
@@ -70,6 +77,10 @@ export function openSyncClient(o: OpenOptions): SyncHandle {
   })
   client.on('message', (m) => o.onMessage(m))
   client.on('opRejected', (e) => o.onRejected({ code: e.code, message: e.message, op: e.op }))
+  client.on('outboxError', (e) => {
+    if (o.onOutboxError) o.onOutboxError(e)
+    else console.warn(`switchboard: outbox ${e.stage} failed`, e.error)
+  })
 
   const online = (): void => client.setOnline(true)
   const offline = (): void => client.setOnline(false)
@@ -83,7 +94,11 @@ export function openSyncClient(o: OpenOptions): SyncHandle {
   return {
     send(op) {
       const opId = op.opId ?? newOpId()
-      void client.send({ ...op, opId } as ClientOp)
+      // Rejects only for an op that cannot be serialised at all (a bug): say so, never drop it silently.
+      client.send({ ...op, opId } as ClientOp).catch((error: unknown) => {
+        o.onRejected({ code: 'BAD_MESSAGE', message: 'A change could not be saved: it could not be encoded.', op: { ...op, opId } as ClientOp })
+        console.error('switchboard: op could not be encoded', error)
+      })
       return opId
     },
     subscribe: (id) => client.subscribe(id),

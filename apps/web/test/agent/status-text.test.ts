@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { statusText } from '../../src/lib/status-text.ts'
+import { STORAGE_FAILED_MESSAGE, statusText } from '../../src/lib/status-text.ts'
 import { wsUrl } from '../../src/lib/ws-url.ts'
 import { toConnectionState } from '../../src/lib/sync-adapter.ts'
 
@@ -29,6 +29,19 @@ describe('statusText', () => {
   it('reports a terminal problem with its reason', () => {
     const t = statusText({ status: 'offline', pending: 1, savingDelayed: false, fatal: 'Sign in again.' })
     expect(t).toEqual({ label: 'Disconnected · 1 unsent change', detail: 'Sign in again.', tone: 'error' })
+  })
+
+  it('does not claim unsent changes are kept on the device when the device could not store them', () => {
+    const kept = statusText({ status: 'offline', pending: 2, savingDelayed: false })
+    expect(kept.detail).toMatch(/kept on this device/)
+    const t = statusText({ status: 'offline', pending: 2, savingDelayed: false, storageFailed: true })
+    expect(t).toEqual({ label: 'Offline · 2 unsent changes', detail: STORAGE_FAILED_MESSAGE, tone: 'error' })
+    expect(statusText({ status: 'reconnecting', pending: 1, savingDelayed: false, storageFailed: true }))
+      .toEqual({ label: 'Reconnecting… · 1 unsent change', detail: STORAGE_FAILED_MESSAGE, tone: 'error' })
+    expect(STORAGE_FAILED_MESSAGE).toMatch(/^Changes could not be stored on this device/)
+    // Nothing unsent, or connected and sending: nothing is at risk from the device.
+    expect(statusText({ status: 'offline', pending: 0, savingDelayed: false, storageFailed: true }).label).toBe('Offline · all changes saved')
+    expect(statusText({ status: 'connected', pending: 1, savingDelayed: false, storageFailed: true }).label).toBe('Saving…')
   })
 })
 

@@ -1,0 +1,95 @@
+/**
+ * The page's Connection when the device outbox fails: the person is told (their unsent changes are
+ * only in memory), and the warning goes away once everything reached the server. Real sync client
+ * over a real WebSocket to the protocol package's scripted server.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { MemoryOutbox } from '@switchboard/protocol/outbox'
+import type { ClientOp } from '@switchboard/protocol'
+import { Connection, OUTBOX_ERROR } from '../../src/lib/connection.svelte.ts'
+import { STORAGE_FAILED_MESSAGE } from '../../src/lib/status-text.ts'
+import { FakeServer } from '../../../../packages/protocol/test/helpers/fake-server.ts'
+
+/** An outbox whose writes fail like IndexedDB's (quota, a closed database). */
+class FailingOutbox extends MemoryOutbox {
+  fail = true
+  override async put(op: ClientOp): Promise<void> {
+    if (this.fail) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    await super.put(op)
+  }
+}
+
+let server: FakeServer
+let conn: Connection | null = null
+const g = globalThis as { WebSocket?: unknown }
+const hadWebSocket = 'WebSocket' in g
+
+beforeEach(async () => {
+  // Node 20 has no global WebSocket; the browser's and `ws` speak the same API.
+  if (!hadWebSocket) g.WebSocket = WebSocket
+  server = await FakeServer.start()
+})
+
+afterEach(async () => {
+  conn?.close()
+  conn = null
+  await server.close()
+  if (!hadWebSocket) delete g.WebSocket
+})
+
+function open(outbox: MemoryOutbox): Connection {
+  const c = new Connection({
+    surface: 'agent', clientId: 'tab-1', outbox,
+    location: { protocol: 'http:', host: new URL(server.url).host },
+  })
+  conn = c
+  void c.start()
+  return c
+}
+
+describe('Connection and the device outbox', () => {
+  it('says changes could not be stored on this device, and clears it once they are saved', async () => {
+    server.autoAck = false
+    const outbox = new FailingOutbox()
+    const c = open(outbox)
+    await expect.poll(() => c.status).toBe('connected')
+    const opId = c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
+    await expect.poll(() => c.lastError).toEqual({ code: OUTBOX_ERROR, message: STORAGE_FAILED_MESSAGE })
+    expect(c.storageFailed).toBe(true)
+    // Not stored, but not dropped either: it is sent from memory.
+    await expect.poll(() => server.ops()).toEqual([opId])
+    expect(c.pending).toBe(1)
+    server.ack(opId)
+    await expect.poll(() => c.pending).toBe(0)
+    expect(c.storageFailed).toBe(false)
+    expect(c.lastError).toBeNull()
+    expect(c.text.label).toBe('All changes saved')
+  })
+
+  it('keeps an unrelated error (a rejected op) when the storage warning clears', async () => {
+    const outbox = new FailingOutbox()
+    const c = open(outbox)
+    await expect.poll(() => c.status).toBe('connected')
+    server.autoAck = false
+    const opId = c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
+    await expect.poll(() => c.storageFailed).toBe(true)
+    await expect.poll(() => server.ops()).toEqual([opId])
+    server.send({ type: 'error', code: 'FORBIDDEN', message: 'You are not allowed to do that.', opId })
+    await expect.poll(() => c.pending).toBe(0)
+    expect(c.storageFailed).toBe(false)
+    expect(c.lastError).toEqual({ code: 'FORBIDDEN', message: 'You are not allowed to do that.' })
+  })
+
+  it('stays quiet when the outbox works', async () => {
+    const outbox = new FailingOutbox()
+    outbox.fail = false
+    const c = open(outbox)
+    await expect.poll(() => c.status).toBe('connected')
+    c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
+    await expect.poll(() => server.ops().length).toBe(1)
+    await expect.poll(() => c.pending).toBe(0)
+    expect(c.storageFailed).toBe(false)
+    expect(c.lastError).toBeNull()
+  })
+})
