@@ -3,7 +3,7 @@
  * supervisors on boards and watching every engagement) is cut at random (TCP reset, no close
  * handshake) and reconnects to either node. Every acked op is stored, every stored row reaches
  * every subscriber, every session's notes converge to the stored doc. Reports reconnect and
- * catch-up times. Short: ~25 s of load, a cut every ~4 s per socket; long: 5 min, every ~15 s.
+ * catch-up times. Short: ~20 s of load, a cut every ~3 s per socket; long: 5 min, every ~15 s.
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import { audit, problems } from './lib/verify.ts'
 import { Workload } from './lib/workload.ts'
 
 const P = pick(
-  { agents: 12, engagements: 2, watchers: 2, tickMs: 200, loadS: 25, meanCloseMs: 4_000 },
+  { agents: 12, engagements: 2, watchers: 2, tickMs: 200, loadS: 20, meanCloseMs: 3_000 },
   { agents: 40, engagements: 3, watchers: 4, tickMs: 250, loadS: 300, meanCloseMs: 15_000 },
 )
 

@@ -51,7 +51,9 @@ describe('server crashes', () => {
     const kills: Array<{ node: string; sessionsOnIt: number; unackedAtKill: number; resumedOnOther: number; resumedOnSame: number; restartMs: number }> = []
     for (let k = 0; k < P.kills; k++) {
       await sleep((P.gapMinS + rand() * (P.gapMaxS - P.gapMinS)) * 1000)
-      const node = cluster.nodes[Math.floor(rand() * cluster.nodes.length)]!
+      // The node serving the most sessions (a crash of an idle node would prove little); ties at random.
+      const load = (n: (typeof cluster.nodes)[number]) => w!.sessions.filter((s) => s.client.state === 'open' && s.nodeId === n.nodeId).length
+      const node = [...cluster.nodes].sort((x, y) => load(y) - load(x) || rand() - 0.5)[0]!
       const victims = w.sessions.filter((s) => s.client.state === 'open' && s.nodeId === node.nodeId)
       const unackedAtKill = w.agents.filter((x) => x.primary.nodeId === node.nodeId).reduce((n, x) => n + x.primary.client.pending, 0)
       const welcomesBefore = new Map(victims.map((s) => [s, s.welcomes]))

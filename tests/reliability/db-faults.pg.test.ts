@@ -23,7 +23,7 @@ import { audit, problems, type Audit } from './lib/verify.ts'
 import { Workload } from './lib/workload.ts'
 
 const P = pick(
-  { agents: 8, engagements: 2, watchers: 2, tickMs: 200, beforeS: 2, cutS: 6, blackholeS: 15, afterS: 2, restarts: 1 },
+  { agents: 8, engagements: 2, watchers: 2, tickMs: 200, beforeS: 2, cutS: 6, blackholeS: 20, afterS: 2, restarts: 1 },
   { agents: 24, engagements: 3, watchers: 4, tickMs: 250, beforeS: 10, cutS: 30, blackholeS: 45, afterS: 10, restarts: 6 },
 )
 
@@ -185,6 +185,11 @@ describe.skipIf(noPrivate !== null)('Postgres restarts under load', () => {
       restarts.push({ mode, ms: Date.now() - t0 })
       log(`db-faults: Postgres restarted (${mode}) in ${Date.now() - t0} ms`)
     }
+    await new Promise((r) => setTimeout(r, 1_000))
+    const dead = cluster.nodes.filter((n) => !n.running)
+    if (dead.length > 0) record('db-restart', { params: P, restarts, nodesExited: dead.map((n) => ({ node: n.nodeId, tail: n.tail().split('\n').slice(-3) })) })
+    // A node that died on the restart fails the scenario at once, with its last log lines.
+    expect(dead.map((n) => `${n.nodeId} exited:\n${n.tail()}`)).toEqual([])
     const listenAfter = await within(30_000, async () => {
       const ns = await Promise.all(cluster.nodes.map(async (n) => (await metric(n.url, 'switchboard_listen_reconnects_total')) ?? 0))
       return ns.every((n, i) => n > listenBefore[i]!) ? ns : undefined

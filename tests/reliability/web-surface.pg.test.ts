@@ -17,7 +17,7 @@ import { RawClient, wsTokenFor, type Identity } from './lib/raw-client.ts'
 
 const ZOOM_HEADERS = ['strict-transport-security', 'x-content-type-options', 'referrer-policy', 'content-security-policy']
 /** How long a slow client may hold a connection before the server must have cut it. */
-const SLOW_CLIENT_LIMIT_MS = 20_000
+const SLOW_CLIENT_LIMIT_MS = 15_000
 
 let db: RelDb
 let cluster: Cluster
@@ -95,9 +95,9 @@ describe('web attack surface', () => {
       s.on('close', () => clearInterval(iv))
     }
     const [slowHeaders, slowBody, silent, noHello, bigHeader] = await Promise.all([
-      rawHttp((s) => trickle(s, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n'), SLOW_CLIENT_LIMIT_MS + 5_000),
-      rawHttp((s) => trickle(s, 'POST /api/dev/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{', ' '), SLOW_CLIENT_LIMIT_MS + 5_000),
-      rawHttp(() => {}, SLOW_CLIENT_LIMIT_MS + 5_000),
+      rawHttp((s) => trickle(s, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n'), SLOW_CLIENT_LIMIT_MS + 2_000),
+      rawHttp((s) => trickle(s, 'POST /api/dev/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{', ' '), SLOW_CLIENT_LIMIT_MS + 2_000),
+      rawHttp(() => {}, SLOW_CLIENT_LIMIT_MS + 2_000),
       (async () => {
         const c = new RawClient(node.wsUrl, { token: wsTokenFor(cluster.secret, agent), origin: node.url })
         await c.opened

@@ -36,6 +36,20 @@ interface CatchUp {
   targets: Map<string, number> | null
 }
 
+/** A `ws` class that sends each connection attempt to the node `spec.route` picks for it. */
+function routedWebSocket(spec: SessionSpec, onSocket: (ws: WebSocket) => void, attempt: () => number): WebSocketConstructor {
+  class Routed extends WebSocket {
+    constructor(url: string) {
+      const ep = spec.route(attempt())
+      const u = new URL(url)
+      u.host = new URL(ep.wsUrl).host
+      super(u.toString(), { origin: ep.url, perMessageDeflate: false, handshakeTimeout: 5_000 })
+      onSocket(this)
+    }
+  }
+  return Routed as unknown as WebSocketConstructor
+}
+
 export class TrackedSession {
   readonly spec: SessionSpec
   readonly client: SyncClient
@@ -65,21 +79,14 @@ export class TrackedSession {
 
   constructor(spec: SessionSpec, clientId: string) {
     this.spec = spec
-    const self = this
-    class Routed extends WebSocket {
-      constructor(url: string) {
-        const ep = spec.route(self.attempts++)
-        const u = new URL(url)
-        const target = new URL(ep.wsUrl)
-        u.host = target.host
-        super(u.toString(), { origin: ep.url, perMessageDeflate: false, handshakeTimeout: 5_000 })
-        self.ws = this
-        this.on('close', (code) => self.closeCodes.push(code))
-      }
-    }
+    const Routed = routedWebSocket(spec, (ws) => {
+      this.attempts++
+      this.ws = ws
+      ws.on('close', (code) => this.closeCodes.push(code))
+    }, () => this.attempts)
     this.client = new SyncClient({
       url: spec.route(0).wsUrl,
-      WebSocket: Routed as unknown as WebSocketConstructor,
+      WebSocket: Routed,
       clientId,
       surface: spec.surface,
       outbox: new MemoryOutbox(),
