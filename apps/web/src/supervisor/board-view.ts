@@ -111,6 +111,21 @@ export function sortEngagements(
   return keyed.map((k) => k.e)
 }
 
+/**
+ * Who belongs on the roster: agents who are online or still hold open engagements. Other roles
+ * (supervisors, admins) watch rather than handle, so they appear only while they hold an open
+ * engagement themselves (someone covering a queue); an offline agent with nothing open has left.
+ */
+export function isRosterAgent(a: AgentView): boolean {
+  if (a.openEngagements > 0) return true
+  return a.role === 'agent' && a.online
+}
+
+/** The roster: its members (`isRosterAgent`), sorted as `sortRoster`. */
+export function rosterAgents(agents: Iterable<AgentView>): AgentView[] {
+  return sortRoster([...agents].filter(isRosterAgent))
+}
+
 /** Agents for the roster: online first, then by most open engagements, then name. */
 export function sortRoster(agents: Iterable<AgentView>): AgentView[] {
   return [...agents].sort((a, b) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { filterOptions, matchesFilters, sortEngagements, sortRoster, virtualWindow } from '../../src/supervisor/board-view.ts'
+import { filterOptions, isRosterAgent, matchesFilters, rosterAgents, sortEngagements, sortRoster, virtualWindow } from '../../src/supervisor/board-view.ts'
 import { agent, engagement, T0 } from './fixtures.ts'
 
 const thresholds = { handleMs: 10 * 60_000, wrapupMs: 0, inactiveMs: 0 }
@@ -56,6 +56,18 @@ describe('board sort', () => {
       agent('z', { online: false, openEngagements: 5 }), agent('b', { openEngagements: 1 }), agent('a', { openEngagements: 3 }),
     ])
     expect(r.map((a) => a.id)).toEqual(['a', 'b', 'z'])
+  })
+
+  it('lists agents who are online or hold open engagements, and other roles only while they hold one', () => {
+    const r = rosterAgents([
+      agent('sup', { role: 'supervisor', displayName: 'Sam Supervisor', online: true, sessions: 1 }),
+      agent('admin-busy', { role: 'admin', online: true, openEngagements: 1 }),
+      agent('gone', { online: false, sessions: 0 }),
+      agent('gone-busy', { online: false, sessions: 0, openEngagements: 2 }),
+      agent('here', { online: true }),
+    ])
+    expect(r.map((a) => a.id)).toEqual(['admin-busy', 'here', 'gone-busy'])
+    expect(isRosterAgent(agent('sup2', { role: 'supervisor', online: true, sessions: 3 }))).toBe(false)
   })
 })
 
