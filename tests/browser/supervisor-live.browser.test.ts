@@ -119,7 +119,8 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     await page.getByLabel('Name').fill('Sam Supervisor')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await expect.poll(() => page.getByText('No live engagements.').count(), { timeout: 30_000 }).toBe(1)
-    await expect.poll(() => page.getByRole('status').filter({ hasText: /connected|saved/i }).count()).toBeGreaterThan(0)
+    // The dashboard's status line says whether the board is live (not the agent's "saved" wording).
+    await expect.poll(() => page.locator('.sv-conn').getByRole('status').textContent()).toMatch(/^\s*Live\s*$/)
   })
 
   it('shows an agent\'s engagement live, with notes preview and a help flag in the alerts', async () => {
@@ -142,6 +143,10 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     const alerts = page.getByRole('region', { name: /Alerts/ })
     await expect.poll(() => alerts.textContent()).toContain('over my refund limit')
     await expect.poll(() => row.getAttribute('data-alert')).toBe('help')
+    // The roster lists the working agent, not the supervisor watching (also online).
+    const roster = page.getByRole('region', { name: /^Agents/ })
+    await expect.poll(() => roster.locator('tbody').textContent()).toContain('Ada Agent')
+    expect(await roster.locator('tbody').textContent()).not.toContain('Sam Supervisor')
     expect(await axeViolations(page)).toEqual([])
   })
 
@@ -194,6 +199,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     })
     await expect.poll(() => page.locator('table.board tbody tr[data-id="eng-2"]').count(), { timeout: 30_000 }).toBe(1)
     expect(await page.locator('table.board tbody tr[data-id="eng-1"]').count()).toBe(1)
+    await expect.poll(() => page.locator('.sv-conn').getByRole('status').textContent()).toMatch(/^\s*Live\s*$/)
     await agent.op({ type: 'engagement.status', engagementId: 'eng-2', at: Date.now(), changes: { state: 'end' } })
   })
 
