@@ -181,6 +181,30 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     await expect.poll(() => item.getAttribute('data-status')).toBe('read')
   })
 
+  it('fits a 1280 and a 1024 wide window: no clipped columns, the notes column keeps a readable width', async () => {
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 800 })
+      await open()
+      const m = await page.evaluate(() => {
+        const wrap = document.querySelector<HTMLElement>('.board-wrap')!
+        const notes = document.querySelector<HTMLElement>('table.board th.c-notes')!
+        const roster = document.querySelector<HTMLElement>('.sv-roster-wrap')!
+        const name = document.querySelector<HTMLElement>('table.roster tbody tr:not(.spacer) td')!
+        return {
+          boardOverflow: wrap.scrollWidth - wrap.clientWidth,
+          pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+          notesRightEdge: notes.getBoundingClientRect().right - wrap.getBoundingClientRect().right,
+          notesWidth: notes.getBoundingClientRect().width,
+          rosterOverflow: roster.scrollWidth - roster.clientWidth,
+          nameClipped: name.scrollWidth > name.clientWidth,
+        }
+      })
+      expect(m, `at ${width}px`).toMatchObject({ boardOverflow: 0, pageOverflow: 0, rosterOverflow: 0, nameClipped: false })
+      expect(m.notesRightEdge, `at ${width}px`).toBeLessThanOrEqual(0)
+      expect(m.notesWidth, `at ${width}px`).toBeGreaterThanOrEqual(120)
+    }
+  })
+
   it('replaces the board on a new snapshot (reconnect) without a reload', async () => {
     await open()
     await page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))

@@ -92,3 +92,8 @@ export function rowAlertLevel(alerts: readonly Alert[]): AlertKind | null {
   for (const k of ALERT_KINDS) if (alerts.some((a) => a.kind === k)) return k
   return null
 }
+
+/** The row's badges, most pressing first: help (from the flag itself), then the raised alerts. */
+export function rowBadgeKinds(helpRaised: boolean, alerts: readonly Alert[] | undefined): AlertKind[] {
+  return ALERT_KINDS.filter((k) => (k === 'help' ? helpRaised : alerts?.some((a) => a.kind === k) ?? false))
+}
