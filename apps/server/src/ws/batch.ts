@@ -15,7 +15,7 @@ import { emptyEngagement, type Actor, type Command, type Engagement } from '../d
 import {
   createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatch, type LogRow,
 } from '../domain/engagement/queries.ts'
-import { HotDoc, type DocCache } from '../domain/notes/doc-cache.ts'
+import { HotDoc, type BatchDocs } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
 import { loadSnapshots } from '../domain/notes/queries.ts'
 import type { Db } from '../store/port.ts'
@@ -62,13 +62,26 @@ function candidateKey(cmd: Command): string | null {
   }
 }
 
-async function loadHotDocs(tx: Db, docs: DocCache, want: Map<string, Engagement>): Promise<void> {
-  // Ahead of the committed log: it holds updates of a batch that rolled back. Reload it.
-  for (const [k, e] of want) if ((docs.get(k)?.seq ?? 0) > e.lastSeq) docs.delete(k)
-  const missing = [...want.entries()].filter(([k]) => !docs.get(k))
-  const snaps = await loadSnapshots(tx, missing.map(([, e]) => ({ a: e.accountId, e: e.id })))
+/**
+ * Pins the hot docs of `want` for this batch, loading missing ones (snapshot + newer doc
+ * rows) and reloading any that may hold updates the log does not: rolled back, ahead of the
+ * committed `lastSeq`, or changed by a batch whose commit this node has not seen resolve yet.
+ */
+async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>): Promise<void> {
+  const missing: Engagement[] = []
+  for (const [k, e] of want) {
+    const hot = bd.cache.get(k)
+    if (hot && !hot.suspect && hot.seq <= e.lastSeq) {
+      bd.hold(k, hot)
+      continue
+    }
+    if (hot) bd.cache.discard(k, hot)
+    missing.push(e)
+  }
+  const snaps = await loadSnapshots(tx, missing.map((e) => ({ a: e.accountId, e: e.id })))
   const snapByKey = new Map(snaps.map((s) => [key(s.accountId, s.engagementId), s]))
-  for (const [k] of missing) {
+  for (const e of missing) {
+    const k = key(e.accountId, e.id)
     const hot = new HotDoc()
     const s = snapByKey.get(k)
     if (s?.snapshot) {
@@ -76,21 +89,26 @@ async function loadHotDocs(tx: Db, docs: DocCache, want: Map<string, Engagement>
       hot.seq = s.snapshotSeq
       hot.snapshotSeq = s.snapshotSeq
     }
-    docs.set(k, hot)
+    bd.hold(k, hot)
+    bd.cache.set(k, hot)
   }
   // Catch every doc up with rows written since (by this node's snapshot or another node).
-  const behind = [...want.entries()].filter(([k, e]) => docs.get(k)!.seq < e.lastSeq)
+  const behind = [...want.entries()].filter(([k, e]) => bd.held.get(k)!.seq < e.lastSeq)
   if (behind.length === 0) return
-  const rows = await readEventsAfter(tx, behind.map(([k, e]) => ({ a: e.accountId, e: e.id, after: docs.get(k)!.seq, upTo: e.lastSeq })), { kinds: ['doc'] })
+  const rows = await readEventsAfter(tx, behind.map(([k, e]) => ({ a: e.accountId, e: e.id, after: bd.held.get(k)!.seq, upTo: e.lastSeq })), { kinds: ['doc'] })
   for (const r of rows) {
-    const hot = docs.get(key(r.accountId, r.engagementId))!
+    const hot = bd.held.get(key(r.accountId, r.engagementId))!
     if (r.update) Y.applyUpdate(hot.doc, Buffer.from(r.update, 'base64'))
     hot.sinceSnapshot++
   }
-  for (const [k, e] of behind) docs.get(k)!.seq = e.lastSeq
+  for (const [k, e] of behind) bd.held.get(k)!.seq = e.lastSeq
 }
 
-export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCache, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
+/**
+ * Runs one batch inside `tx`. The hot docs it uses are pinned in `bd` and stay so until the
+ * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
+ */
+export async function runBatch(tx: Db, batch: readonly PendingOp[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
   const ids = new Map<string, { a: string; i: string }>()
   const creates = new Map<string, { a: string; i: string; g: string }>()
   for (const op of batch) {
@@ -123,7 +141,7 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
     const e = locked.get(k) ?? (created ? emptyEngagement(created.a, created.i, created.g, now) : undefined)
     if (e) docWanted.set(k, e)
   }
-  await loadHotDocs(tx, docs, docWanted)
+  await loadHotDocs(tx, bd, docWanted)
 
   const priorOps = new Map<string, { e: string; seq: number }>()
   const priorKeys = new Map<string, number>()
@@ -182,8 +200,9 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
       seq = state.lastSeq + 1
       state = evolve(state, { ...ev, seq, actorId: actor.id, at: now, actorName: actor.displayName })
       if (ev.kind === 'doc' && op.doc) {
-        const hot = docs.get(k)
+        const hot = bd.held.get(k)
         if (!hot) throw new Error('hot doc missing inside batch')
+        bd.touch(k, hot)
         Y.applyUpdate(hot.doc, op.doc)
         out.docs.add(k)
       }
@@ -211,17 +230,17 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], docs: DocCac
   // The board preview: once per touched doc and batch, not per keystroke.
   for (const k of out.docs) {
     const e = out.engagements.get(k)
-    const hot = docs.get(k)
+    const hot = bd.held.get(k)
     if (e && hot) out.engagements.set(k, { ...e, notesPreview: previewOf(plainText(hot.doc)) })
   }
-  // Hot docs now hold every doc row up to the new last seq (evicted if this transaction fails).
+  // Held docs now hold every doc row up to the new last seq (discarded if this transaction fails).
   for (const [k, e] of out.engagements) {
-    const hot = docs.get(k)
-    if (hot && hot.seq >= (locked.get(k)?.lastSeq ?? 0)) hot.seq = e.lastSeq
+    const hot = bd.held.get(k)
+    if (hot) hot.seq = e.lastSeq
   }
   for (const op of batch) {
     if (op.cmd.type !== 'doc.update') continue
-    const hot = docs.get(key(op.session.user.accountId, op.cmd.engagementId))
+    const hot = bd.held.get(key(op.session.user.accountId, op.cmd.engagementId))
     if (hot) {
       hot.sinceSnapshot++
       hot.lastWriteAt = now

@@ -3,7 +3,7 @@ import type { Engagement } from '../domain/engagement/model.ts'
 import { readEventsAfter, toView } from '../domain/engagement/queries.ts'
 import * as Y from 'yjs'
 import type { Wrapup } from '@switchboard/protocol'
-import { mergeToState, plainText, wrapupOf } from '../domain/notes/doc.ts'
+import { mergeToState, plainText, scratchDoc, wrapupOf } from '../domain/notes/doc.ts'
 import { loadSnapshots, type StoredSnapshot } from '../domain/notes/queries.ts'
 import type { Db } from '../store/port.ts'
 
@@ -27,7 +27,7 @@ async function mergeDoc(db: Db, e: Engagement, snap: StoredSnapshot | undefined)
 /** The notes text and wrap-up of `e`, exact as of `e.lastSeq` (the stored projection may lag). */
 export async function readNotes(db: Db, e: Engagement): Promise<{ text: string; wrapup: Wrapup }> {
   const [snap] = await loadSnapshots(db, [{ a: e.accountId, e: e.id }])
-  const doc = new Y.Doc()
+  const doc = scratchDoc()
   Y.applyUpdate(doc, await mergeDoc(db, e, snap))
   const out = { text: plainText(doc), wrapup: wrapupOf(doc) }
   doc.destroy()

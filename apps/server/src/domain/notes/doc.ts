@@ -10,6 +10,16 @@ import type { Wrapup } from '@switchboard/protocol'
 export const NOTES_TEXT = 'notes'
 export const WRAPUP_MAP = 'wrapup'
 const ROOTS = new Set([NOTES_TEXT, WRAPUP_MAP])
+/**
+ * Server-side scratch documents get a fixed guid: without one, `new Y.Doc()` makes a random
+ * uuid with one `getRandomValues` call per hex digit (17 % of server CPU under load).
+ */
+export const DOC_GUID = 'notes'
+
+/** A scratch document (validation, merging): cheap to create. */
+export function scratchDoc(gc = true): Y.Doc {
+  return new Y.Doc({ guid: DOC_GUID, gc })
+}
 
 /** Decodes and checks a base64 Yjs update; null when it is not a well-formed update for this doc shape. */
 export function parseUpdate(b64: string): Uint8Array | null {
@@ -27,7 +37,7 @@ export function parseUpdate(b64: string): Uint8Array | null {
       if (typeof parent === 'string' && !ROOTS.has(parent)) return null
     }
     // Also prove it applies: a fresh doc must accept it without throwing.
-    Y.applyUpdate(new Y.Doc({ gc: false }), bytes)
+    Y.applyUpdate(scratchDoc(false), bytes)
   } catch {
     return null
   }
@@ -72,7 +82,7 @@ export function previewOf(text: string, max = 200): string {
 
 /** One merged update for a snapshot plus newer updates (what a subscriber gets). */
 export function mergeToState(parts: Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc()
+  const doc = scratchDoc()
   for (const p of parts) Y.applyUpdate(doc, p)
   return Y.encodeStateAsUpdate(doc)
 }

@@ -1,0 +1,147 @@
+/**
+ * Hot documents shared by group-commit batches (real embedded PGlite, real `runBatch`): a
+ * batch keeps the documents it loaded even when the LRU is smaller than what it needs, and a
+ * rolled-back batch drops only the documents it changed, never a fresher copy.
+ */
+import { randomUUID } from 'node:crypto'
+import * as Y from 'yjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SessionUser } from '@switchboard/protocol'
+import type { Command } from '../../src/domain/engagement/model.ts'
+import { key } from '../../src/domain/engagement/queries.ts'
+import { BatchDocs, DocCache } from '../../src/domain/notes/doc-cache.ts'
+import { plainText } from '../../src/domain/notes/doc.ts'
+import { upsertUser } from '../../src/auth/users.ts'
+import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Store } from '../../src/store/port.ts'
+import { runBatch, type PendingOp } from '../../src/ws/batch.ts'
+import type { Peer } from '../../src/ws/peer.ts'
+import { Session } from '../../src/ws/session.ts'
+import { silentLogger } from '../store/test-db.ts'
+
+let store: Store
+const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
+/** The `Peer` seam of `Session` (frames are not under test here). */
+const peer: Peer = { send() {}, bufferedAmount: 0, close() {} }
+const session = new Session(user, peer, { opsPerSecond: 1000, opsBurst: 1000, sendBufferBytes: 1 << 20 }, Date.now())
+session.clientId = 'c1'
+
+beforeAll(async () => {
+  store = await openStore({ dataDir: '', logger: silentLogger })
+  await migrate(store)
+  await upsertUser(store, { accountId: user.accountId, userId: user.id, role: 'agent', displayName: 'Ann' })
+}, 60_000)
+afterAll(async () => {
+  await store?.close()
+})
+
+function op(cmd: Command, doc?: Uint8Array): PendingOp {
+  const o: PendingOp = { session, opId: randomUUID(), cmd, receivedAt: Date.now() }
+  if (doc) o.doc = doc
+  return o
+}
+
+function observeOp(engagementId: string): PendingOp {
+  return op({
+    type: 'engagement.observe', engagementId, at: Date.now(),
+    context: { engagementId, startTime: Date.now(), queueId: 'q', queueName: 'Q' }, status: { state: 'active', channel: 'voice' },
+  } as Command)
+}
+
+/** A doc.update appending `text` to `doc`'s notes (the client-side document). */
+function typeOp(engagementId: string, doc: Y.Doc, text: string): PendingOp {
+  const before = Y.encodeStateVector(doc)
+  doc.getText('notes').insert(doc.getText('notes').length, text)
+  const update = Y.encodeStateAsUpdate(doc, before)
+  return op({ type: 'doc.update', engagementId, update: Buffer.from(update).toString('base64') } as Command, update)
+}
+
+async function commit(cache: DocCache, batch: PendingOp[]): Promise<ReturnType<typeof runBatch>> {
+  const bd = new BatchDocs(cache)
+  try {
+    const out = await store.writes.transaction((tx) => runBatch(tx, batch, bd, undefined, Date.now()))
+    bd.committed()
+    return out
+  } catch (err) {
+    bd.failed()
+    throw err
+  }
+}
+
+describe('hot documents in a batch', () => {
+  it('a batch needing more documents than the cache holds commits all of them', async () => {
+    const cache = new DocCache(1)
+    const ids = ['d-1', 'd-2', 'd-3']
+    await commit(cache, ids.map(observeOp))
+    const docs = ids.map(() => new Y.Doc())
+    const out = await commit(cache, ids.map((id, i) => typeOp(id, docs[i]!, `hello ${id}`)))
+    expect(out.results.every((r) => r.ok && !r.duplicate)).toBe(true)
+    // Pins are released after the batch: the cache is back within its bound.
+    expect(cache.size).toBe(1)
+    // The next batch catches the evicted documents up from the log.
+    const out2 = await commit(cache, ids.map((id, i) => typeOp(id, docs[i]!, ' again')))
+    expect(out2.results.every((r) => r.ok)).toBe(true)
+    for (const id of ids) {
+      const e = out2.engagements.get(key('acc1', id))
+      expect(e?.notesPreview).toBe(`hello ${id} again`)
+    }
+  })
+
+  it('a rolled-back batch discards the document it changed but not a fresher copy loaded meanwhile', async () => {
+    const cache = new DocCache(10)
+    await commit(cache, [observeOp('r-1')])
+    const client = new Y.Doc()
+    await commit(cache, [typeOp('r-1', client, 'kept')])
+    const k = key('acc1', 'r-1')
+    const committedDoc = cache.get(k)!
+
+    // Batch A applies an update, then its transaction rolls back; its outcome is not settled yet.
+    const a = new BatchDocs(cache)
+    const lost = typeOp('r-1', new Y.Doc(), 'LOST')
+    await expect(store.writes.transaction(async (tx) => {
+      await runBatch(tx, [lost], a, undefined, Date.now())
+      throw new Error('commit failed')
+    })).rejects.toThrow('commit failed')
+    expect(committedDoc.suspect).toBe(true)
+
+    // Batch B takes the row lock next: it must not use A's document, and reloads from the log.
+    const b = new BatchDocs(cache)
+    const out = await store.writes.transaction((tx) => runBatch(tx, [typeOp('r-1', client, ' more')], b, undefined, Date.now()))
+    const fresh = cache.get(k)!
+    expect(fresh).not.toBe(committedDoc)
+    expect(plainText(fresh.doc)).toBe('kept more')
+    expect(out.engagements.get(k)?.notesPreview).toBe('kept more')
+
+    // A's clean-up runs late: B's document stays.
+    a.failed()
+    b.committed()
+    expect(cache.get(k)).toBe(fresh)
+    expect(fresh.suspect).toBe(false)
+    expect(fresh.pins).toBe(0)
+  })
+})
+
+describe('DocCache', () => {
+  it('never evicts a pinned document and goes back to its bound when unpinned', async () => {
+    const { HotDoc } = await import('../../src/domain/notes/doc-cache.ts')
+    const cache = new DocCache(1)
+    const a = new HotDoc()
+    cache.pin(a)
+    cache.set('a', a)
+    cache.set('b', new HotDoc())
+    expect(cache.get('a')).toBe(a)
+    expect(cache.size).toBe(1)
+    const c = new HotDoc()
+    cache.pin(c)
+    cache.set('c', c)
+    // Both pinned: over the bound until released.
+    expect(cache.size).toBe(2)
+    cache.unpin(a)
+    expect(cache.size).toBe(1)
+    expect(cache.get('c')).toBe(c)
+    cache.delete('c')
+    expect(c.stale).toBe(true)
+    expect(cache.get('c')).toBeUndefined()
+  })
+})
