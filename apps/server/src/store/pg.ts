@@ -1,9 +1,10 @@
 /**
- * The `pg` store: a Pool for queries and transactions, and one dedicated `pg.Client` per
- * `listen()` with a heartbeat, reconnect with backoff and re-LISTEN (then `onListening`).
+ * The `pg` store: a Pool for queries and transactions, a small separate Pool for the
+ * group-commit writer (`writes`), and one dedicated `pg.Client` per `listen()` with a
+ * heartbeat, reconnect with backoff and re-LISTEN (then `onListening`).
  */
 import pg from 'pg'
-import type { Db, ListenHandlers, Listener, Logger, QueryResult, Store } from './port.ts'
+import type { Db, Lane, ListenHandlers, Listener, Logger, QueryResult, Store } from './port.ts'
 
 const INT8 = 20
 
@@ -27,6 +28,8 @@ export interface PgStoreOptions {
   connectionString: string
   logger: Logger
   max?: number
+  /** Connections of the writer's own pool (two batches in flight + its probe or compaction). */
+  writeMax?: number
   /** Interval of the LISTEN connection's heartbeat query. */
   heartbeatMs?: number
 }
@@ -47,21 +50,21 @@ function toResult<R>(res: pg.QueryResult | pg.QueryResult[]): QueryResult<R> {
   return { rows, rowCount: last?.rowCount ?? rows.length }
 }
 
-export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
-  const { logger } = opts
+function openPool(opts: PgStoreOptions, max: number, name: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
-    max: opts.max ?? 10,
+    max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     types,
   })
   // An idle client losing its connection emits here; without a handler the process dies.
-  pool.on('error', (err) => logger.warn({ err }, 'postgres idle client error'))
-  const listeners = new Set<PgListener>()
+  pool.on('error', (err) => opts.logger.warn({ err, pool: name }, 'postgres idle client error'))
+  return pool
+}
 
-  const store: Store = {
-    kind: 'pg',
+function lane(pool: pg.Pool): Lane {
+  return {
     async query<R>(sql: string, params?: readonly unknown[]) {
       return toResult<R>(await pool.query(sql, params as unknown[] | undefined))
     },
@@ -89,8 +92,24 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
         client.release(broken)
       }
     },
+    async ping() {
+      await pool.query('select 1')
+    },
+  }
+}
+
+export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
+  const pool = openPool(opts, opts.max ?? 10, 'main')
+  const writePool = openPool(opts, opts.writeMax ?? 3, 'writes')
+  const listeners = new Set<PgListener>()
+  const main = lane(pool)
+
+  const store: Store = {
+    kind: 'pg',
+    ...main,
+    writes: lane(writePool),
     async listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
-      const l = new PgListener(opts.connectionString, channel, handlers, logger, opts.heartbeatMs ?? 5000)
+      const l = new PgListener(opts.connectionString, channel, handlers, opts.logger, opts.heartbeatMs ?? 5000)
       listeners.add(l)
       await l.start()
       return {
@@ -100,13 +119,10 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
         },
       }
     },
-    async ping() {
-      await pool.query('select 1')
-    },
     async close() {
       await Promise.all([...listeners].map((l) => l.close()))
       listeners.clear()
-      await pool.end()
+      await Promise.all([pool.end(), writePool.end()])
     },
   }
   return store

@@ -87,6 +87,9 @@ export async function openPgliteStore(opts: PgliteStoreOptions): Promise<Store> 
       if (closed) throw new Error('store is closed')
       await store.query('select 1')
     },
+    get writes() {
+      return store
+    },
     async close() {
       if (closed) return
       closed = true

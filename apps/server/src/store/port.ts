@@ -33,17 +33,26 @@ export interface ListenHandlers {
   onLost?(error: Error): void
 }
 
-export interface Store extends Db {
-  readonly kind: 'pg' | 'pglite'
+/** Queries, transactions and a liveness probe over one set of connections. */
+export interface Lane extends Db {
   /** Runs `fn` in one transaction (BEGIN/COMMIT, ROLLBACK on throw). Safe under concurrent callers. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
+  /** Throws when the database is unreachable. */
+  ping(): Promise<void>
+}
+
+export interface Store extends Lane {
+  readonly kind: 'pg' | 'pglite'
+  /**
+   * The group-commit writer's own connections (pg: a small pool of its own, so commits, the
+   * writer's probe and compaction never queue behind reads; PGlite: the one connection).
+   */
+  readonly writes: Lane
   /**
    * LISTEN on `channel` on a dedicated connection with a heartbeat; reconnects with backoff
    * and calls `onListening` again after each reconnect. In PGlite mode the bus is in-process.
    */
   listen(channel: string, handlers: ListenHandlers): Promise<Listener>
-  /** Throws when the database is unreachable. */
-  ping(): Promise<void>
   close(): Promise<void>
 }
 

@@ -13,6 +13,7 @@ import type { Logger, Store } from '../store/port.ts'
 import type { Hub } from './hub.ts'
 import type { Metrics } from './metrics.ts'
 import { roster } from './presence.ts'
+import type { Semaphore } from './semaphore.ts'
 import type { Session } from './session.ts'
 
 interface AccountState {
@@ -37,8 +38,10 @@ export class Boards {
   private readonly logger: Logger
   private readonly metrics: Metrics
   private readonly tickMs: number
+  private readonly reads: Semaphore
 
-  constructor(store: Store, hub: Hub, logger: Logger, metrics: Metrics, tickMs: number) {
+  constructor(store: Store, hub: Hub, logger: Logger, metrics: Metrics, tickMs: number, reads: Semaphore) {
+    this.reads = reads
     this.store = store
     this.hub = hub
     this.logger = logger
@@ -142,14 +145,14 @@ export class Boards {
     this.hub.setBoard(s, true)
     try {
       const accountId = s.user.accountId
-      const [engs, agents, thresholds] = await Promise.all([
+      const [engs, agents, thresholds] = await this.reads.run(() => Promise.all([
         this.store.query<EngagementRow>(
           `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
            where e.account_id = $1 and e.ended_at is null and e.last_seq > 0
            order by e.updated_at desc limit 2000`, [accountId]),
         roster(this.store, accountId),
         getThresholds(this.store, accountId),
-      ])
+      ]))
       s.sendJson({
         type: 'board.snapshot', serverTime: Date.now(),
         engagements: engs.rows.map((r) => toView(fromRow(r))), agents, thresholds,

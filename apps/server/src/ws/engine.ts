@@ -17,6 +17,7 @@ import { Metrics } from './metrics.ts'
 import type { Peer } from './peer.ts'
 import { clearNodePresence, leavePresence, PRESENCE_HEARTBEAT_MS, presenceHeartbeat } from './presence.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
+import { Semaphore } from './semaphore.ts'
 import { Session, type Subscription } from './session.ts'
 import { Writer } from './writer.ts'
 
@@ -34,6 +35,8 @@ export interface EngineOptions {
   devSignIn: boolean
   /** Hot notes documents kept in memory. */
   maxHotDocs?: number
+  /** Reads for subscribers (snapshots, catch-ups, board snapshots) running at once; the rest queue. */
+  maxSubscriberReads?: number
 }
 
 /** Row kinds that change what `engagement.changed` shows (notes only move the preview). */
@@ -44,6 +47,8 @@ export class Engine {
   readonly hub = new Hub()
   readonly metrics = new Metrics()
   readonly docs: DocCache
+  /** Bounds concurrent subscriber reads so they queue in order instead of timing out in the pool. */
+  readonly reads: Semaphore
   readonly writer: Writer
   readonly boards: Boards
   readonly handlers: Handlers
@@ -58,7 +63,8 @@ export class Engine {
   constructor(o: EngineOptions) {
     this.o = o
     this.docs = new DocCache(o.maxHotDocs ?? 2000)
-    this.boards = new Boards(o.store, this.hub, o.logger, this.metrics, o.boardTickMs)
+    this.reads = new Semaphore(o.maxSubscriberReads ?? 4)
+    this.boards = new Boards(o.store, this.hub, o.logger, this.metrics, o.boardTickMs, this.reads)
     this.writer = new Writer({
       store: o.store, docs: this.docs, bus: () => this.bus, logger: o.logger, metrics: this.metrics,
       groupCommitMs: o.groupCommitMs,
@@ -199,16 +205,19 @@ export class Engine {
     sub.ready = false
     this.metrics.catchUps++
     try {
-      const rows = await readEventsAfter(this.o.store, [{ a: sub.accountId, e: sub.engagementId, after: sub.lastSeq }])
-      if (rows.length > MAX_CATCH_UP_ROWS) {
-        const [e] = await getEngagements(this.o.store, [{ a: sub.accountId, i: sub.engagementId }])
-        if (e) {
-          s.sendJson(await buildSnapshot(this.o.store, e, 'gap'))
-          sub.lastSeq = e.lastSeq
+      await this.reads.run(async () => {
+        if (s.closed) return
+        const rows = await readEventsAfter(this.o.store, [{ a: sub.accountId, e: sub.engagementId, after: sub.lastSeq }])
+        if (rows.length > MAX_CATCH_UP_ROWS) {
+          const [e] = await getEngagements(this.o.store, [{ a: sub.accountId, i: sub.engagementId }])
+          if (e) {
+            s.sendJson(await buildSnapshot(this.o.store, e, 'gap'))
+            sub.lastSeq = e.lastSeq
+          }
+        } else if (rows.length > 0) {
+          sub.pending.push(...rows)
         }
-      } else if (rows.length > 0) {
-        sub.pending.push(...rows)
-      }
+      })
     } catch (err) {
       this.o.logger.warn({ err }, 'catch-up failed')
     } finally {
@@ -248,6 +257,7 @@ export class Engine {
     return this.metrics.render({
       socketsByRole: byRole, listening: this.bus?.listening ?? false, available: this.writer.available, boards,
       hotDocs: this.docs.size, queued: this.writer.queued, busReconnects: this.bus?.reconnects ?? 0, nodeId: this.o.nodeId,
+      readsQueued: this.reads.queued,
     })
   }
 

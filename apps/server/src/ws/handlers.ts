@@ -82,7 +82,9 @@ export class Handlers {
     switch (msg.type) {
       case 'hello': return this.hello(s, msg)
       case 'ping': s.sendJson({ type: 'pong', t: msg.t, serverTime: Date.now() }); return
-      case 'subscribe': this.async(s, this.subscribe(s, msg.engagementId, msg.afterSeq), msg.engagementId); return
+      case 'subscribe':
+        this.async(s, this.engine.reads.run(() => this.subscribe(s, msg.engagementId, msg.afterSeq)), msg.engagementId)
+        return
       case 'unsubscribe': this.engine.hub.unsubscribe(s, s.user.accountId, msg.engagementId); return
       case 'board.subscribe':
         // Subscribing again asks for a fresh snapshot.
@@ -129,11 +131,11 @@ export class Handlers {
       .catch((err: unknown) => o.logger.debug({ err }, 'presence join failed'))
     boards.markAgent(s.user.accountId, s.user.id)
     if (s.surface === 'agent') {
-      o.store.query<EngagementRow>(
+      this.engine.reads.run(() => o.store.query<EngagementRow>(
         `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
          where e.account_id = $1 and e.agent_id = $2 and e.ended_at is null and e.last_seq > 0
          order by e.updated_at desc limit 200`, [s.user.accountId, s.user.id],
-      ).then((res) => {
+      )).then((res) => {
         s.sendJson({ type: 'agent.engagements', engagements: res.rows.map((r) => toView(fromRow(r))) })
       }, (err: unknown) => o.logger.warn({ err }, 'agent engagements read failed'))
     }
@@ -141,6 +143,7 @@ export class Handlers {
 
   private async subscribe(s: Session, engagementId: string, afterSeq: number | undefined): Promise<void> {
     const { o, hub, metrics } = this.engine
+    if (s.closed) return
     const e = await getEngagement(o.store, s.user.accountId, engagementId)
     if (!e || e.lastSeq === 0 || !canRead(actorOf(s), e)) {
       s.error('NOT_FOUND', { engagementId })

@@ -1,4 +1,15 @@
 /** Counters and gauges for `/metrics` (Prometheus text exposition, hand-written). */
+import { readdirSync } from 'node:fs'
+
+/** Open file descriptors of this process (Linux `/proc`), or null where that is not readable. */
+export function openFds(): number | null {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return null
+  }
+}
+
 export class Metrics {
   opsTotal = 0
   opsRejected = 0
@@ -36,7 +47,7 @@ export class Metrics {
     this.fanoutLagCount++
   }
 
-  render(gauges: { socketsByRole: Record<string, number>; listening: boolean; available: boolean; boards: number; hotDocs: number; queued: number; busReconnects: number; nodeId: string }): string {
+  render(gauges: { socketsByRole: Record<string, number>; listening: boolean; available: boolean; boards: number; hotDocs: number; queued: number; busReconnects: number; nodeId: string; readsQueued: number }): string {
     const node = `node="${gauges.nodeId.replace(/["\\\n]/g, '_')}"`
     const lines: string[] = []
     const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
@@ -66,6 +77,14 @@ export class Metrics {
     metric('switchboard_rate_limited_total', 'counter', 'Messages refused by the per-connection rate limit.', [['', this.rateLimited]])
     metric('switchboard_bad_frames_total', 'counter', 'Frames refused by the strict parser.', [['', this.badFrames]])
     metric('switchboard_hot_docs', 'gauge', 'Notes documents held in memory.', [['', gauges.hotDocs]])
+    metric('switchboard_subscriber_reads_queued', 'gauge', 'Subscriber reads waiting for a read slot.', [['', gauges.readsQueued]])
+    const mem = process.memoryUsage()
+    metric('process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', mem.rss]])
+    metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]])
+    metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap allocated.', [['', mem.heapTotal]])
+    metric('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript (buffers).', [['', mem.external]])
+    const fds = openFds()
+    if (fds !== null) metric('process_open_fds', 'gauge', 'Open file descriptors.', [['', fds]])
     return `${lines.join('\n')}\n`
   }
 }

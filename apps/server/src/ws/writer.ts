@@ -1,13 +1,15 @@
 /**
- * Group commit: ops arriving within `groupCommitMs` go into one transaction (one batch in
- * flight at a time; while it commits the next batch gathers). Acks are sent only after
- * COMMIT. While the database is unreachable every op is answered UNAVAILABLE with a
- * retry hint (the client keeps it in its outbox), sockets stay open, and sessions get a
- * `saving-delayed` notice, then `saving-resumed` once a probe succeeds.
+ * Group commit: ops arriving within `groupCommitMs` go into one transaction (up to two
+ * batches in flight; meanwhile the next batch gathers), on the store's write lane (its own
+ * connections, so reads never starve commits). Acks are sent only after COMMIT. A batch
+ * that loses its connection is retried if the writer's probe reaches the database; if not,
+ * the node is down: every op is answered UNAVAILABLE with a retry hint (the client keeps it
+ * in its outbox), sockets stay open, and sessions get a `saving-delayed` notice, then
+ * `saving-resumed` once a probe succeeds.
  */
 import type { Bus } from '../bus/bus.ts'
 import { key } from '../domain/engagement/queries.ts'
-import type { DocCache } from '../domain/notes/doc-cache.ts'
+import { BatchDocs, type DocCache } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
 import type { Logger, Store } from '../store/port.ts'
@@ -18,6 +20,7 @@ import type { Metrics } from './metrics.ts'
 const MAX_BATCH = 400
 const MAX_IN_FLIGHT = 2
 const RETRY_AFTER_MS = 1000
+const PROBE_TIMEOUT_MS = 5000
 /**
  * Compact a hot doc (snapshot + plain text + wrap-up, one row write) after this many updates,
  * or once it has been idle this long: search and export lag typing by about a second, and a
@@ -42,9 +45,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const CONNECTION_MESSAGE = /connection terminated|connection error|timeout exceeded when trying to connect|not queryable|closed/i
 
 /**
- * True when the database could not be reached (connection class 08, operator intervention 57,
- * socket errors, a pool that lost its connection) — not for a bug in our own code, which must
- * not mark the node down.
+ * True when a batch failed for want of a working connection (connection class 08, operator
+ * intervention 57, socket errors, a pool that lost its connection or timed out connecting),
+ * not for a bug in our own code or an SQL error. Such a failure alone does not mark the node
+ * down: an overloaded database times out connections too. The writer's probe on its own
+ * connections (`store.writes.ping()`) decides.
  */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown } | null
@@ -147,32 +152,76 @@ export class Writer {
   private async commit(batch: PendingOp[], attempt: number): Promise<void> {
     const started = performance.now()
     const now = Date.now()
+    const bd = new BatchDocs(this.o.docs)
+    let outcome: BatchOutcome
     try {
-      const outcome = await this.o.store.transaction((tx) => runBatch(tx, batch, this.o.docs, this.o.bus(), now))
-      this.o.metrics.commit(performance.now() - started, batch.length)
+      outcome = await this.o.store.writes.transaction((tx) => runBatch(tx, batch, bd, this.o.bus(), now))
+    } catch (err) {
+      // Hot docs this batch changed hold updates of the rolled-back transaction: they reload from the log.
+      bd.failed()
+      await this.failed(batch, attempt, err)
+      return
+    }
+    bd.committed()
+    this.o.metrics.commit(performance.now() - started, batch.length)
+    try {
       this.o.onResults(outcome.results)
       this.o.onCommitted(outcome)
     } catch (err) {
-      // Hot docs may hold updates of the rolled-back transaction: drop them, they reload from the log.
-      for (const op of batch) this.o.docs.delete(key(op.session.user.accountId, op.cmd.engagementId))
-      if (isUnavailable(err)) {
-        this.o.logger.warn({ err }, 'database unreachable: ops answered UNAVAILABLE')
-        this.failAll(batch)
-        this.down()
-        return
-      }
-      const code = (err as { code?: string }).code
-      if (code === '23505' && attempt < 3) {
-        // A concurrent node committed the same op id or dedup key first: the retry sees it.
+      // Committed: never retry (that would answer duplicates); subscribers catch up on the next gap.
+      this.o.logger.error({ err }, 'fan-out after commit failed')
+    }
+  }
+
+  private async failed(batch: PendingOp[], attempt: number, err: unknown): Promise<void> {
+    if (isUnavailable(err)) {
+      // A lost connection, or a connect timeout, which an overloaded database produces as well:
+      // the writer's own probe decides whether the database is down. Retrying is safe: a
+      // repeated op id is answered from the log.
+      const up = this.available && await this.reachable()
+      if (up && attempt < 2) {
+        this.o.logger.warn({ err }, 'group commit lost its connection; the database answers, retrying')
         await this.commit(batch, attempt + 1)
         return
       }
-      if (batch.length > 1) {
-        for (const op of batch) await this.commit([op], 3)
-        return
+      this.failAll(batch)
+      if (up) {
+        this.o.logger.warn({ err }, 'group commit failed again on its connection: ops answered UNAVAILABLE')
+      } else {
+        this.o.logger.warn({ err }, 'database unreachable: ops answered UNAVAILABLE')
+        this.down()
       }
-      this.o.logger.error({ err, opType: batch[0]?.cmd.type }, 'op failed')
-      this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
+      return
+    }
+    const code = (err as { code?: string }).code
+    if (code === '23505' && attempt < 3) {
+      // A concurrent node committed the same op id or dedup key first: the retry sees it.
+      await this.commit(batch, attempt + 1)
+      return
+    }
+    if (batch.length > 1) {
+      for (const op of batch) await this.commit([op], 3)
+      return
+    }
+    this.o.logger.error({ err, opType: batch[0]?.cmd.type }, 'op failed')
+    this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
+  }
+
+  /** The writer's probe, on its own connections, bounded in time. */
+  private async reachable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        this.o.store.writes.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS)
+        }),
+      ])
+      return true
+    } catch {
+      return false
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -188,13 +237,15 @@ export class Writer {
     this.o.onAvailability(false)
     const tryAgain = () => {
       this.probe = setTimeout(() => {
-        this.o.store.ping().then(() => {
-          this.probe = undefined
+        void this.reachable().then((up) => {
           if (this.closed) return
+          if (!up) {
+            tryAgain()
+            return
+          }
+          this.probe = undefined
           this.available = true
           this.o.onAvailability(true)
-        }, () => {
-          if (!this.closed) tryAgain()
         })
       }, RETRY_AFTER_MS / 2)
     }
@@ -217,12 +268,12 @@ export class Writer {
     for (const [k, hot] of [...this.o.docs.entries()]) {
       // A batch in flight may hold uncommitted updates in hot docs: never snapshot those.
       if (this.inFlight > 0) return
-      if (hot.sinceSnapshot === 0) continue
+      if (hot.sinceSnapshot === 0 || hot.suspect) continue
       if (!all && hot.sinceSnapshot < COMPACT_EVERY && now - hot.lastWriteAt < COMPACT_IDLE_MS) continue
       const [accountId, engagementId] = k.split('\0') as [string, string]
       const seq = hot.seq
       try {
-        await saveSnapshot(this.o.store, {
+        await saveSnapshot(this.o.store.writes, {
           a: accountId, e: engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
           text: plainText(hot.doc), wrapup: wrapupOf(hot.doc),
         })

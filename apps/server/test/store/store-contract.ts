@@ -125,4 +125,19 @@ export function storeContract(getStore: () => Store): void {
   it('answers ping', async () => {
     await expect(getStore().ping()).resolves.toBeUndefined()
   })
+
+  it('has a write lane whose transactions and ping work and whose commits the main lane reads', async () => {
+    const store = getStore()
+    await store.query('create table if not exists contract_lane (n int)')
+    await expect(store.writes.ping()).resolves.toBeUndefined()
+    await store.writes.transaction(async (tx) => {
+      await tx.query('insert into contract_lane (n) values (1), (2)')
+    })
+    await expect(store.writes.transaction(async (tx) => {
+      await tx.query('insert into contract_lane (n) values (3)')
+      throw new Error('roll back')
+    })).rejects.toThrow('roll back')
+    const res = await store.query<{ n: number }>('select count(*) as n from contract_lane')
+    expect(res.rows[0]!.n).toBe(2)
+  })
 }

@@ -63,9 +63,35 @@ describe('pg store', () => {
     }
   })
 
+  it('the write lane commits while every pooled read connection is busy', async () => {
+    // Ten reads hold the main pool (its size); an eleventh read has to queue behind them.
+    let release!: () => void
+    const gate = new Promise<void>((r) => { release = r })
+    const holders = Array.from({ length: 10 }, () => store.transaction(async (tx) => {
+      await tx.query('select 1')
+      await gate
+    }))
+    let queuedRead = false
+    const read = store.query('select 1').then(() => { queuedRead = true })
+    try {
+      await store.writes.transaction(async (tx) => {
+        await tx.query('create table if not exists lane_probe (n int)')
+        await tx.query('insert into lane_probe values (1)')
+      })
+      await expect(store.writes.ping()).resolves.toBeUndefined()
+      expect(queuedRead).toBe(false)
+    } finally {
+      release()
+      await Promise.all([...holders, read])
+    }
+    const res = await store.query<{ n: number }>('select count(*) as n from lane_probe')
+    expect(res.rows[0]!.n).toBe(1)
+  })
+
   it('ping rejects when the database is unreachable', async () => {
     const bad = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/x', logger: silentLogger })
     await expect(bad.ping()).rejects.toThrow()
+    await expect(bad.writes.ping()).rejects.toThrow()
     await bad.close()
   })
 })

@@ -1,0 +1,100 @@
+/**
+ * What a failed group commit does to availability (real embedded PGlite behind the store
+ * port; only the write lane's failures are injected): a connection error while the writer's
+ * own probe answers is retried and acked, never reported as an outage; an error the probe
+ * confirms marks the node down until the probe succeeds again.
+ */
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SessionUser } from '@switchboard/protocol'
+import { upsertUser } from '../../src/auth/users.ts'
+import type { Command } from '../../src/domain/engagement/model.ts'
+import { DocCache } from '../../src/domain/notes/doc-cache.ts'
+import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Db, Lane, Store } from '../../src/store/port.ts'
+import type { OpResult, PendingOp } from '../../src/ws/batch.ts'
+import { Metrics } from '../../src/ws/metrics.ts'
+import type { Peer } from '../../src/ws/peer.ts'
+import { Session } from '../../src/ws/session.ts'
+import { Writer } from '../../src/ws/writer.ts'
+import { silentLogger } from '../store/test-db.ts'
+
+let real: Store
+const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
+
+beforeAll(async () => {
+  real = await openStore({ dataDir: '', logger: silentLogger })
+  await migrate(real)
+  await upsertUser(real, { accountId: user.accountId, userId: user.id, role: 'agent', displayName: 'Ann' })
+}, 60_000)
+afterAll(async () => {
+  await real?.close()
+})
+
+/** The real store with a write lane whose next transactions / pings fail as told. */
+function faulty(failTransactions: () => Error | null, failPing: () => boolean): Store {
+  const writes: Lane = {
+    query: (sql, params) => real.writes.query(sql, params),
+    transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      const err = failTransactions()
+      return err ? Promise.reject(err) : real.writes.transaction(fn)
+    },
+    ping: () => (failPing() ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : real.writes.ping()),
+  }
+  return { ...real, writes }
+}
+
+function harness(store: Store) {
+  const frames: Record<string, unknown>[] = []
+  const peer: Peer = { send: (d) => { frames.push(JSON.parse(String(d)) as Record<string, unknown>) }, bufferedAmount: 0, close() {} }
+  const session = new Session(user, peer, { opsPerSecond: 1000, opsBurst: 1000, sendBufferBytes: 1 << 20 }, Date.now())
+  session.clientId = 'c1'
+  const results: OpResult[] = []
+  const availability: boolean[] = []
+  const writer = new Writer({
+    store, docs: new DocCache(10), bus: () => undefined, logger: silentLogger, metrics: new Metrics(), groupCommitMs: 1,
+    onCommitted() {}, onResults: (r) => results.push(...r), onAvailability: (up) => availability.push(up),
+  })
+  const observe = (engagementId: string): PendingOp => ({
+    session, opId: randomUUID(), receivedAt: Date.now(),
+    cmd: {
+      type: 'engagement.observe', engagementId, at: Date.now(),
+      context: { engagementId, startTime: Date.now(), queueId: 'q', queueName: 'Q' }, status: { state: 'active', channel: 'voice' },
+    } as Command,
+  })
+  return { writer, frames, results, availability, observe }
+}
+
+const poolTimeout = () => new Error('timeout exceeded when trying to connect')
+
+describe('writer availability', () => {
+  it('a pool timeout while the probe answers is retried and acked; the node stays up', async () => {
+    let failures = 1
+    const h = harness(faulty(() => (failures-- > 0 ? poolTimeout() : null), () => false))
+    const op = h.observe('w-1')
+    h.writer.enqueue(op)
+    await expect.poll(() => h.results.length).toBe(1)
+    expect(h.results[0]).toMatchObject({ ok: true, seq: 1, duplicate: false })
+    expect(h.availability).toEqual([])
+    expect(h.writer.available).toBe(true)
+    expect(h.frames.filter((f) => f['code'] === 'UNAVAILABLE')).toEqual([])
+    await h.writer.drain()
+  })
+
+  it('a connection error the probe confirms answers UNAVAILABLE and marks the node down until the probe succeeds', async () => {
+    let down = true
+    const h = harness(faulty(() => (down ? Object.assign(new Error('Connection terminated unexpectedly'), {}) : null), () => down))
+    const op = h.observe('w-2')
+    h.writer.enqueue(op)
+    await expect.poll(() => h.frames.find((f) => f['opId'] === op.opId)).toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    expect(h.availability).toEqual([false])
+    expect(h.writer.available).toBe(false)
+    down = false
+    await expect.poll(() => h.availability, { timeout: 5000 }).toEqual([false, true])
+    h.writer.enqueue(op)
+    await expect.poll(() => h.results.length).toBe(1)
+    expect(h.results[0]).toMatchObject({ ok: true, seq: 1 })
+    await h.writer.drain()
+  })
+})
