@@ -2,7 +2,7 @@ import { openPgStore } from './pg.ts'
 import { openPgliteStore } from './pglite.ts'
 import type { Logger, Store } from './port.ts'
 
-export type { Db, Lane, Listener, ListenHandlers, Logger, QueryResult, Store } from './port.ts'
+export type { Db, Lane, Listener, Tx, ListenHandlers, Logger, QueryResult, Store } from './port.ts'
 export { migrate, pendingMigrations, defaultMigrationsDir } from './migrate.ts'
 
 export interface OpenStoreOptions {

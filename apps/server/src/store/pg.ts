@@ -4,7 +4,8 @@
  * heartbeat, reconnect with backoff and re-LISTEN (then `onListening`).
  */
 import pg from 'pg'
-import type { Db, Lane, ListenHandlers, Listener, Logger, QueryResult, Store } from './port.ts'
+import { inlineParams } from './inline-sql.ts'
+import type { Lane, ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
 
 const INT8 = 20
 
@@ -34,20 +35,52 @@ export interface PgStoreOptions {
   heartbeatMs?: number
 }
 
-function wrap(client: pg.ClientBase): Db {
-  return {
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const res = await client.query(sql, params as unknown[] | undefined)
-      return toResult<R>(res)
-    },
+/** One transaction on `client`: BEGIN is sent by `transaction`, COMMIT by `commitWith` or after `fn`. */
+class PgTx implements Tx {
+  /** BEGIN is sent with the first statement (folded) instead of on its own */
+  begun: boolean
+  committed = false
+  private readonly client: pg.ClientBase
+  private readonly fold: boolean
+
+  constructor(client: pg.ClientBase, fold: boolean) {
+    this.client = client
+    this.fold = fold
+    this.begun = !fold
+  }
+
+  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    if (this.committed) throw new Error('transaction already committed')
+    if (!this.begun) {
+      this.begun = true
+      const text = inlineParams(sql, params)
+      if (text !== null) return toResult<R>(await this.client.query(`BEGIN;\n${text}`), 1)
+      await this.client.query('BEGIN')
+    }
+    return toResult<R>(await this.client.query(sql, params as unknown[] | undefined))
+  }
+
+  async commitWith<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const text = this.fold ? inlineParams(sql, params) : null
+    if (text === null) {
+      const res = await this.query<R>(sql, params)
+      await this.client.query('COMMIT')
+      this.committed = true
+      return res
+    }
+    const begin = this.begun ? '' : 'BEGIN;\n'
+    this.begun = true
+    const res = toResult<R>(await this.client.query(`${begin}${text};\nCOMMIT`), begin ? 1 : 0)
+    this.committed = true
+    return res
   }
 }
 
-function toResult<R>(res: pg.QueryResult | pg.QueryResult[]): QueryResult<R> {
-  // A multi-statement simple query returns one result per statement: report the last.
-  const last = Array.isArray(res) ? res[res.length - 1] : res
-  const rows = (last?.rows ?? []) as R[]
-  return { rows, rowCount: last?.rowCount ?? rows.length }
+/** The result of statement `index` of a (possibly multi-statement) query; the last by default. */
+function toResult<R>(res: pg.QueryResult | pg.QueryResult[], index?: number): QueryResult<R> {
+  const one = Array.isArray(res) ? res[index ?? res.length - 1] : res
+  const rows = (one?.rows ?? []) as R[]
+  return { rows, rowCount: one?.rowCount ?? rows.length }
 }
 
 function openPool(opts: PgStoreOptions, max: number, name: string): pg.Pool {
@@ -63,23 +96,25 @@ function openPool(opts: PgStoreOptions, max: number, name: string): pg.Pool {
   return pool
 }
 
-function lane(pool: pg.Pool): Lane {
+/** Queries and transactions over `pool`; `fold` sends BEGIN and COMMIT with the neighbouring statements. */
+function lane(pool: pg.Pool, fold: boolean): Lane {
   return {
     async query<R>(sql: string, params?: readonly unknown[]) {
       return toResult<R>(await pool.query(sql, params as unknown[] | undefined))
     },
-    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await pool.connect()
       let broken: Error | undefined
+      const tx = new PgTx(client, fold)
       try {
-        await client.query('BEGIN')
+        if (!fold) await client.query('BEGIN')
         try {
-          const result = await fn(wrap(client))
-          await client.query('COMMIT')
+          const result = await fn(tx)
+          if (tx.begun && !tx.committed) await client.query('COMMIT')
           return result
         } catch (err) {
           try {
-            await client.query('ROLLBACK')
+            if (tx.begun && !tx.committed) await client.query('ROLLBACK')
           } catch (rollbackErr) {
             broken = rollbackErr as Error
           }
@@ -102,12 +137,12 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
   const pool = openPool(opts, opts.max ?? 10, 'main')
   const writePool = openPool(opts, opts.writeMax ?? 3, 'writes')
   const listeners = new Set<PgListener>()
-  const main = lane(pool)
+  const main = lane(pool, false)
 
   const store: Store = {
     kind: 'pg',
     ...main,
-    writes: lane(writePool),
+    writes: lane(writePool, true),
     async listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
       const l = new PgListener(opts.connectionString, channel, handlers, opts.logger, opts.heartbeatMs ?? 5000)
       listeners.add(l)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { PGlite, type Results } from '@electric-sql/pglite'
 import { Mutex } from './mutex.ts'
 import { parseInt8 } from './pg.ts'
-import type { Db, ListenHandlers, Listener, Logger, QueryResult, Store } from './port.ts'
+import type { ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
 
 export interface PgliteStoreOptions {
   /** Data directory; the database lives in `dataDir/pglite`. Omit for an in-memory database. */
@@ -48,22 +48,30 @@ export async function openPgliteStore(opts: PgliteStoreOptions): Promise<Store> 
     query<R>(sql: string, params?: readonly unknown[]) {
       return mutex.run(() => run<R>(db, sql, params))
     },
-    transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       return mutex.run(async () => {
         await db.exec('BEGIN')
         let open = true
-        const tx: Db = {
+        const tx: Tx = {
           query<R>(sql: string, params?: readonly unknown[]) {
             if (!open) return Promise.reject(new Error('transaction already finished'))
             return run<R>(db, sql, params)
           },
+          async commitWith<R>(sql: string, params?: readonly unknown[]) {
+            const res = await tx.query<R>(sql, params)
+            open = false
+            await db.exec('COMMIT')
+            return res
+          },
         }
         try {
           const result = await fn(tx)
+          if (!open) return result
           open = false
           await db.exec('COMMIT')
           return result
         } catch (err) {
+          // After a failed commitWith PGlite is still inside the transaction: roll it back.
           open = false
           await db.exec('ROLLBACK').catch(() => {})
           throw err

@@ -33,10 +33,20 @@ export interface ListenHandlers {
   onLost?(error: Error): void
 }
 
+/** An open transaction. */
+export interface Tx extends Db {
+  /**
+   * Runs the transaction's last statement and COMMIT (one round trip on the pg write lane);
+   * nothing may run in the transaction after it. Resolves with the statement's result once
+   * committed.
+   */
+  commitWith<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+}
+
 /** Queries, transactions and a liveness probe over one set of connections. */
 export interface Lane extends Db {
   /** Runs `fn` in one transaction (BEGIN/COMMIT, ROLLBACK on throw). Safe under concurrent callers. */
-  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>
   /** Throws when the database is unreachable. */
   ping(): Promise<void>
 }
@@ -46,6 +56,8 @@ export interface Store extends Lane {
   /**
    * The group-commit writer's own connections (pg: a small pool of its own, so commits, the
    * writer's probe and compaction never queue behind reads; PGlite: the one connection).
+   * On pg its transactions send BEGIN with their first statement and COMMIT with
+   * `commitWith` (parameters inlined as literals), saving two round trips per transaction.
    */
   readonly writes: Lane
   /**

@@ -1,9 +1,11 @@
 /**
- * One group-commit batch inside one transaction, normally four round trips (BEGIN, one read,
- * one write, COMMIT): lock the touched engagements in sorted order and find repeated op ids
- * and dedup keys; decide and evolve each op in arrival order, allocating gap-free seqs; then
- * write log rows, projections (with the notes preview), focus and the NOTIFY in one statement. The notes' full text,
- * wrap-up and snapshot are written by compaction (`Writer.compact`), not per keystroke.
+ * One group-commit batch inside one transaction, normally two round trips on the pg write
+ * lane (BEGIN + one read, one write + COMMIT): lock the touched engagements in sorted order
+ * and find repeated op ids and dedup keys; decide and evolve each op in arrival order,
+ * allocating gap-free seqs; then write log rows, projections (with the notes preview), focus
+ * and the NOTIFY in one statement, committed with it. Creating engagements and loading hot
+ * docs that are not in memory add a round trip each. The notes' full text, wrap-up and
+ * snapshot are written by compaction (`Writer.compact`), not per keystroke.
  */
 import * as Y from 'yjs'
 import type { ErrorCode } from '@switchboard/protocol'
@@ -13,12 +15,12 @@ import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
 import { emptyEngagement, type Actor, type Command, type Engagement } from '../domain/engagement/model.ts'
 import {
-  createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatch, type LogRow,
+  createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatchAndCommit, type LogRow,
 } from '../domain/engagement/queries.ts'
 import { HotDoc, type BatchDocs } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
 import { loadSnapshots } from '../domain/notes/queries.ts'
-import type { Db } from '../store/port.ts'
+import type { Db, Tx } from '../store/port.ts'
 import type { Session } from './session.ts'
 
 export interface PendingOp {
@@ -108,7 +110,7 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
  * Runs one batch inside `tx`. The hot docs it uses are pinned in `bd` and stay so until the
  * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
  */
-export async function runBatch(tx: Db, batch: readonly PendingOp[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
+export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
   const ids = new Map<string, { a: string; i: string }>()
   const creates = new Map<string, { a: string; i: string; g: string }>()
   for (const op of batch) {
@@ -250,7 +252,7 @@ export async function runBatch(tx: Db, batch: readonly PendingOp[], bd: BatchDoc
   for (const f of out.focus) focus.set(f.session.id, { s: f.session.id, f: f.engagementId })
   const e: [string, string, number, number][] = []
   for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
-  await writeBatch(tx, allRows, [...out.engagements.values()], [...focus.values()],
+  await writeBatchAndCommit(tx, allRows, [...out.engagements.values()], [...focus.values()],
     bus ? { channel: BUS_CHANNEL, payloads: bus.payloads({ e }) } : null)
   return out
 }

@@ -140,4 +140,24 @@ export function storeContract(getStore: () => Store): void {
     const res = await store.query<{ n: number }>('select count(*) as n from contract_lane')
     expect(res.rows[0]!.n).toBe(2)
   })
+
+  it('commitWith returns its statement\'s result and commits; a failure in it rolls the whole transaction back', async () => {
+    const store = getStore()
+    await store.query('create table if not exists contract_commit (n int, s text, b bytea)')
+    for (const lane of [store, store.writes]) {
+      const res = await lane.transaction(async (tx) => {
+        const first = await tx.query<{ n: number }>('select count(*) as n from contract_commit where s = $1', ["it's \\ ok"])
+        return tx.commitWith<{ n: number; s: string; b: Uint8Array }>(
+          'insert into contract_commit (n, s, b) values ($1, $2, $3) returning n, s, b', [first.rows[0]!.n + 1, "it's \\ ok", new Uint8Array([0, 1, 255])])
+      })
+      expect(res.rows[0]!.s).toBe("it's \\ ok")
+      expect([...res.rows[0]!.b]).toEqual([0, 1, 255])
+      await expect(lane.transaction(async (tx) => {
+        await tx.query('insert into contract_commit (n) values ($1)', [100])
+        await tx.commitWith('insert into contract_commit (n) values ($1::int / 0)', [1])
+      })).rejects.toThrow()
+    }
+    const all = await store.query<{ n: number }>('select n from contract_commit order by n')
+    expect(all.rows.map((r) => r.n)).toEqual([1, 2])
+  })
 }

@@ -88,6 +88,17 @@ describe('pg store', () => {
     expect(res.rows[0]!.n).toBe(1)
   })
 
+  it('the write lane sends BEGIN with the first statement and COMMIT with commitWith (two round trips)', async () => {
+    const own = 'select current_query() as query where $1::int = 1'
+    const texts = await store.writes.transaction(async (tx) => {
+      const first = await tx.query<{ query: string }>(own, [1])
+      const last = await tx.commitWith<{ query: string }>(own, [1])
+      return [first.rows[0]!.query, last.rows[0]!.query]
+    })
+    expect(texts[0]).toMatch(/^BEGIN;\s*select current_query\(\) as query where '1'::int = 1$/)
+    expect(texts[1]).toMatch(/^select current_query\(\) as query where '1'::int = 1;\s*COMMIT$/)
+  })
+
   it('ping rejects when the database is unreachable', async () => {
     const bad = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/x', logger: silentLogger })
     await expect(bad.ping()).rejects.toThrow()

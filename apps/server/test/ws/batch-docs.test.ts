@@ -14,7 +14,7 @@ import { plainText } from '../../src/domain/notes/doc.ts'
 import { upsertUser } from '../../src/auth/users.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
-import type { Store } from '../../src/store/port.ts'
+import type { Store, Tx } from '../../src/store/port.ts'
 import { runBatch, type PendingOp } from '../../src/ws/batch.ts'
 import type { Peer } from '../../src/ws/peer.ts'
 import { Session } from '../../src/ws/session.ts'
@@ -100,8 +100,8 @@ describe('hot documents in a batch', () => {
     const a = new BatchDocs(cache)
     const lost = typeOp('r-1', new Y.Doc(), 'LOST')
     await expect(store.writes.transaction(async (tx) => {
-      await runBatch(tx, [lost], a, undefined, Date.now())
-      throw new Error('commit failed')
+      const failing: Tx = { query: (sql, params) => tx.query(sql, params), commitWith: () => Promise.reject(new Error('commit failed')) }
+      await runBatch(failing, [lost], a, undefined, Date.now())
     })).rejects.toThrow('commit failed')
     expect(committedDoc.suspect).toBe(true)
 

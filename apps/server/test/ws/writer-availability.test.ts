@@ -12,7 +12,7 @@ import type { Command } from '../../src/domain/engagement/model.ts'
 import { DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
-import type { Db, Lane, Store } from '../../src/store/port.ts'
+import type { Lane, Store, Tx } from '../../src/store/port.ts'
 import type { OpResult, PendingOp } from '../../src/ws/batch.ts'
 import { Metrics } from '../../src/ws/metrics.ts'
 import type { Peer } from '../../src/ws/peer.ts'
@@ -36,7 +36,7 @@ afterAll(async () => {
 function faulty(failTransactions: () => Error | null, failPing: () => boolean): Store {
   const writes: Lane = {
     query: (sql, params) => real.writes.query(sql, params),
-    transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const err = failTransactions()
       return err ? Promise.reject(err) : real.writes.transaction(fn)
     },

@@ -4,7 +4,7 @@
  * `jsonb_to_recordset`, so a batch of any size is one round trip with constant SQL text.
  */
 import type { EngagementView, LogEvent } from '@switchboard/protocol'
-import type { Db } from '../../store/port.ts'
+import type { Db, Tx } from '../../store/port.ts'
 import type { Engagement, EventKind } from './model.ts'
 
 const ms = (col: string) => `(extract(epoch from e.${col}) * 1000)::int8 as ${col}`
@@ -143,14 +143,14 @@ const INSERT_EVENTS = (param: string) =>
    from jsonb_to_recordset(${param}::jsonb) as v(a text, e text, s int8, k text, actor text, op text, dk text, d jsonb, u text, at float8)`
 
 /**
- * A batch's writes in one statement (one round trip): log rows, projections, session focus,
- * and the bus NOTIFY payloads (sent at COMMIT).
+ * A batch's writes in one statement, sent with COMMIT (one round trip on the pg write lane):
+ * log rows, projections, session focus, and the bus NOTIFY payloads (sent at COMMIT).
  */
-export async function writeBatch(
-  tx: Db, rows: readonly LogRow[], projections: readonly Engagement[], focus: readonly { s: string; f: string }[],
+export async function writeBatchAndCommit(
+  tx: Tx, rows: readonly LogRow[], projections: readonly Engagement[], focus: readonly { s: string; f: string }[],
   notify: { channel: string; payloads: string[] } | null,
 ): Promise<void> {
-  await tx.query(
+  await tx.commitWith(
     `with ins as (${INSERT_EVENTS('$1')}),
      upd as (${UPDATE_PROJECTIONS('$2')}),
      foc as (update presence p set focus_engagement_id = k.f, focus_at = now()
