@@ -1,6 +1,6 @@
 /**
  * Scenario 7, soak: the load generator's human-cadence workload (tests/bench, H8) against a
- * server process while its RSS and open file descriptors are sampled. Short (CI): 45 s
+ * server process while its RSS and open file descriptors are sampled. Short (CI): 30 s
  * sampled every 5 s, reported, not held to tight bounds. Long (RELIABILITY_LONG=1): the load
  * generator's own `--soak` mode (default 30 min at 500 agents; RELIABILITY_SOAK_MINUTES,
  * RELIABILITY_SOAK_AGENTS) sampled each minute, and no upward drift beyond 10% after warm-up.
@@ -26,11 +26,11 @@ afterAll(async () => {
 }, 60_000)
 
 describe.skipIf(LONG)('soak (short)', () => {
-  it('serves a steady human-cadence load for 45 s; RSS and fds sampled every 5 s', async () => {
+  it('serves a steady human-cadence load for 30 s; RSS and fds sampled every 5 s', async () => {
     const db = await createRelDb()
     const servers = await startServers({ count: 1, databaseUrl: db.url, cpuProf: false, dist: false })
     const node = servers.nodes[0]!
-    const profile = { ...PROFILES.ci, agents: 40, supervisors: 2, watchers: 2, watchEach: 5, loadSeconds: 40, warmupSeconds: 5 }
+    const profile = { ...PROFILES.ci, agents: 40, supervisors: 2, watchers: 2, watchEach: 5, loadSeconds: 25, warmupSeconds: 5 }
     const topo = buildTopology(profile)
     await db.seed([
       ...topo.agents.map((a) => ({ accountId: a.accountId, id: a.userId, name: a.name, role: 'agent' as const })),
@@ -56,7 +56,7 @@ describe.skipIf(LONG)('soak (short)', () => {
       expect(node.child.proc.exitCode).toBe(null)
       expect(phase.opsAcked).toBeGreaterThan(0)
       expect(phase.unacked).toBe(0)
-      expect(samples.length).toBeGreaterThanOrEqual(6)
+      expect(samples.length).toBeGreaterThanOrEqual(5)
     } finally {
       run.close()
       await servers.stop()
