@@ -10,7 +10,7 @@ import { getThresholds } from '../domain/account-settings.ts'
 import type { Engagement } from '../domain/engagement/model.ts'
 import { ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, toView, type EngagementRow } from '../domain/engagement/queries.ts'
 import type { Logger, Store } from '../store/port.ts'
-import type { Hub } from './hub.ts'
+import { frameOf, type Hub } from './hub.ts'
 import type { Metrics } from './metrics.ts'
 import { roster } from './presence.ts'
 import type { Semaphore } from './semaphore.ts'
@@ -29,7 +29,7 @@ interface AccountState {
 export class Boards {
   private readonly accounts = new Map<string, AccountState>()
   /** boards waiting for their snapshot: deltas built meanwhile are queued for them */
-  private readonly waiting = new Map<Session, string[]>()
+  private readonly waiting = new Map<Session, Buffer[]>()
   private timer: NodeJS.Timeout | undefined
   private lastTick = 0
   private closed = false
@@ -129,7 +129,7 @@ export class Boards {
       st.engagements = new Map()
       st.agents = new Map()
       st.thresholds = null
-      const text = JSON.stringify(frame)
+      const text = frameOf(frame)
       for (const s of boards) {
         const queue = this.waiting.get(s)
         if (queue) queue.push(text)

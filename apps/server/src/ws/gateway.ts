@@ -7,12 +7,40 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { CLOSE, type SessionUser } from '@switchboard/protocol'
 import { sendError } from '../errors.ts'
+import type { Socket } from 'node:net'
 import type { Engine } from './engine.ts'
+import type { Peer } from './peer.ts'
 import type { Session } from './session.ts'
 
 export interface GatewayOptions {
   allowedOrigins: readonly string[]
   heartbeatMs: number
+}
+
+/**
+ * Adapts a `ws` socket to `Peer`. Buffers go out as text frames without a copy; cork/uncork
+ * reach `tcp`, the connection the socket was upgraded on, so the frames a session gets in
+ * one tick leave in one `writev`.
+ */
+export function wsPeer(socket: WebSocket, tcp?: Socket): Peer {
+  return {
+    send(data) {
+      if (typeof data === 'string') socket.send(data)
+      else socket.send(data, { binary: false })
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount
+    },
+    close(code, reason) {
+      socket.close(code, reason)
+    },
+    cork() {
+      tcp?.cork()
+    },
+    uncork() {
+      if (tcp && tcp.writableCorked > 0) tcp.uncork()
+    },
+  }
 }
 
 export function registerGateway(app: FastifyInstance, engine: Engine, opts: GatewayOptions): { stop(): void } {
@@ -40,7 +68,7 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
       socket.close(CLOSE.UNAUTHENTICATED, 'UNAUTHENTICATED')
       return
     }
-    const session = engine.connect(user, socket)
+    const session = engine.connect(user, wsPeer(socket, request.raw.socket))
     alive.set(socket, { missed: 0, session })
     socket.on('message', (data, isBinary) => engine.frame(session, data as Buffer, isBinary))
     socket.on('pong', () => {

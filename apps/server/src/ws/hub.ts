@@ -86,8 +86,9 @@ export class Hub {
     const targets = new Set<Session>(this.byEngagement.get(k) ?? [])
     for (const s of this.agentSessions(e.accountId, e.agentId)) targets.add(s)
     let sent = 0
-    let eventsFrame: string | undefined
-    let changedFrame: string | undefined
+    // Serialized and UTF-8 encoded once for every recipient.
+    let eventsFrame: Buffer | undefined
+    let changedFrame: Buffer | undefined
     const first = rows[0]
     for (const s of targets) {
       if (s.closed) continue
@@ -101,7 +102,7 @@ export class Hub {
         if (!sub.ready) {
           sub.pending.push(...rows)
         } else if (sub.lastSeq === first.seq - 1) {
-          eventsFrame ??= JSON.stringify({ type: 'engagement.events', engagementId: e.id, events: rows.map(toLogEvent) })
+          eventsFrame ??= frameOf({ type: 'engagement.events', engagementId: e.id, events: rows.map(toLogEvent) })
           if (s.send(eventsFrame)) sent++
           sub.lastSeq = rows[rows.length - 1]!.seq
         } else {
@@ -109,12 +110,12 @@ export class Hub {
         }
       }
       if (changed) {
-        changedFrame ??= JSON.stringify({ type: 'engagement.changed', engagement: toView(e) })
+        changedFrame ??= frameOf({ type: 'engagement.changed', engagement: toView(e) })
         s.send(changedFrame)
       }
     }
     if (previousAgentId && previousAgentId !== e.agentId) {
-      changedFrame ??= JSON.stringify({ type: 'engagement.changed', engagement: toView(e) })
+      changedFrame ??= frameOf({ type: 'engagement.changed', engagement: toView(e) })
       for (const s of this.agentSessions(e.accountId, previousAgentId)) {
         s.send(changedFrame)
         if (s.user.role === 'agent') this.unsubscribe(s, e.accountId, e.id)
@@ -155,8 +156,14 @@ export class Hub {
   }
 
   broadcast(frame: string): void {
-    for (const s of this.sessions) s.send(frame)
+    const bytes = Buffer.from(frame)
+    for (const s of this.sessions) s.send(bytes)
   }
+}
+
+/** One frame's JSON as UTF-8 bytes, to send to many sockets without re-encoding per socket. */
+export function frameOf(msg: object): Buffer {
+  return Buffer.from(JSON.stringify(msg))
 }
 
 function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {

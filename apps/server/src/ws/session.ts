@@ -63,15 +63,26 @@ export class Session {
    * is closed with SLOW_CONSUMER so it reconnects and resyncs from the log; we never buffer
    * without bound.
    */
-  send(frame: string): boolean {
+  send(frame: string | Buffer): boolean {
     if (this.closed) return false
     if (this.peer.bufferedAmount + frame.length > this.sendBufferBytes) {
       this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER')
       this.onOverflow?.()
       return false
     }
+    if (!this.corked && this.peer.cork) {
+      this.corked = true
+      this.peer.cork()
+      queueMicrotask(this.uncork)
+    }
     this.peer.send(frame)
     return true
+  }
+
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.peer.uncork?.()
   }
 
   sendJson(msg: object): boolean {
