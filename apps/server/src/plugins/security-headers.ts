@@ -37,14 +37,18 @@ export function cspHeader(config: Pick<Config, 'wsOrigin'>): string {
 
 export const HSTS_VALUE = 'max-age=31536000'
 
-async function securityHeaders(app: FastifyInstance, opts: { config: Config }): Promise<void> {
-  const csp = cspHeader(opts.config)
-  const required: Record<string, string> = {
+/** The four headers the Zoom client requires on every Home URL response. */
+export function requiredHeaders(config: Pick<Config, 'wsOrigin'>): Record<string, string> {
+  return {
     'strict-transport-security': HSTS_VALUE,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
-    'content-security-policy': csp,
+    'content-security-policy': cspHeader(config),
   }
+}
+
+async function securityHeaders(app: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const required = requiredHeaders(opts.config)
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(opts.config) },
