@@ -6,18 +6,21 @@
  * statement means the same. Quotes inside string constants and identifiers are skipped.
  * Returns null for a value it does not know how to write (the caller sends it as is).
  */
+import pg from 'pg'
+
 const TOKENS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g
 
-export function quoteLiteral(s: string): string {
-  const q = s.replace(/'/g, "''")
-  // E'' keeps backslashes literal whatever standard_conforming_strings is.
-  return s.includes('\\') ? ` E'${q.replace(/\\/g, '\\\\')}'` : `'${q}'`
-}
+/**
+ * node-postgres' own quoting (doubles quotes; an E'' literal with doubled backslashes when the
+ * value has any, so the meaning does not depend on standard_conforming_strings).
+ */
+export const quoteLiteral: (s: string) => string = pg.escapeLiteral
 
 function literal(v: unknown): string | null {
   if (v === null || v === undefined) return 'NULL'
   switch (typeof v) {
-    case 'string': return quoteLiteral(v)
+    // A NUL would end the query text on the wire: such a value goes as a real parameter.
+    case 'string': return v.includes('\0') ? null : quoteLiteral(v)
     case 'number': return Number.isFinite(v) ? `'${v}'` : null
     case 'bigint': return `'${v}'`
     case 'boolean': return v ? "'true'" : "'false'"

@@ -15,5 +15,7 @@ describe('inlineParams', () => {
     expect(inlineParams('select $1', [{ a: 1 }])).toBeNull()
     expect(inlineParams('select $2', ['a'])).toBeNull()
     expect(inlineParams('select $1', [Number.NaN])).toBeNull()
+    // A NUL would end the query text on the wire.
+    expect(inlineParams('select $1', ['a\0b'])).toBeNull()
   })
 })
