@@ -66,10 +66,14 @@ function candidateKey(cmd: Command): string | null {
 
 /**
  * Pins the hot docs of `want` for this batch, loading missing ones (snapshot + newer doc
- * rows) and reloading any that may hold updates the log does not: rolled back, ahead of the
- * committed `lastSeq`, or changed by a batch whose commit this node has not seen resolve yet.
+ * rows) and reloading any that may hold updates the log does not (rolled back, or ahead of
+ * the committed `lastSeq`, as after a write by another node).
  */
 async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>): Promise<void> {
+  // The previous writer of these engagements committed or rolled back (we hold their row
+  // locks now); wait for its outcome to reach this node instead of reloading the document.
+  const unsettled = [...want.keys()].map((k) => bd.cache.get(k)).filter((h) => h !== undefined && h.uncommitted > 0)
+  if (unsettled.length > 0) await Promise.all(unsettled.map((h) => h!.settled()))
   const missing: Engagement[] = []
   for (const [k, e] of want) {
     const hot = bd.cache.get(k)

@@ -88,7 +88,7 @@ describe('hot documents in a batch', () => {
     }
   })
 
-  it('a rolled-back batch discards the document it changed but not a fresher copy loaded meanwhile', async () => {
+  it('a batch waits for the outcome of the previous writer of its docs; a rolled-back one discards what it changed', async () => {
     const cache = new DocCache(10)
     await commit(cache, [observeOp('r-1')])
     const client = new Y.Doc()
@@ -105,18 +105,22 @@ describe('hot documents in a batch', () => {
     })).rejects.toThrow('commit failed')
     expect(committedDoc.suspect).toBe(true)
 
-    // Batch B takes the row lock next: it must not use A's document, and reloads from the log.
+    // Batch B takes the row lock next: it waits for A's outcome to reach this node, never
+    // uses A's document, and reloads from the log.
     const b = new BatchDocs(cache)
-    const out = await store.writes.transaction((tx) => runBatch(tx, [typeOp('r-1', client, ' more')], b, undefined, Date.now()))
+    let bDone = false
+    const bRun = store.writes.transaction((tx) => runBatch(tx, [typeOp('r-1', client, ' more')], b, undefined, Date.now()))
+      .finally(() => { bDone = true })
+    await expect.poll(() => committedDoc.waiting).toBe(1)
+    expect(bDone).toBe(false)
+    a.failed()
+    const out = await bRun
+    b.committed()
     const fresh = cache.get(k)!
     expect(fresh).not.toBe(committedDoc)
+    expect(committedDoc.stale).toBe(true)
     expect(plainText(fresh.doc)).toBe('kept more')
     expect(out.engagements.get(k)?.notesPreview).toBe('kept more')
-
-    // A's clean-up runs late: B's document stays.
-    a.failed()
-    b.committed()
-    expect(cache.get(k)).toBe(fresh)
     expect(fresh.suspect).toBe(false)
     expect(fresh.pins).toBe(0)
   })

@@ -27,10 +27,35 @@ export class HotDoc {
   uncommitted = 0
   /** holds updates of a rolled-back transaction: never use it again */
   stale = false
+  private settledWaiters: (() => void)[] = []
 
   /** True when the document may hold updates the log does not (reload it instead). */
   get suspect(): boolean {
     return this.stale || this.uncommitted > 0
+  }
+
+  /**
+   * Resolves once no batch that changed this document is unsettled. A batch holding the
+   * engagement's row lock calls this: the previous writer's transaction has ended on the
+   * server, only its answer is still on the way, so the wait is short and cannot deadlock.
+   */
+  settled(): Promise<void> {
+    if (this.uncommitted === 0) return Promise.resolve()
+    return new Promise((resolve) => this.settledWaiters.push(resolve))
+  }
+
+  /** Batches waiting in `settled()`. */
+  get waiting(): number {
+    return this.settledWaiters.length
+  }
+
+  /** @internal called by `BatchDocs` when one of its writers settles */
+  release(): void {
+    this.uncommitted--
+    if (this.uncommitted > 0) return
+    const waiters = this.settledWaiters
+    this.settledWaiters = []
+    for (const w of waiters) w()
   }
 }
 
@@ -133,19 +158,18 @@ export class BatchDocs {
   }
 
   committed(): void {
-    for (const doc of this.touched.values()) doc.uncommitted--
-    this.release()
+    for (const doc of this.touched.values()) doc.release()
+    this.unpinAll()
   }
 
   failed(): void {
-    for (const [k, doc] of this.touched) {
-      doc.uncommitted--
-      this.cache.discard(k, doc)
-    }
-    this.release()
+    // Discard before waking waiters, so they see the document stale.
+    for (const [k, doc] of this.touched) this.cache.discard(k, doc)
+    for (const doc of this.touched.values()) doc.release()
+    this.unpinAll()
   }
 
-  private release(): void {
+  private unpinAll(): void {
     this.touched.clear()
     for (const doc of this.held.values()) this.cache.unpin(doc)
     this.held.clear()
