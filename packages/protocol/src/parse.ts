@@ -61,10 +61,11 @@ export function parseClientMessage(raw: RawFrame, opts: ParseOptions): ParseResu
   if (exceedsDepth(text, MAX_CLIENT_DEPTH)) return fail('BAD_MESSAGE', `nesting deeper than ${MAX_CLIENT_DEPTH}`)
 
   let value: unknown
+  sawNul = false
   try {
     // The reviver costs a callback per value, so only frames that could spell the key pay for it
     // (directly, or through a \u escape, which JSON.stringify only emits for control characters).
-    value = text.includes('__proto__') || text.includes('\\u') ? JSON.parse(text, rejectProtoKeys) : JSON.parse(text)
+    value = text.includes('__proto__') || text.includes('\\u') ? JSON.parse(text, checkKeysAndNul) : JSON.parse(text)
   } catch (err) {
     if (err instanceof ProtoKeyError) return fail('BAD_MESSAGE', '__proto__ is not an allowed key')
     return fail('BAD_JSON', 'frame is not valid JSON')
@@ -75,6 +76,10 @@ export function parseClientMessage(raw: RawFrame, opts: ParseOptions): ParseResu
   const record = value as Record<string, unknown>
   const opId = typeof record.opId === 'string' && record.opId.length <= 64 ? record.opId : undefined
   if (typeof record.type !== 'string') return fail('BAD_MESSAGE', '/type: expected a string', opId)
+  if (sawNul) {
+    sawNul = false
+    return fail('BAD_MESSAGE', 'strings may not contain NUL (\\u0000)', opId)
+  }
   const validator = clientValidator(record.type)
   if (validator === undefined) return fail('UNKNOWN_TYPE', `unknown type "${record.type.slice(0, 64)}"`, opId)
   if (!validator.Check(value)) return fail('BAD_MESSAGE', firstError(validator, value), opId)
@@ -96,9 +101,15 @@ function firstError(validator: Validator, value: unknown): string {
 }
 
 class ProtoKeyError extends Error {}
+/**
+ * Postgres stores no NUL in text or jsonb, so no value may carry one (JSON can only spell it
+ * \u0000). Noted during the parse and refused after it, so the error can still name the op.
+ */
+let sawNul = false
 
-function rejectProtoKeys(key: string, value: unknown): unknown {
+function checkKeysAndNul(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new ProtoKeyError()
+  if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) sawNul = true
   return value
 }
 

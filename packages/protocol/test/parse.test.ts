@@ -89,6 +89,15 @@ describe('parseClientMessage (strict, server side)', () => {
     expect(parseClientMessage(JSON.stringify(text), opts).ok).toBe(true)
   })
 
+  it('rejects NUL in any string or key (Postgres cannot store it), and accepts other escapes', () => {
+    const inId = '{"type":"subscribe","engagementId":"a\\u0000b"}'
+    expect(parseClientMessage(inId, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE' })
+    const inText = JSON.stringify({ type: 'whisper.send', opId: OP, engagementId: 'e1', text: 'x\u0000y' })
+    expect(parseClientMessage(inText, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE', opId: OP })
+    const tab = JSON.stringify({ type: 'whisper.send', opId: OP, engagementId: 'e1', text: 'a\tb \u00e9' })
+    expect(parseClientMessage(tab, opts).ok).toBe(true)
+  })
+
   it('rejects deep nesting before parsing it', () => {
     const deep = `{"type":"ping","t":1,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`
     expect(parseClientMessage(deep, opts)).toMatchObject({ ok: false, code: 'BAD_MESSAGE' })

@@ -62,26 +62,33 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
     return undefined
   }
 
-  app.get('/ws', { websocket: true, onRequest: gate }, (socket, request) => {
-    const user = users.get(request)
-    if (!user) {
-      socket.close(CLOSE.UNAUTHENTICATED, 'UNAUTHENTICATED')
-      return
-    }
-    const session = engine.connect(user, wsPeer(socket, request.raw.socket))
-    alive.set(socket, { missed: 0, session })
-    socket.on('message', (data, isBinary) => engine.frame(session, data as Buffer, isBinary))
-    socket.on('pong', () => {
-      const a = alive.get(socket)
-      if (a) a.missed = 0
-    })
-    socket.on('close', () => {
-      alive.delete(socket)
-      engine.disconnect(session)
-    })
-    socket.on('error', (err) => {
-      request.log.debug({ err }, 'websocket error')
-    })
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    onRequest: gate,
+    // A plain HTTP request (no upgrade) gets the catalog's answer, not an empty 404.
+    handler: async (_request, reply) => sendError(reply, 'ROUTE_NOT_FOUND', 'Open /ws as a WebSocket.'),
+    wsHandler: (socket, request) => {
+      const user = users.get(request)
+      if (!user) {
+        socket.close(CLOSE.UNAUTHENTICATED, 'UNAUTHENTICATED')
+        return
+      }
+      const session = engine.connect(user, wsPeer(socket, request.raw.socket))
+      alive.set(socket, { missed: 0, session })
+      socket.on('message', (data, isBinary) => engine.frame(session, data as Buffer, isBinary))
+      socket.on('pong', () => {
+        const a = alive.get(socket)
+        if (a) a.missed = 0
+      })
+      socket.on('close', () => {
+        alive.delete(socket)
+        engine.disconnect(session)
+      })
+      socket.on('error', (err) => {
+        request.log.debug({ err }, 'websocket error')
+      })
+    },
   })
 
   const timer = setInterval(() => {

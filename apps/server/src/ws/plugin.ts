@@ -58,7 +58,8 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
   }
   if (!app.hasDecorator('websocketServer')) {
     await app.register(websocket, {
-      options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false },
+      // UTF-8 is checked by our parser, which answers BAD_JSON instead of closing with 1007.
+      options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true },
       // Our shutdown tells every socket "going away" (1001) after draining writes.
       preClose: async function preClose(this: FastifyInstance) {
         await api.shutdown()

@@ -203,6 +203,13 @@ export class Writer {
       for (const op of batch) await this.commit([op], 3)
       return
     }
+    // Class 22 (data exception): a value Postgres cannot store, such as a NUL in a string. The
+    // client's op is at fault, and a retryable INTERNAL would make it resend forever.
+    if (typeof code === 'string' && code.startsWith('22')) {
+      this.o.logger.warn({ pgCode: code, opType: batch[0]?.cmd.type }, 'op refused: value not storable')
+      this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'BAD_MESSAGE' })))
+      return
+    }
     this.o.logger.error({ err, opType: batch[0]?.cmd.type }, 'op failed')
     this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
   }

@@ -21,6 +21,18 @@ export function scratchDoc(gc = true): Y.Doc {
   return new Y.Doc({ guid: DOC_GUID, gc })
 }
 
+const TEXT_CONTENT = [Y.ContentString, Y.ContentFormat, Y.ContentEmbed, Y.ContentDeleted]
+
+/**
+ * A root's type is not in the update, only in how readers open it: `notes` is a Y.Text (text
+ * content, no keys) and `wrapup` a Y.Map (every item keyed). Anything else would leave a document
+ * readers cannot open, so it is refused.
+ */
+function rootItemFits(root: string, item: Y.Item): boolean {
+  if (root === NOTES_TEXT) return item.parentSub === null && TEXT_CONTENT.some((C) => item.content instanceof C)
+  return typeof item.parentSub === 'string'
+}
+
 /** Decodes and checks a base64 Yjs update; null when it is not a well-formed update for this doc shape. */
 export function parseUpdate(b64: string): Uint8Array | null {
   let bytes: Uint8Array
@@ -34,7 +46,8 @@ export function parseUpdate(b64: string): Uint8Array | null {
     const decoded = Y.decodeUpdate(bytes)
     for (const s of decoded.structs) {
       const parent = (s as { parent?: unknown }).parent
-      if (typeof parent === 'string' && !ROOTS.has(parent)) return null
+      if (typeof parent !== 'string') continue
+      if (!ROOTS.has(parent) || !(s instanceof Y.Item) || !rootItemFits(parent, s)) return null
     }
     // Also prove it applies: a fresh doc must accept it without throwing.
     Y.applyUpdate(scratchDoc(false), bytes)
