@@ -8,6 +8,7 @@ import { inlineParams } from './inline-sql.ts'
 import type { Lane, ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
 
 const INT8 = 20
+const QUERY_TIMEOUT_MS = 5_000
 
 /**
  * Per-store type parsers (not the global `pg.types`): int8 as a JS number when safe, so
@@ -89,6 +90,9 @@ function openPool(opts: PgStoreOptions, max: number, name: string): pg.Pool {
     max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    // A silent partition must fail queries (and so mark the node down) instead of hanging them.
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
     types,
   })
   // An idle client losing its connection emits here; without a handler the process dies.
@@ -105,6 +109,13 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await pool.connect()
       let broken: Error | undefined
+      let rolledBack = false
+      // A checked-out client is not covered by the pool's 'error' handler: without this one, a
+      // connection dropped mid-transaction is an unhandled error that ends the process.
+      const onError = (err: Error) => {
+        broken ??= err
+      }
+      client.on('error', onError)
       const tx = new PgTx(client, fold)
       try {
         if (!fold) await client.query('BEGIN')
@@ -114,7 +125,11 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
           return result
         } catch (err) {
           try {
-            if (tx.begun && !tx.committed) await client.query('ROLLBACK')
+            // After a timeout or a lost connection the client is discarded; ROLLBACK would hang or fail.
+            if (tx.begun && !tx.committed && !broken && !isConnectionError(err)) {
+              await client.query('ROLLBACK')
+              rolledBack = true
+            }
           } catch (rollbackErr) {
             broken = rollbackErr as Error
           }
@@ -124,7 +139,9 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
         if (!broken && isConnectionError(err)) broken = err as Error
         throw err
       } finally {
-        client.release(broken)
+        client.off('error', onError)
+        // A timed-out or broken connection is destroyed rather than returned to the pool.
+        client.release(broken ?? (tx.begun && !tx.committed && !rolledBack ? new Error('transaction left open') : undefined))
       }
     },
     async ping() {
@@ -199,7 +216,7 @@ class PgListener {
   private async connect(): Promise<void> {
     if (this.closed || this.connecting) return
     this.connecting = true
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, types })
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true, types })
     client.on('error', (err) => this.lost(client, err))
     client.on('end', () => this.lost(client, new Error('listen connection ended')))
     client.on('notification', (msg) => {
