@@ -344,7 +344,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 
   #onError(msg: ServerMessageOf<'error'>): void {
-    if (msg.code === 'RATE_LIMITED') this.#queue.pause(msg.retryAfterMs ?? this.#o.backoff.baseMs)
+    // Both mean "not now" for every op, not just this one: hold the whole queue instead of
+    // resending each op on its own timer (which a database outage would turn into a flood).
+    if (msg.code === 'RATE_LIMITED' || msg.code === 'UNAVAILABLE') this.#queue.pause(msg.retryAfterMs ?? this.#o.backoff.baseMs)
     if (msg.opId === undefined || !this.#queue.has(msg.opId)) return
     if (RETRYABLE_CODES.includes(msg.code)) {
       this.#queue.retryLater(msg.opId, msg.retryAfterMs)

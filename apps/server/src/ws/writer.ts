@@ -42,7 +42,7 @@ export interface WriterOptions {
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
-const CONNECTION_MESSAGE = /connection terminated|connection error|timeout exceeded when trying to connect|not queryable|closed/i
+const CONNECTION_MESSAGE = /connection terminated|connection error|timeout exceeded when trying to connect|query read timeout|not queryable|closed/i
 
 /**
  * True when a batch failed for want of a working connection (connection class 08, operator

@@ -7,6 +7,7 @@ describe('isUnavailable', () => {
     expect(isUnavailable({ severity: 'ERROR', code: '08006', message: 'connection failure' })).toBe(true)
     expect(isUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true)
     expect(isUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    expect(isUnavailable(new Error('Query read timeout'))).toBe(true)
   })
 
   it('is false for our own bugs and for SQL errors, so the node is not marked down', () => {
