@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { inlineParams } from '../../src/store/inline-sql.ts'
+import pg from 'pg'
+import { inlineParams, quoteLiteral } from '../../src/store/inline-sql.ts'
 
 describe('inlineParams', () => {
   it('writes every parameter as a quoted literal and leaves string constants alone', () => {
@@ -9,6 +10,12 @@ describe('inlineParams', () => {
 
   it('escapes backslashes in an E literal and writes bytes as bytea hex', () => {
     expect(inlineParams('select $1, $2', ['a\\b\'c', new Uint8Array([0, 255, 16])])).toBe(`select  E'a\\\\b''c',  E'\\\\x00ff10'`)
+  })
+
+  it('quotes exactly as node-postgres escapeLiteral does', () => {
+    for (const v of ['', 'plain', "it's", "''", '\\', 'a\\b', "\\'x\\'", 'é ✓ \n\t', '{"u":"\\u0041\\\\"}', "'\\"]) {
+      expect(quoteLiteral(v)).toBe(pg.escapeLiteral(v))
+    }
   })
 
   it('gives up on values it cannot write and on missing parameters', () => {
