@@ -70,7 +70,8 @@ export class Writer {
   private probe: NodeJS.Timeout | undefined
   private compactTimer: NodeJS.Timeout
   private closed = false
-  private compacting = false
+  /** the compaction running now, if any */
+  private compacting: Promise<void> | undefined
   available = true
   private readonly o: WriterOptions
 
@@ -259,15 +260,18 @@ export class Writer {
     tryAgain()
   }
 
-  /** Writes compacted snapshots of hot docs that changed enough (or all changed ones when `all`). */
+  /**
+   * Writes compacted snapshots of hot docs that changed enough (or all changed ones when `all`,
+   * after any compaction already running, so shutdown never closes the store under one).
+   */
   async compact(all: boolean): Promise<void> {
-    if (!this.available || this.compacting) return
-    this.compacting = true
-    try {
-      await this.compactDocs(all)
-    } finally {
-      this.compacting = false
-    }
+    if (this.compacting && !all) return
+    while (this.compacting) await this.compacting
+    if (!this.available) return
+    this.compacting = this.compactDocs(all).finally(() => {
+      this.compacting = undefined
+    })
+    await this.compacting
   }
 
   private async compactDocs(all: boolean): Promise<void> {

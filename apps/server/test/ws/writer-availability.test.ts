@@ -19,6 +19,7 @@ import type { Peer } from '../../src/ws/peer.ts'
 import { Session } from '../../src/ws/session.ts'
 import { Writer } from '../../src/ws/writer.ts'
 import { silentLogger } from '../store/test-db.ts'
+import { docUpdateOp } from './batch-docs-helpers.ts'
 
 let real: Store
 const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
@@ -63,7 +64,7 @@ function harness(store: Store) {
       context: { engagementId, startTime: Date.now(), queueId: 'q', queueName: 'Q' }, status: { state: 'active', channel: 'voice' },
     } as Command,
   })
-  return { writer, frames, results, availability, observe }
+  return { writer, frames, results, availability, observe, session }
 }
 
 const poolTimeout = () => new Error('timeout exceeded when trying to connect')
@@ -96,5 +97,43 @@ describe('writer availability', () => {
     await expect.poll(() => h.results.length).toBe(1)
     expect(h.results[0]).toMatchObject({ ok: true, seq: 1 })
     await h.writer.drain()
+  })
+})
+
+describe('writer shutdown', () => {
+  it('drain waits for a compaction already running, then compacts what is left', async () => {
+    let active = 0
+    let peak = 0
+    const counting: Store = {
+      ...real,
+      writes: {
+        query: async (sql, params) => {
+          active++
+          peak = Math.max(peak, active)
+          try {
+            return await real.writes.query(sql, params)
+          } finally {
+            active--
+          }
+        },
+        transaction: (fn) => real.writes.transaction(fn),
+        ping: () => real.writes.ping(),
+      },
+    }
+    const h = harness(counting)
+    const ids = ['s-1', 's-2', 's-3']
+    for (const id of ids) h.writer.enqueue(h.observe(id))
+    await expect.poll(() => h.results.length).toBe(3)
+    for (const id of ids) h.writer.enqueue(docUpdateOp(h.session, id, `notes of ${id}`))
+    await expect.poll(() => h.results.length).toBe(6)
+    const running = h.writer.compact(true)
+    await h.writer.drain()
+    // Nothing of the store is in use once drain resolves: the store may close now.
+    expect(active).toBe(0)
+    expect(peak).toBeGreaterThan(0)
+    await running
+    const rows = await real.query<{ engagement_id: string; plain_text: string }>(
+      `select engagement_id, plain_text from notes_docs where engagement_id like 's-%' order by engagement_id`)
+    expect(rows.rows).toEqual(ids.map((id) => ({ engagement_id: id, plain_text: `notes of ${id}` })))
   })
 })
