@@ -5,6 +5,7 @@
  * message of each client type and break one thing.
  */
 import * as Y from 'yjs'
+import { parseClientMessage } from '@switchboard/protocol'
 import { rng } from '../../bench/topology.ts'
 
 export interface Targets {
@@ -186,8 +187,15 @@ export class FrameGen {
       const strings = this.paths(m).filter((p) => typeof FrameGen.get(m, p) === 'string' && p[0] !== 'type')
       if (strings.length === 0) return json('unknown-field', { ...m, zz: 'x' })
       // Over the field's limit but (mostly) under the frame cap; sometimes over the frame cap.
-      const size = this.rand() < 0.1 ? this.t.maxFrameBytes + this.int(1000) : 129 + this.int(Math.min(this.t.maxFrameBytes - 1000, 60_000))
-      FrameGen.set(m, this.pick(strings), 'A'.repeat(size))
+      let size = this.rand() < 0.1 ? this.t.maxFrameBytes + this.int(1000) : 129 + this.int(Math.min(this.t.maxFrameBytes - 1000, 60_000))
+      const path = this.pick(strings)
+      FrameGen.set(m, path, 'A'.repeat(size))
+      // A size that happens to fit the field's own limit makes a valid frame: grow it until the
+      // strict parser refuses it, so the category only holds hostile frames.
+      while (parseClientMessage(JSON.stringify(m), { maxBytes: this.t.maxFrameBytes }).ok) {
+        size *= 2
+        FrameGen.set(m, path, 'A'.repeat(size))
+      }
       return json('huge-string', m)
     }
     if (r < 0.69) {
