@@ -106,9 +106,10 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await a.page.evaluate(() => window.zoomEmulator!.ready)
     await expect.poll(() => notes(a).inputValue(), POLL).toBe('Refund for order 1234.')
     await expect.poll(() => a.app().getByRole('combobox', { name: 'Disposition' }).inputValue(), POLL).toBe(choice)
+    // The summary is written on blur, so it may still be on its way when the status first reads saved.
+    await expect.poll(() => a.app().getByRole('textbox', { name: 'Summary' }).inputValue(), POLL).toBe('Refund issued.')
     expect(await a.app().getByRole('list', { name: 'Current tags' }).innerText()).toContain('refund')
     expect(await a.app().getByRole('list', { name: 'Current tags' }).innerText()).not.toContain('vip')
-    expect(await a.app().getByRole('textbox', { name: 'Summary' }).inputValue()).toBe('Refund issued.')
     await a.context.close()
   })
 
