@@ -108,16 +108,21 @@ export class EngagementSession {
     this.readSent = next
   }
 
+  // Wrap-up fields change in discrete steps (a choice, a committed summary): hand each to the
+  // connection at once instead of the keystroke batch, so "all changes saved" is never shown
+  // while one is still waiting for the batch timer.
   setDisposition(value: string): void {
     this.doc.doc.transact(() => {
       if (value) this.doc.wrapup.set('disposition', value)
       else this.doc.wrapup.delete('disposition')
     }, LOCAL)
+    this.doc.flush()
   }
 
   setSummary(value: string): void {
     if (readWrapup(this.doc.wrapup).summary === value) return
     this.doc.doc.transact(() => this.doc.wrapup.set('summary', value), LOCAL)
+    this.doc.flush()
   }
 
   addTag(tag: string): boolean {
