@@ -2,28 +2,10 @@
  * The values an operator types into the Zoom Marketplace for this deployment (docs/zoom-setup.md
  * walks through where each goes). Pure: derived from the configuration only.
  */
+import {
+  ZOOM_OAUTH_APIS, ZOOM_OAUTH_EVENTS, ZOOM_SDK_APIS, ZOOM_SDK_EVENTS,
+} from '@switchboard/protocol/zoom-capabilities'
 import type { Config } from '../config.ts'
-
-/** Zoom Apps SDK APIs the agent app calls; its `config({ capabilities })` must be a subset. */
-export const SDK_APIS = [
-  'getRunningContext',
-  'getEngagementContext',
-  'getEngagementStatus',
-  'getEngagementVariableValue',
-  'getAppVariableList',
-  'getAppContext',
-  // display name for the signed-in agent
-  'getUserContext',
-] as const
-
-export const SDK_EVENTS = [
-  'onEngagementContextChange',
-  'onEngagementStatusChange',
-  'onEngagementVariableValueChange',
-] as const
-
-export const OAUTH_SDK_APIS = ['authorize'] as const
-export const OAUTH_SDK_EVENTS = ['onAuthorized'] as const
 
 export interface MarketplaceValues {
   homeUrl: string
@@ -62,8 +44,8 @@ export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues 
     domainAllowList: [base.host, ...extraHosts],
     oauthRedirectUrl: `${root}/`,
     oauthAllowList: [base.origin],
-    sdkApis: [...SDK_APIS, ...(oauth ? OAUTH_SDK_APIS : [])],
-    sdkEvents: [...SDK_EVENTS, ...(oauth ? OAUTH_SDK_EVENTS : [])],
+    sdkApis: [...ZOOM_SDK_APIS, ...(oauth ? ZOOM_OAUTH_APIS : [])],
+    sdkEvents: [...ZOOM_SDK_EVENTS, ...(oauth ? ZOOM_OAUTH_EVENTS : [])],
     scopes,
     notes,
   }
