@@ -198,7 +198,7 @@ export async function emulateDockerfile(root, opts) {
         healthy = true
         break
       }
-      await new Promise((r) => setTimeout(r, 1000))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
     }
     if (!healthy) errors.push(`Dockerfile: the runtime stage never passed its HEALTHCHECK:\n${output.slice(-3000)}`)
     else notes.push('runtime stage: CMD started from the image layout and HEALTHCHECK (/readyz) passed')

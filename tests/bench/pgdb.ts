@@ -1,6 +1,5 @@
 /** The throwaway benchmark database and the seeding of accounts and users. */
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { createThrowawayDb as createDb, withClient } from '../support/pg.ts'
 import { onCleanup } from './cleanup.ts'
 
 export interface BenchDb {
@@ -10,44 +9,17 @@ export interface BenchDb {
   throwaway: boolean
 }
 
-export function withDatabase(adminUrl: string, name: string): string {
-  const u = new URL(adminUrl)
-  u.pathname = `/${name}`
-  return u.toString()
-}
-
 export async function createThrowawayDb(adminUrl: string): Promise<BenchDb> {
-  const name = `sb_bench_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`create database ${name}`)
-  } finally {
-    await admin.end()
-  }
-  onCleanup(`drop database ${name}`, () => dropDb(adminUrl, name))
-  return { url: withDatabase(adminUrl, name), name, throwaway: true }
+  const db = await createDb('sb_bench', adminUrl)
+  onCleanup(`drop database ${db.name}`, () => db.drop())
+  return { url: db.url, name: db.name, throwaway: true }
 }
 
-async function dropDb(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`)
-  } finally {
-    await admin.end()
-  }
-}
-
-export async function serverVersion(url: string): Promise<string> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
+export function serverVersion(url: string): Promise<string> {
+  return withClient(url, async (c) => {
     const r = await c.query<{ v: string }>(`select current_setting('server_version') as v`)
     return r.rows[0]?.v ?? '?'
-  } finally {
-    await c.end()
-  }
+  })
 }
 
 export interface SeedUser {
@@ -58,10 +30,8 @@ export interface SeedUser {
 }
 
 /** Accounts and users exist before anyone connects (the server may also create them on sight). */
-export async function seedUsers(url: string, users: SeedUser[]): Promise<void> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
+export function seedUsers(url: string, users: SeedUser[]): Promise<void> {
+  return withClient(url, async (c) => {
     const accounts = [...new Set(users.map((u) => u.accountId))]
     await c.query(
       `insert into accounts (id, name) select a, a from unnest($1::text[]) as a on conflict do nothing`,
@@ -75,7 +45,5 @@ export async function seedUsers(url: string, users: SeedUser[]): Promise<void> {
         [chunk.map((u) => u.accountId), chunk.map((u) => u.id), chunk.map((u) => u.name), chunk.map((u) => u.role)],
       )
     }
-  } finally {
-    await c.end()
-  }
+  })
 }

@@ -2,12 +2,12 @@
  * Throwaway databases `sb_rel_<random>` on the local Postgres (127.0.0.1:5432, user postgres),
  * dropped on cleanup even when a scenario fails, and the queries the scenarios verify with.
  */
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { onCleanup } from '../../bench/cleanup.ts'
-import { seedUsers, withDatabase, type SeedUser } from '../../bench/pgdb.ts'
+import { seedUsers, type SeedUser } from '../../bench/pgdb.ts'
+import { createThrowawayDb, PG_ADMIN_URL } from '../../support/pg.ts'
 
-export const ADMIN_URL = process.env['RELIABILITY_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const ADMIN_URL = process.env['RELIABILITY_PG_ADMIN_URL'] ?? PG_ADMIN_URL
 
 export interface RelDb {
   name: string
@@ -19,39 +19,22 @@ export interface RelDb {
 }
 
 export async function createRelDb(adminUrl = ADMIN_URL): Promise<RelDb> {
-  const name = `sb_rel_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`create database ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = withDatabase(adminUrl, name)
-  const pool = new pg.Pool({ connectionString: url, max: 3 })
+  const created = await createThrowawayDb('sb_rel', adminUrl)
+  const pool = new pg.Pool({ connectionString: created.url, max: 3 })
   pool.on('error', () => {}) // a Postgres restart drops idle clients; the next query reconnects
   let dropped: Promise<void> | null = null
   const db: RelDb = {
-    name,
-    url,
+    name: created.name,
+    url: created.url,
     pool,
     // Accounts and users must exist before anyone connects (the WebSocket upgrade looks the user up).
-    seed: (users) => seedUsers(url, users as SeedUser[]),
+    seed: (users) => seedUsers(created.url, users as SeedUser[]),
     drop() {
-      dropped ??= (async () => {
-        await pool.end().catch(() => {})
-        const c = new pg.Client({ connectionString: adminUrl })
-        await c.connect()
-        try {
-          await c.query(`drop database if exists ${name} with (force)`)
-        } finally {
-          await c.end()
-        }
-      })()
+      dropped ??= pool.end().catch(() => {}).then(() => created.drop())
       return dropped
     },
   }
-  onCleanup(`drop database ${name}`, () => db.drop())
+  onCleanup(`drop database ${db.name}`, () => db.drop())
   return db
 }
 
