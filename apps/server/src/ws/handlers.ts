@@ -20,6 +20,11 @@ import type { Session } from './session.ts'
 
 /** Rejections tolerated per window before a flooding connection is closed. */
 const FLOOD_WINDOW_MS = 10_000
+/**
+ * Frames that break the protocol (unparsable, wrong schema, unknown type, binary, hello out of
+ * order) tolerated per flood window; the next one closes with 4000. Our own clients send none.
+ */
+export const MAX_INVALID_FRAMES = 50
 
 const OPS = new Set<ClientMessageType>([
   'engagement.observe', 'engagement.status', 'engagement.focus', 'engagement.variables',
@@ -59,11 +64,13 @@ export class Handlers {
     if (!parsed.ok) {
       metrics.badFrames++
       s.error(parsed.code, { opId: parsed.opId, message: parsed.message })
+      this.violation(s, now)
       return
     }
     const msg = parsed.message
     if (!s.helloDone && msg.type !== 'hello') {
       s.error('HELLO_REQUIRED', { opId: (msg as { opId?: string }).opId })
+      this.violation(s, now)
       return
     }
     try {
@@ -72,6 +79,15 @@ export class Handlers {
       o.logger.error({ err, type: msg.type }, 'message handler failed')
       s.error('INTERNAL', { opId: (msg as { opId?: string }).opId })
     }
+  }
+
+  /** Counts a frame that broke the protocol; past the budget the connection is closed (4000). */
+  private violation(s: Session, now: number): void {
+    if (now - s.invalidWindowStart > FLOOD_WINDOW_MS) {
+      s.invalidWindowStart = now
+      s.invalid = 0
+    }
+    if (++s.invalid > MAX_INVALID_FRAMES) s.close(CLOSE.PROTOCOL_VIOLATION, 'PROTOCOL_VIOLATION')
   }
 
   private dispatch(s: Session, msg: ClientMessage): void {
@@ -108,6 +124,7 @@ export class Handlers {
     const { o, hub, boards } = this.engine
     if (s.helloDone) {
       s.error('ALREADY_HELLO')
+      this.violation(s, Date.now())
       return
     }
     if (msg.protocolVersion < MIN_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {

@@ -41,6 +41,9 @@ export class Session {
   /** rejected messages in the current flood window */
   rejected = 0
   rejectedWindowStart = 0
+  /** frames that broke the protocol (unparsable, out of order) in the current window */
+  invalid = 0
+  invalidWindowStart = 0
   readonly bucket: TokenBucket
   private readonly sendBufferBytes: number
   /** set by the engine when the send buffer overflows */

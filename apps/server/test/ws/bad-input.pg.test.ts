@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
+import { MAX_INVALID_FRAMES } from '../../src/ws/handlers.ts'
 import { Client, createUser, observe, opId, startNode, wsToken, type Msg, type Node, type TestUser } from './harness.ts'
 
 let db: TestDatabase
@@ -204,6 +205,25 @@ describe('bad input on /ws', () => {
     for (let i = 0; i < 200; i++) c.send({ type: 'ping', t: i })
     expect(await c.next('error', (m) => m['code'] === 'RATE_LIMITED')).toMatchObject({ retryAfterMs: expect.any(Number) })
     expect(await c.closed()).toBe(CLOSE.RATE_LIMITED)
+    expect(await counts()).toEqual(before)
+    await stillServing()
+  })
+
+  it('repeated protocol violations -> each answered, then close 4000; others unaffected', async () => {
+    const c = await Client.connect(node, agent)
+    const before = await counts()
+    // Paced under the rate limit (20/s here), so only the violation budget can close it.
+    for (let i = 0; i < MAX_INVALID_FRAMES; i++) {
+      c.send(i % 2 === 0 ? '{"type":' : { type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface: 'agent' })
+      await new Promise((r) => setTimeout(r, 55))
+    }
+    const ping = { type: 'ping', t: 1 }
+    c.send(ping)
+    expect(await c.next('pong')).toMatchObject({ t: 1 })
+    expect(c.closeCode).toBeUndefined()
+    expect(c.of('error').map((m) => m['code'])).toEqual(Array.from({ length: MAX_INVALID_FRAMES }, (_, i) => (i % 2 === 0 ? 'BAD_JSON' : 'ALREADY_HELLO')))
+    c.send('not json')
+    expect(await c.closed()).toBe(CLOSE.PROTOCOL_VIOLATION)
     expect(await counts()).toEqual(before)
     await stillServing()
   })
