@@ -67,6 +67,8 @@ export interface Config {
   nodeId: string
   shutdownTimeoutMs: number
   trustProxy: boolean
+  /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -198,6 +200,10 @@ export function loadConfig(env: Env): Config {
   if (oauthEnabled && !hasZoomSecret) {
     throw new ConfigError('ZOOM_OAUTH_ENABLED', 'needs Zoom client credentials (ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET)')
   }
+  const metricsToken = read(env, 'METRICS_TOKEN')
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters (got ${metricsToken.length})`)
+  }
   const oauthHost = stripSlash(httpUrl('ZOOM_OAUTH_HOST', read(env, 'ZOOM_OAUTH_HOST') ?? 'https://zoom.us').href)
   const apiHost = stripSlash(httpUrl('ZOOM_API_HOST', read(env, 'ZOOM_API_HOST') ?? 'https://api.zoom.us').href)
 
@@ -247,5 +253,6 @@ export function loadConfig(env: Env): Config {
     nodeId: read(env, 'NODE_ID') ?? `${hostname()}-${process.pid}`,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 4000, 0, 600_000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    metricsToken,
   }
 }

@@ -4,10 +4,12 @@
  * Decorates `app.realtime` with `shutdown()` (drain writes, close sockets with 1001 after a
  * `going-away` notice, close the bus) and `stats()`.
  */
+import { timingSafeEqual } from 'node:crypto'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { sendError } from '../errors.ts'
 import { engagementRoutes } from '../http/engagements.ts'
 import type { Store } from '../store/port.ts'
 import { Engine } from './engine.ts'
@@ -81,7 +83,15 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
     await api.shutdown()
   })
 
-  app.get('/metrics', async (_request, reply) => {
+  const metricsAuth = config.metricsToken === undefined ? null : Buffer.from(`Bearer ${config.metricsToken}`)
+  app.get('/metrics', async (request, reply) => {
+    if (metricsAuth !== null) {
+      const given = Buffer.from(request.headers.authorization ?? '')
+      if (given.length !== metricsAuth.length || !timingSafeEqual(given, metricsAuth)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"')
+        return sendError(reply, 'UNAUTHENTICATED', 'Send METRICS_TOKEN as a bearer token.')
+      }
+    }
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
     return engine.metricsText()
   })

@@ -57,6 +57,8 @@ describe('loadConfig defaults', () => {
     expect(c.appEnv).toBe('production')
     expect(c.databaseUrl).toBe('postgres://u:p@db:5432/sb')
     expect(c.trustProxy).toBe(true)
+    expect(c.metricsToken).toBeUndefined()
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789')
   })
 })
 
@@ -86,6 +88,7 @@ describe('loadConfig errors name the variable', () => {
     [{ WS_MAX_FRAME_BYTES: '1.5' }, 'WS_MAX_FRAME_BYTES'],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS'],
     [{ TRUST_PROXY: 'sometimes' }, 'TRUST_PROXY'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
   ])('%o → %s', (env, variable) => {
     const error = configError(env)
     expect(error.variable).toBe(variable)
