@@ -89,7 +89,12 @@ export interface RunCounters {
 
 export interface MinuteSample {
   minute: number
-  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null }>
+  /**
+   * Per node, read at the end of the minute; the floors are the lowest of the readings taken
+   * every 5 s during the minute, i.e. what stays live between collections (a leak raises them,
+   * the garbage collector's sawtooth does not).
+   */
+  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null; rssFloorKb: number | null; heapFloorBytes: number | null }>
   ackP99Ms: number | null
   opsPerSecond: number
 }

@@ -31,9 +31,11 @@ export interface Target {
 
 export interface SoakDrift {
   warmupMinutes: number
-  rssKbPerMinute: number[]
-  fdsPerMinute: number[]
+  rssKbPerMinute: Array<number | null>
+  rssFloorKbPerMinute: Array<number | null>
+  fdsPerMinute: Array<number | null>
   heapBytesPerMinute: Array<number | null>
+  heapFloorBytesPerMinute: Array<number | null>
 }
 
 export interface BenchReport {
@@ -173,13 +175,18 @@ export function renderMarkdown(r: BenchReport): string {
     out.push(`Client reconnects: ${c.reconnects}; close codes seen: ${fmt(c.closeCodes)}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
   }
   if (r.soak) {
-    out.push('## Soak', '', '| minute | RSS per node | open fds | heap used | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- |')
+    out.push('## Soak', '', 'Floors: the lowest of the readings taken every 5 s during the minute (what stays live between collections).', '',
+      '| minute | RSS per node | RSS floor | heap used | heap floor | open fds | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- | --- | --- |')
+    const heap = (b: number | null) => (b === null ? 'n/a' : mb(b / 1024))
     for (const s of r.soak.samples) {
-      out.push(`| ${s.minute} | ${s.nodes.map((n) => mb(n.rssKb)).join(', ')} | ${s.nodes.map((n) => num(n.fds)).join(', ')} | ${s.nodes.map((n) => (n.heapUsedBytes === null ? 'n/a' : mb(n.heapUsedBytes / 1024))).join(', ')} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
+      const per = (f: (n: MinuteSample['nodes'][number]) => string) => s.nodes.map(f).join(', ')
+      out.push(`| ${s.minute} | ${per((n) => mb(n.rssKb))} | ${per((n) => mb(n.rssFloorKb))} | ${per((n) => heap(n.heapUsedBytes))} | ${per((n) => heap(n.heapFloorBytes))} | ${per((n) => num(n.fds))} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
     }
     const d = r.soak.drift
     if (d) {
-      out.push('', `Drift after ${d.warmupMinutes} min warm-up (least-squares slope per minute, per node): RSS ${d.rssKbPerMinute.map((v) => `${v} KB/min`).join(', ')}; fds ${d.fdsPerMinute.map((v) => `${v}/min`).join(', ')}; heap ${d.heapBytesPerMinute.map((v) => (v === null ? 'n/a' : `${Math.round(v / 1024)} KB/min`)).join(', ')}.`)
+      const kb = (vs: Array<number | null>, div = 1) => vs.map((v) => (v === null ? 'n/a' : `${Math.round(v / div)} KB/min`)).join(', ')
+      out.push('', `Drift after ${d.warmupMinutes} min warm-up (least-squares slope per minute, per node): RSS ${kb(d.rssKbPerMinute)} (floor ${kb(d.rssFloorKbPerMinute)}); `
+        + `heap ${kb(d.heapBytesPerMinute, 1024)} (floor ${kb(d.heapFloorBytesPerMinute, 1024)}); fds ${d.fdsPerMinute.map((v) => `${v ?? 'n/a'}/min`).join(', ')}.`)
     }
     out.push('')
   }

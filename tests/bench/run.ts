@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { runDbBaseline } from './baseline-db.ts'
 import { runWsBaseline } from './baseline-ws.ts'
 import { cleanup, installExitHandlers, onCleanup } from './cleanup.ts'
@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   }
 
   let servers: ServerSet | null = null
-  const logDir = join(ROOT, opts.outDir, `${report.date.replace(/[:]/g, '-').replace(/\..*$/, '')}-logs`)
+  const logDir = resolve(ROOT, opts.outDir, `${report.date.replace(/[:]/g, '-').replace(/\..*$/, '')}-logs`)
   let run: SwitchboardRun | null = null
   try {
     if (opts.baselinesOnly) throw new SkipServer()
@@ -175,32 +175,55 @@ async function main(): Promise<number> {
 
     const samples: MinuteSample[] = []
     let lastAcked = 0
+    // Between minute samples, every 5 s: the lowest RSS and heap per node (see MinuteSample).
+    const floors = servers.nodes.map(() => ({ rssKb: null as number | null, heapBytes: null as number | null }))
+    const low = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b))
+    const readFloors = async () => {
+      await Promise.all(servers!.nodes.map(async (n, i) => {
+        floors[i]!.rssKb = low(floors[i]!.rssKb, rssKb(n.pid))
+        floors[i]!.heapBytes = low(floors[i]!.heapBytes, await heapUsedBytes(n.url))
+      }))
+    }
+    const floorTimer = opts.soak ? setInterval(() => void readFloors(), 5_000) : undefined
     const onMinute = opts.soak
       ? async (minute: number) => {
-          const nodes = await Promise.all(servers!.nodes.map(async (n) => ({
-            rssKb: rssKb(n.pid), fds: openFds(n.pid), heapUsedBytes: await heapUsedBytes(n.url),
-          })))
+          const nodes = await Promise.all(servers!.nodes.map(async (n, i) => {
+            const now = { rssKb: rssKb(n.pid), fds: openFds(n.pid), heapUsedBytes: await heapUsedBytes(n.url) }
+            const floor = floors[i]!
+            const sample = { ...now, rssFloorKb: low(floor.rssKb, now.rssKb), heapFloorBytes: low(floor.heapBytes, now.heapUsedBytes) }
+            floor.rssKb = floor.heapBytes = null
+            return sample
+          }))
           const acked = liveRun.ops.acked
           samples.push({ minute, nodes, ackP99Ms: liveRun.ops.window.summary().p99, opsPerSecond: Math.round((acked - lastAcked) / 60) })
           lastAcked = acked
           liveRun.ops.window = new Samples()
-          log(`soak minute ${minute}: RSS ${nodes.map((x) => Math.round((x.rssKb ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
+          const mb = (kb: number | null) => Math.round((kb ?? 0) / 1024)
+          log(`soak minute ${minute}: RSS ${nodes.map((x) => mb(x.rssKb)).join('/')} MB (floor ${nodes.map((x) => mb(x.rssFloorKb)).join('/')}), `
+            + `heap floor ${nodes.map((x) => mb((x.heapFloorBytes ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
         }
       : undefined
     log(`cadence: ${p.warmupSeconds} s warm-up + ${p.loadSeconds} s measured`)
-    report.cadence = await run.cadence(p.warmupSeconds, p.loadSeconds, onMinute)
+    try {
+      report.cadence = await run.cadence(p.warmupSeconds, p.loadSeconds, onMinute)
+    } finally {
+      clearInterval(floorTimer)
+    }
     log(`  ${report.cadence.opsPerSecond} ops/s, ack p99 ${report.cadence.ackLatencyMs.p99} ms, board p99 ${report.cadence.boardLatencyMs.p99} ms`)
     if (opts.soak) {
       const warm = Math.min(5, Math.max(1, Math.floor(samples.length / 5)))
       const after = samples.filter((s) => s.minute > warm)
+      const perNode = (value: (n: MinuteSample['nodes'][number]) => number | null) => servers!.nodes.map((_, i) =>
+        after.every((s) => value(s.nodes[i]!) !== null) ? slope(after.map((s) => [s.minute, value(s.nodes[i]!)!])) : null)
       report.soak = {
         samples,
         drift: after.length < 2 ? null : {
           warmupMinutes: warm,
-          rssKbPerMinute: servers.nodes.map((_, i) => slope(after.map((s) => [s.minute, s.nodes[i]!.rssKb ?? 0]))),
-          fdsPerMinute: servers.nodes.map((_, i) => slope(after.map((s) => [s.minute, s.nodes[i]!.fds ?? 0]))),
-          heapBytesPerMinute: servers.nodes.map((_, i) =>
-            after.every((s) => s.nodes[i]!.heapUsedBytes !== null) ? slope(after.map((s) => [s.minute, s.nodes[i]!.heapUsedBytes!])) : null),
+          rssKbPerMinute: perNode((n) => n.rssKb),
+          rssFloorKbPerMinute: perNode((n) => n.rssFloorKb),
+          fdsPerMinute: perNode((n) => n.fds),
+          heapBytesPerMinute: perNode((n) => n.heapUsedBytes),
+          heapFloorBytesPerMinute: perNode((n) => n.heapFloorBytes),
         },
       }
     }
@@ -221,9 +244,9 @@ async function main(): Promise<number> {
       if (servers.cpuProfDir) {
         report.cpuProfiles = summarizeDir(servers.cpuProfDir)
         // Keep the raw profiles next to the report (open them in Chrome DevTools > Performance).
-        mkdirSync(join(ROOT, opts.outDir), { recursive: true })
+        mkdirSync(resolve(ROOT, opts.outDir), { recursive: true })
         for (const prof of report.cpuProfiles) {
-          const dest = join(ROOT, opts.outDir, basename(prof.file))
+          const dest = resolve(ROOT, opts.outDir, basename(prof.file))
           copyFileSync(prof.file, dest)
           prof.file = dest.replace(ROOT, '')
         }
@@ -233,7 +256,7 @@ async function main(): Promise<number> {
 
   report.machine.loadAverage[1] = Math.round(loadavg()[0]! * 100) / 100
   report.targets = evaluateTargets(report)
-  const files = writeReport(report, join(ROOT, opts.outDir))
+  const files = writeReport(report, resolve(ROOT, opts.outDir))
   process.stdout.write(`${renderMarkdown(report)}\n`)
   log(`wrote ${files.md.replace(ROOT, '')} and ${files.json.replace(ROOT, '')}`)
   return report.problems.length > 0 ? 1 : 0
