@@ -307,6 +307,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#everOpened = true
         this.#attempt = 0
         this.#setState('open')
+        // A new connection (maybe to another node) starts with the full window.
+        this.#queue.resume(true)
         this.emit('welcome', msg)
         if (this.#board) this.#raw({ type: 'board.subscribe' })
         for (const m of this.#subs.resubscribeMessages()) this.#raw(m)
@@ -318,6 +320,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         break
       case 'error':
         this.#onError(msg)
+        break
+      case 'notice':
+        if (msg.code === 'saving-resumed') {
+          this.#queue.resume(true)
+          this.#queue.pump()
+        }
         break
       case 'engagement.snapshot':
         this.#subs.onSnapshot(msg.engagementId, msg.seq)
@@ -340,13 +348,17 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     if (op === undefined) return // a second ack for an op already settled
     this.#forget(op.opId)
     this.emit('ack', { op, opId: msg.opId, engagementId: msg.engagementId, seq: msg.seq, duplicate: msg.duplicate === true })
+    this.#queue.resume(false)
     this.#queue.pump()
   }
 
   #onError(msg: ServerMessageOf<'error'>): void {
     // Both mean "not now" for every op, not just this one: hold the whole queue instead of
-    // resending each op on its own timer (which a database outage would turn into a flood).
-    if (msg.code === 'RATE_LIMITED' || msg.code === 'UNAVAILABLE') this.#queue.pause(msg.retryAfterMs ?? this.#o.backoff.baseMs)
+    // resending each op on its own timer (which a database outage would turn into a flood);
+    // during an outage only one op at a time goes out, as a probe, until one is acked.
+    const wait = msg.retryAfterMs ?? this.#o.backoff.baseMs
+    if (msg.code === 'UNAVAILABLE') this.#queue.hold(wait)
+    else if (msg.code === 'RATE_LIMITED') this.#queue.pause(wait)
     if (msg.opId === undefined || !this.#queue.has(msg.opId)) return
     if (RETRYABLE_CODES.includes(msg.code)) {
       this.#queue.retryLater(msg.opId, msg.retryAfterMs)

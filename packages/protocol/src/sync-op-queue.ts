@@ -1,7 +1,9 @@
 /**
  * The sync client's in-memory view of unacked ops: send order, which are on the wire, which wait
  * for a retry. Sends only persisted ops, at most `maxInFlight` unacked at a time, and honours
- * `RATE_LIMITED` pauses. Persistence itself is the outbox's job (the client drives both).
+ * `RATE_LIMITED` pauses. While saving is held (`UNAVAILABLE`: the database is unreachable) it
+ * sends one op at a time as a probe, so an outage costs one refused op per retry interval, not
+ * the whole window. Persistence itself is the outbox's job (the client drives both).
  */
 import type { ClientOp } from './client-messages.ts'
 import { backoffDelay, type BackoffOptions } from './backoff.ts'
@@ -29,6 +31,8 @@ export class OpQueue {
   readonly #pending = new Map<string, PendingOp>()
   #inFlight = 0
   #pausedUntil = 0
+  /** saving is held: one op on the wire at a time until an ack or `resume()` */
+  #probing = false
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
 
@@ -91,6 +95,23 @@ export class OpQueue {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#o.now() + ms)
   }
 
+  /** Saving is delayed (the database is unreachable): pause, then probe with one op at a time. */
+  hold(ms: number): void {
+    this.pause(ms)
+    this.#probing = true
+  }
+
+  /**
+   * Saving works again. `everything`: the server said so (a notice, a new connection), so the
+   * pause and every op's retry timer end now; otherwise (an ack) only the probing ends.
+   */
+  resume(everything: boolean): void {
+    this.#probing = false
+    if (!everything) return
+    this.#pausedUntil = 0
+    for (const entry of this.#pending.values()) entry.retryAt = 0
+  }
+
   /** The socket is gone: whatever was on the wire must be sent again. */
   connectionLost(): void {
     for (const entry of this.#pending.values()) entry.inFlight = false
@@ -102,9 +123,10 @@ export class OpQueue {
     if (!this.#o.canSend()) return
     const now = this.#o.now()
     if (now < this.#pausedUntil) return this.#wakeAt(this.#pausedUntil)
+    const window = this.#probing ? 1 : this.#o.maxInFlight
     let next = Infinity
     for (const entry of this.#pending.values()) {
-      if (this.#inFlight >= this.#o.maxInFlight) break
+      if (this.#inFlight >= window) break
       if (entry.inFlight || !entry.persisted) continue
       if (entry.retryAt > now) {
         next = Math.min(next, entry.retryAt)

@@ -159,6 +159,33 @@ describe('SyncClient against a real ws server', () => {
     expect(server.connections).toBe(1)
   })
 
+  it('while saving is delayed (UNAVAILABLE) probes with one op per retry interval; saving-resumed sends the rest at once', async () => {
+    let down = true
+    const arrivals: Array<{ opId: string; at: number }> = []
+    server.onMessage = (msg) => {
+      if (!('opId' in msg) || !down) return false
+      arrivals.push({ opId: msg.opId, at: performance.now() })
+      server.send({ type: 'error', code: 'UNAVAILABLE', message: 'delayed', opId: msg.opId, retryAfterMs: 40 })
+      return true
+    }
+    const c = client()
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) ids.push(await c.send(focus(`e${i}`)))
+    await expect.poll(() => arrivals.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(16)
+    // The first refusal holds the queue: whatever followed it was sent one at a time, each after
+    // the previous one's refusal plus the retry interval (before, the window went out every time).
+    const first = arrivals.findIndex((a) => a.at - arrivals[0]!.at >= 35)
+    expect(first).toBeGreaterThan(0)
+    const probes = arrivals.slice(first, 16)
+    for (let i = 1; i < probes.length; i++) expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(35)
+    down = false
+    server.send({ type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' })
+    await expect.poll(() => c.pending, { timeout: 1_000 }).toBe(0)
+    expect(server.connections).toBe(1)
+  })
+
   it('keeps at most maxInFlight ops unacked on the wire', async () => {
     server.autoAck = false
     const c = client({ maxInFlight: 2 })
