@@ -150,9 +150,10 @@ describe.each([
     log(`db-faults: ready again ${readyAgain}, resumed ${resumed}, listen ${listenAfter}; pending ${w.agents.reduce((n, x) => n + x.primary.client.pending, 0)}`)
     const { audit: au, drained } = await finish(w)
     const unavailable = agentsOnA.reduce((n, x) => n + (x.primary.errors['UNAVAILABLE'] ?? 0), 0)
+    const rateLimited = agentsOnA.reduce((n, x) => n + (x.primary.errors['RATE_LIMITED'] ?? 0), 0)
     record(`db-cut-${mode}`, {
       params: { ...P, cutS }, sessionsOnA: onA.length, notReady, readyB, savingDelayedAfterMs: delayed ?? null,
-      unavailableErrors: unavailable, rowsWrittenByBDuringCut: rowsDuring, closedDuringCut, readyAgainAfterMs: readyAgain ?? null,
+      unavailableErrors: unavailable, rateLimitedErrors: rateLimited, rowsWrittenByBDuringCut: rowsDuring, closedDuringCut, readyAgainAfterMs: readyAgain ?? null,
       savingResumedAfterMs: resumed ?? null, listenReconnects: listenAfter ?? null, drained, ...au,
       divergent: au.divergent.slice(0, 20), ackedNotStored: au.ackedNotStored.slice(0, 20),
     })
@@ -162,6 +163,10 @@ describe.each([
     expect(closedDuringCut).toEqual([])
     expect(delayed).toBeDefined()
     expect(unavailable).toBeGreaterThan(0)
+    // Held, not flooding: after the first refused window (at most 64 ops) a writer probes with
+    // one op per retry interval (1 s), so the rate limiter never has a reason to step in.
+    expect(unavailable).toBeLessThanOrEqual(agentsOnA.length * (64 + 2 * cutS))
+    expect(rateLimited).toBe(0)
     expect(rowsDuring).toBeGreaterThan(0)
     expect(readyAgain).toBeDefined()
     expect(resumed).toBeDefined()
