@@ -1,12 +1,14 @@
 /** Switchboard server nodes as child processes on 127.0.0.1, each on its own free port. */
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { onCleanup } from './cleanup.ts'
 import { startChild, waitFor, type Child } from './spawn.ts'
+import { freePort } from '../support/net.ts'
+
+export { freePort }
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SRC_ENTRY = join(ROOT, 'apps/server/src/server.ts')
@@ -29,17 +31,6 @@ export interface ServerSet {
   stop(): Promise<void>
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 export async function startServers(opts: {
   count: number

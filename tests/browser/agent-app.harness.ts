@@ -5,25 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createServer, type ViteDevServer } from 'vite'
+import { freePort } from '../support/net.ts'
 
 const repo = resolve(import.meta.dirname, '../..')
 const WEB = join(repo, 'apps/web')
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createNetServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => res(port))
-    })
-  })
-}
 
 async function waitForHttp(url: string, proc: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs
