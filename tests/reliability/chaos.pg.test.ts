@@ -5,7 +5,6 @@
  * every subscriber, every session's notes converge to the stored doc. Reports reconnect and
  * catch-up times. Short: ~20 s of load, a cut every ~3 s per socket; long: 5 min, every ~15 s.
  */
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanup } from '../bench/cleanup.ts'
 import { rng } from '../bench/topology.ts'
@@ -14,7 +13,7 @@ import { startCluster, type Cluster } from './lib/cluster.ts'
 import { createRelDb, type RelDb } from './lib/db.ts'
 import { LONG, SEED, log, pick, record } from './lib/mode.ts'
 import { audit, problems } from './lib/verify.ts'
-import { Workload } from './lib/workload.ts'
+import { accountWorkload, type Workload } from './lib/workload.ts'
 
 const P = pick(
   { agents: 12, engagements: 2, watchers: 2, tickMs: 200, loadS: 20, meanCloseMs: 3_000 },
@@ -40,13 +39,7 @@ afterAll(async () => {
 
 describe('connection chaos', () => {
   it('loses nothing acked and converges every session while sockets are cut at random', async () => {
-    const runId = randomBytes(3).toString('hex')
-    w = new Workload({
-      runId, accountId: `acc-rel-${runId}`, secret: cluster.secret, endpoints: () => cluster.nodes,
-      agents: P.agents, engagementsPerAgent: P.engagements, watchers: P.watchers, tickMs: P.tickMs, seed: SEED, routing: 'random',
-    })
-    await w.seed(db)
-    await w.setup()
+    w = await accountWorkload(cluster, db, P, { seed: SEED, routing: 'random' })
     log(`chaos: ${w.sessions.length} sessions, ${P.agents * P.engagements} engagements, ${P.loadS} s`)
     const rand = rng(SEED + 1)
     const next = new Map(w.sessions.map((s) => [s, performance.now() + rand() * P.meanCloseMs * 2]))

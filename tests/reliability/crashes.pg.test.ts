@@ -4,7 +4,6 @@
  * the long run. Zero acked ops lost; unacked ops are resent by the clients and applied once (no
  * op id twice in the log, no doubled text); clients of the killed node resume on either node.
  */
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanup } from '../bench/cleanup.ts'
 import { sleep } from '../bench/limit.ts'
@@ -13,7 +12,7 @@ import { startCluster, type Cluster } from './lib/cluster.ts'
 import { createRelDb, type RelDb } from './lib/db.ts'
 import { SEED, log, pick, record } from './lib/mode.ts'
 import { audit, problems, quantiles } from './lib/verify.ts'
-import { Workload } from './lib/workload.ts'
+import { accountWorkload, type Workload } from './lib/workload.ts'
 
 const P = pick(
   { agents: 10, engagements: 2, watchers: 2, tickMs: 200, kills: 2, gapMinS: 4, gapMaxS: 8 },
@@ -39,13 +38,7 @@ afterAll(async () => {
 
 describe('server crashes', () => {
   it('keeps every acked op and applies resent ones once while nodes are SIGKILLed and restarted', async () => {
-    const runId = randomBytes(3).toString('hex')
-    w = new Workload({
-      runId, accountId: `acc-rel-${runId}`, secret: cluster.secret, endpoints: () => cluster.nodes,
-      agents: P.agents, engagementsPerAgent: P.engagements, watchers: P.watchers, tickMs: P.tickMs, seed: SEED, routing: 'random',
-    })
-    await w.seed(db)
-    await w.setup()
+    w = await accountWorkload(cluster, db, P, { seed: SEED, routing: 'random' })
     const rand = rng(SEED + 2)
     w.start()
     const kills: Array<{ node: string; sessionsOnIt: number; unackedAtKill: number; resumedOnOther: number; resumedOnSame: number; restartMs: number }> = []

@@ -9,7 +9,6 @@
  * Each fault runs its own load (own account) and ends with the full audit: nothing lost or doubled.
  * Without root (no private instance) the proxy faults run on the shared server and the restart is skipped.
  */
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { cleanup } from '../bench/cleanup.ts'
 import { sleep } from '../bench/limit.ts'
@@ -20,7 +19,7 @@ import { PrivatePg, privatePgUnavailable } from './lib/private-pg.ts'
 import { metric, readyz } from './lib/probe.ts'
 import { TcpProxy } from './lib/tcp-proxy.ts'
 import { audit, problems, type Audit } from './lib/verify.ts'
-import { Workload } from './lib/workload.ts'
+import { accountWorkload, type Workload } from './lib/workload.ts'
 
 const P = pick(
   { agents: 8, engagements: 2, watchers: 2, tickMs: 200, beforeS: 2, cutS: 6, blackholeS: 20, afterS: 2, restarts: 1 },
@@ -68,14 +67,8 @@ afterAll(async () => {
 }, 60_000)
 
 async function load(): Promise<Workload> {
-  const runId = randomBytes(3).toString('hex')
-  const w = new Workload({
-    runId, accountId: `acc-rel-${runId}`, secret: cluster.secret, endpoints: () => cluster.nodes,
-    agents: P.agents, engagementsPerAgent: P.engagements, watchers: P.watchers, tickMs: P.tickMs, seed: SEED, routing: 'sticky',
-  })
+  const w = await accountWorkload(cluster, db, P, { seed: SEED, routing: 'sticky' })
   workloads.push(w)
-  await w.seed(db)
-  await w.setup()
   w.start()
   return w
 }

@@ -5,6 +5,7 @@
  * engagement and a board. Every op's id is ours, so sent / acked / stored / delivered can be
  * counted exactly. Seeded, bounded in time, all on 127.0.0.1.
  */
+import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
 import { v7 as uuidv7 } from 'uuid'
 import type { ClientOpInput } from '@switchboard/protocol/sync-client'
@@ -27,6 +28,38 @@ export interface WorkloadOptions {
   seed: number
   /** 'sticky': session i stays on node i % n; 'random': any node per connection attempt */
   routing: 'sticky' | 'random'
+}
+
+/** The size of a scenario's load: agents × engagements, watchers, one op per agent per tick. */
+export interface WorkloadShape {
+  agents: number
+  engagements: number
+  watchers: number
+  tickMs: number
+}
+
+/**
+ * A workload on a fresh account of its own on `cluster`'s nodes: users seeded into `db`, every
+ * session connected and welcomed, not started yet. Closed again if the setup fails.
+ */
+export async function accountWorkload(
+  cluster: { nodes: Endpoint[]; secret: string }, db: RelDb, shape: WorkloadShape,
+  opts: { seed: number; routing: WorkloadOptions['routing'] },
+): Promise<Workload> {
+  const runId = randomBytes(3).toString('hex')
+  const w = new Workload({
+    runId, accountId: `acc-rel-${runId}`, secret: cluster.secret, endpoints: () => cluster.nodes,
+    agents: shape.agents, engagementsPerAgent: shape.engagements, watchers: shape.watchers, tickMs: shape.tickMs,
+    seed: opts.seed, routing: opts.routing,
+  })
+  try {
+    await w.seed(db)
+    await w.setup()
+  } catch (err) {
+    w.close()
+    throw err
+  }
+  return w
 }
 
 export interface Agent {
