@@ -10,12 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openAgent, type AgentClient } from './support/agent.ts'
 import { screenshot } from './support/artifacts.ts'
 import { seriousViolations } from './support/axe.ts'
-import { ensureBuild } from './support/build.ts'
 import { Cleanup } from './support/cleanup.ts'
-import { createDb } from './support/db.ts'
-import { e2eEnabled, launchBrowser, POLL } from './support/env.ts'
+import { e2eEnabled, POLL } from './support/env.ts'
 import { seedAgent } from './support/seed.ts'
-import { startNode, type ServerNode } from './support/server.ts'
+import type { ServerNode } from './support/server.ts'
+import { openOneNodeStage } from './support/stage.ts'
 import { openSupervisor, type SupervisorClient } from './support/supervisor.ts'
 
 const MIN = 60_000
@@ -36,14 +35,9 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
   let other = ''
 
   beforeAll(async () => {
-    // The browser first: without one (in CI) there is no point building and starting servers.
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
-    const build = await ensureBuild()
-    const db = await createDb()
-    cleanup.add('drop database', () => db.drop())
-    node = await startNode(build, { nodeId: 'e2e-day', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
-    cleanup.add('stop server', () => node.close())
+    const stage = await openOneNodeStage(cleanup, 'e2e-day')
+    browser = stage.browser
+    node = stage.node
 
     const colleagues = [
       { user: { accountId, userId: 'agent-bo', displayName: 'Bo Chen' }, engagements: [

@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openAgent } from './support/agent.ts'
-import { ensureBuild } from './support/build.ts'
 import { Cleanup } from './support/cleanup.ts'
-import { createDb } from './support/db.ts'
-import { e2eEnabled, launchBrowser, POLL } from './support/env.ts'
-import { startNode, type ServerNode } from './support/server.ts'
+import { e2eEnabled, POLL } from './support/env.ts'
+import type { ServerNode } from './support/server.ts'
+import { openOneNodeStage } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
 interface Detail { engagement: { state: string }; notes: { text: string } }
@@ -24,14 +23,9 @@ describe.skipIf(!e2eEnabled('server-restart'))('server killed and restarted whil
   const accountId = `acme-${randomBytes(3).toString('hex')}`
 
   beforeAll(async () => {
-    // The browser first: without one (in CI) there is no point building and starting servers.
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
-    const build = await ensureBuild()
-    const db = await createDb()
-    cleanup.add('drop database', () => db.drop())
-    node = await startNode(build, { nodeId: 'e2e-restart', databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex') })
-    cleanup.add('stop server', () => node.close())
+    const stage = await openOneNodeStage(cleanup, 'e2e-restart')
+    browser = stage.browser
+    node = stage.node
   }, 180_000)
   afterAll(() => cleanup.run(), 60_000)
 

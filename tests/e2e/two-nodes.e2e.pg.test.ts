@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openAgent } from './support/agent.ts'
-import { ensureBuild } from './support/build.ts'
 import { Cleanup } from './support/cleanup.ts'
-import { createDb } from './support/db.ts'
-import { e2eEnabled, launchBrowser, POLL } from './support/env.ts'
+import { e2eEnabled, POLL } from './support/env.ts'
 import { freePort, ServerNode } from './support/server.ts'
+import { openStage } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('two-nodes'))('two server nodes on one Postgres', () => {
@@ -24,15 +23,11 @@ describe.skipIf(!e2eEnabled('two-nodes'))('two server nodes on one Postgres', ()
   const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
 
   beforeAll(async () => {
-    // The browser first: without one (in CI) there is no point building and starting servers.
-    browser = await launchBrowser()
-    cleanup.add('close browser', () => browser.close())
-    const build = await ensureBuild()
-    const db = await createDb()
-    cleanup.add('drop database', () => db.drop())
+    const { build, db, sessionSecret, ...stage } = await openStage(cleanup)
+    browser = stage.browser
     const [portA, portB] = [await freePort(), await freePort()]
     const origins = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`]
-    const common = { databaseUrl: db.url, sessionSecret: randomBytes(24).toString('hex'), allowedOrigins: origins }
+    const common = { databaseUrl: db.url, sessionSecret, allowedOrigins: origins }
     nodeA = new ServerNode(build, portA, { ...common, nodeId: 'e2e-node-a' })
     nodeB = new ServerNode(build, portB, { ...common, nodeId: 'e2e-node-b' })
     cleanup.add('stop node A', () => nodeA.close())
