@@ -15,14 +15,14 @@ import { parseUpdate } from '../domain/notes/doc.ts'
 import { actorOf } from './batch.ts'
 import type { Engine } from './engine.ts'
 import { joinPresence } from './presence.ts'
+import { FLOOD_WINDOW_MS } from './rate-limit.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
 import type { Session } from './session.ts'
 
-/** Rejections tolerated per window before a flooding connection is closed. */
-const FLOOD_WINDOW_MS = 10_000
 /**
  * Frames that break the protocol (unparsable, wrong schema, unknown type, binary, hello out of
  * order) tolerated per flood window; the next one closes with 4000. Our own clients send none.
+ * (Rate-limit rejections: up to `opsBurst` per window, then 4008.)
  */
 export const MAX_INVALID_FRAMES = 50
 
@@ -48,11 +48,7 @@ export class Handlers {
     const now = Date.now()
     if (!s.bucket.take(now)) {
       metrics.rateLimited++
-      if (now - s.rejectedWindowStart > FLOOD_WINDOW_MS) {
-        s.rejectedWindowStart = now
-        s.rejected = 0
-      }
-      if (++s.rejected > o.opsBurst) {
+      if (s.rejected.hit(now) > o.opsBurst) {
         s.error('RATE_LIMITED', { retryAfterMs: FLOOD_WINDOW_MS })
         s.close(CLOSE.RATE_LIMITED, 'RATE_LIMITED')
         return
@@ -83,11 +79,7 @@ export class Handlers {
 
   /** Counts a frame that broke the protocol; past the budget the connection is closed (4000). */
   private violation(s: Session, now: number): void {
-    if (now - s.invalidWindowStart > FLOOD_WINDOW_MS) {
-      s.invalidWindowStart = now
-      s.invalid = 0
-    }
-    if (++s.invalid > MAX_INVALID_FRAMES) s.close(CLOSE.PROTOCOL_VIOLATION, 'PROTOCOL_VIOLATION')
+    if (s.invalid.hit(now) > MAX_INVALID_FRAMES) s.close(CLOSE.PROTOCOL_VIOLATION, 'PROTOCOL_VIOLATION')
   }
 
   private dispatch(s: Session, msg: ClientMessage): void {

@@ -32,3 +32,25 @@ export class TokenBucket {
     this.tokens = Math.min(this.burst, this.tokens + dt * this.rate)
   }
 }
+
+/** The window over which a connection's refused messages are counted before it is closed. */
+export const FLOOD_WINDOW_MS = 10_000
+
+/** Counts events in fixed windows of `windowMs`: `hit` returns the count in the current one. */
+export class WindowCount {
+  private count = 0
+  private start = 0
+  private readonly windowMs: number
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs
+  }
+
+  hit(now: number): number {
+    if (now - this.start > this.windowMs) {
+      this.start = now
+      this.count = 0
+    }
+    return ++this.count
+  }
+}

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { CLOSE, ERRORS, type ErrorCode, type SessionUser } from '@switchboard/protocol'
 import type { LogRow } from '../domain/engagement/queries.ts'
 import type { Peer } from './peer.ts'
-import { TokenBucket } from './rate-limit.ts'
+import { FLOOD_WINDOW_MS, TokenBucket, WindowCount } from './rate-limit.ts'
 
 export interface Subscription {
   accountId: string
@@ -38,12 +38,10 @@ export class Session {
   focus: string | null = null
   board = false
   closed = false
-  /** rejected messages in the current flood window */
-  rejected = 0
-  rejectedWindowStart = 0
-  /** frames that broke the protocol (unparsable, out of order) in the current window */
-  invalid = 0
-  invalidWindowStart = 0
+  /** messages refused by the rate limit, per flood window */
+  readonly rejected = new WindowCount(FLOOD_WINDOW_MS)
+  /** frames that broke the protocol (unparsable, out of order), per flood window */
+  readonly invalid = new WindowCount(FLOOD_WINDOW_MS)
   readonly bucket: TokenBucket
   private readonly sendBufferBytes: number
   /** set by the engine when the send buffer overflows */
