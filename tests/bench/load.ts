@@ -16,7 +16,7 @@ import { CADENCE } from './options.ts'
 import { CpuMeter, rssKb } from './proc.ts'
 import type { ServerNode } from './servers.ts'
 import { engagementId, rng, type AgentSpec, type Topology } from './topology.ts'
-import { BoardTracker, OpTracker } from './trackers.ts'
+import { BoardTracker, OpTracker, type BoardMiss } from './trackers.ts'
 
 /** Agents joining per second during setup. */
 const RAMP_PER_SECOND = 100
@@ -66,6 +66,8 @@ export interface PhaseResult {
   framesReceived: number
   unacked: number
   undelivered: { board: number; sessions: number }
+  /** the first board deliveries that never came (see BoardTracker.misses) */
+  boardMisses: BoardMiss[]
   serverCpuPct: number[]
   /** main thread runnable but waiting for a CPU, % of wall time */
   serverRunQueueWaitPct: number[]
@@ -90,11 +92,12 @@ export interface RunCounters {
 export interface MinuteSample {
   minute: number
   /**
-   * Per node, read at the end of the minute; the floors are the lowest of the readings taken
-   * every 5 s during the minute, i.e. what stays live between collections (a leak raises them,
-   * the garbage collector's sawtooth does not).
+   * Per node, read at the end of the minute. `rssFloorKb`: the lowest RSS of the readings taken
+   * every 5 s during the minute; `heapLiveBytes`: heap used right after the server's last full
+   * collection. Both follow what stays live (a leak raises them); heap used and RSS at one moment
+   * also ride the garbage collector's sawtooth.
    */
-  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null; rssFloorKb: number | null; heapFloorBytes: number | null }>
+  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null; rssFloorKb: number | null; heapLiveBytes: number | null }>
   ackP99Ms: number | null
   opsPerSecond: number
 }
@@ -431,6 +434,7 @@ export class SwitchboardRun {
       framesReceived: frames,
       unacked: this.ops.unacked,
       undelivered: { board: this.boards.undelivered, sessions: this.ops.undelivered },
+      boardMisses: this.boards.misses.splice(0),
       serverCpuPct: cpu.serverPct,
       serverRunQueueWaitPct: cpu.serverWaitPct,
       generatorRunQueueWaitPct: cpu.generatorWaitPct,

@@ -19,7 +19,16 @@ const HEAP_NAMES = ['nodejs_heap_size_used_bytes', 'process_heap_used_bytes', 's
 
 export async function heapUsedBytes(baseUrl: string): Promise<number | null> {
   const text = await fetchMetrics(baseUrl)
-  if (text === null) return null
+  return text === null ? null : heapUsedIn(text)
+}
+
+/** Heap used now and right after the server's last full collection (`nodejs_heap_after_major_gc_bytes`). */
+export async function heapBytes(baseUrl: string): Promise<{ used: number | null; live: number | null }> {
+  const text = await fetchMetrics(baseUrl)
+  return text === null ? { used: null, live: null } : { used: heapUsedIn(text), live: metricValue(text, 'nodejs_heap_after_major_gc_bytes') }
+}
+
+function heapUsedIn(text: string): number | null {
   for (const n of HEAP_NAMES) {
     const v = metricValue(text, n)
     if (v !== null) return v

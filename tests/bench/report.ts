@@ -35,7 +35,7 @@ export interface SoakDrift {
   rssFloorKbPerMinute: Array<number | null>
   fdsPerMinute: Array<number | null>
   heapBytesPerMinute: Array<number | null>
-  heapFloorBytesPerMinute: Array<number | null>
+  heapLiveBytesPerMinute: Array<number | null>
 }
 
 export interface BenchReport {
@@ -126,7 +126,7 @@ function phaseRows(p: PhaseResult): string[] {
     `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,
     `| whole machine CPU (% of one core, max ${100 * cpuCount()}%); other work | ${p.machineCpuPct}%; ${Math.round((p.machineCpuPct - p.serverCpuPct.reduce((a, b) => a + b, 0) - p.postgresCpuPct - p.generatorCpuPct) * 10) / 10}% |`,
     `| server RSS at end (per node) | ${p.serverRssKb.map(mb).join(', ')} |`,
-    `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions} |`,
+    `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions}${p.boardMisses.length === 0 ? '' : `; first board misses: ${p.boardMisses.slice(0, 3).map((m) => `${m.engagementId}@${m.seq} after ${m.ageMs} ms, seen by ${m.seenBy}/${m.boards} (boards at ${m.credited.join('/')})`).join('; ')}`} |`,
     `| group commit (server /metrics) | ${p.engine.commitsPerSecond === null ? 'n/a' : `${p.engine.commitsPerSecond} commits/s, ${p.engine.opsPerCommit} ops/commit, mean ${p.engine.meanCommitMs} ms`} |`,
     `| server fan-out frames/s; slow consumers; rate-limited | ${num(p.engine.fanoutFramesPerSecond)}; ${num(p.engine.slowConsumers)}; ${num(p.engine.rateLimited)} |`,
   ]
@@ -175,18 +175,18 @@ export function renderMarkdown(r: BenchReport): string {
     out.push(`Client reconnects: ${c.reconnects}; close codes seen: ${fmt(c.closeCodes)}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
   }
   if (r.soak) {
-    out.push('## Soak', '', 'Floors: the lowest of the readings taken every 5 s during the minute (what stays live between collections).', '',
-      '| minute | RSS per node | RSS floor | heap used | heap floor | open fds | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- | --- | --- |')
+    out.push('## Soak', '', 'RSS floor: the lowest of the readings taken every 5 s during the minute. Heap live: heap used right after the last full collection.', '',
+      '| minute | RSS per node | RSS floor | heap used | heap live | open fds | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- | --- | --- |')
     const heap = (b: number | null) => (b === null ? 'n/a' : mb(b / 1024))
     for (const s of r.soak.samples) {
       const per = (f: (n: MinuteSample['nodes'][number]) => string) => s.nodes.map(f).join(', ')
-      out.push(`| ${s.minute} | ${per((n) => mb(n.rssKb))} | ${per((n) => mb(n.rssFloorKb))} | ${per((n) => heap(n.heapUsedBytes))} | ${per((n) => heap(n.heapFloorBytes))} | ${per((n) => num(n.fds))} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
+      out.push(`| ${s.minute} | ${per((n) => mb(n.rssKb))} | ${per((n) => mb(n.rssFloorKb))} | ${per((n) => heap(n.heapUsedBytes))} | ${per((n) => heap(n.heapLiveBytes))} | ${per((n) => num(n.fds))} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
     }
     const d = r.soak.drift
     if (d) {
       const kb = (vs: Array<number | null>, div = 1) => vs.map((v) => (v === null ? 'n/a' : `${Math.round(v / div)} KB/min`)).join(', ')
       out.push('', `Drift after ${d.warmupMinutes} min warm-up (least-squares slope per minute, per node): RSS ${kb(d.rssKbPerMinute)} (floor ${kb(d.rssFloorKbPerMinute)}); `
-        + `heap ${kb(d.heapBytesPerMinute, 1024)} (floor ${kb(d.heapFloorBytesPerMinute, 1024)}); fds ${d.fdsPerMinute.map((v) => `${v ?? 'n/a'}/min`).join(', ')}.`)
+        + `heap ${kb(d.heapBytesPerMinute, 1024)} (live ${kb(d.heapLiveBytesPerMinute, 1024)}); fds ${d.fdsPerMinute.map((v) => `${v ?? 'n/a'}/min`).join(', ')}.`)
     }
     out.push('')
   }

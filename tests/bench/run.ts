@@ -18,7 +18,7 @@ import { Samples } from './hist.ts'
 import { measureIdle } from './idle.ts'
 import { sleep } from './limit.ts'
 import { sampleDocUpdate, SwitchboardRun, type MinuteSample } from './load.ts'
-import { heapUsedBytes } from './metrics.ts'
+import { heapBytes } from './metrics.ts'
 import { CADENCE, parseOptions } from './options.ts'
 import { createThrowawayDb, seedUsers, serverVersion, type BenchDb, type SeedUser } from './pgdb.ts'
 import { openFds, peakRssKb, rssKb } from './proc.ts'
@@ -175,23 +175,19 @@ async function main(): Promise<number> {
 
     const samples: MinuteSample[] = []
     let lastAcked = 0
-    // Between minute samples, every 5 s: the lowest RSS and heap per node (see MinuteSample).
-    const floors = servers.nodes.map(() => ({ rssKb: null as number | null, heapBytes: null as number | null }))
+    // Between minute samples, every 5 s: the lowest RSS per node (see MinuteSample).
+    const floors: Array<number | null> = servers.nodes.map(() => null)
     const low = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b))
-    const readFloors = async () => {
-      await Promise.all(servers!.nodes.map(async (n, i) => {
-        floors[i]!.rssKb = low(floors[i]!.rssKb, rssKb(n.pid))
-        floors[i]!.heapBytes = low(floors[i]!.heapBytes, await heapUsedBytes(n.url))
-      }))
-    }
-    const floorTimer = opts.soak ? setInterval(() => void readFloors(), 5_000) : undefined
+    const floorTimer = opts.soak
+      ? setInterval(() => servers!.nodes.forEach((n, i) => { floors[i] = low(floors[i]!, rssKb(n.pid)) }), 5_000)
+      : undefined
     const onMinute = opts.soak
       ? async (minute: number) => {
           const nodes = await Promise.all(servers!.nodes.map(async (n, i) => {
-            const now = { rssKb: rssKb(n.pid), fds: openFds(n.pid), heapUsedBytes: await heapUsedBytes(n.url) }
-            const floor = floors[i]!
-            const sample = { ...now, rssFloorKb: low(floor.rssKb, now.rssKb), heapFloorBytes: low(floor.heapBytes, now.heapUsedBytes) }
-            floor.rssKb = floor.heapBytes = null
+            const rss = rssKb(n.pid)
+            const heap = await heapBytes(n.url)
+            const sample = { rssKb: rss, fds: openFds(n.pid), heapUsedBytes: heap.used, rssFloorKb: low(floors[i]!, rss), heapLiveBytes: heap.live }
+            floors[i] = null
             return sample
           }))
           const acked = liveRun.ops.acked
@@ -200,7 +196,7 @@ async function main(): Promise<number> {
           liveRun.ops.window = new Samples()
           const mb = (kb: number | null) => Math.round((kb ?? 0) / 1024)
           log(`soak minute ${minute}: RSS ${nodes.map((x) => mb(x.rssKb)).join('/')} MB (floor ${nodes.map((x) => mb(x.rssFloorKb)).join('/')}), `
-            + `heap floor ${nodes.map((x) => mb((x.heapFloorBytes ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
+            + `heap live ${nodes.map((x) => mb((x.heapLiveBytes ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
         }
       : undefined
     log(`cadence: ${p.warmupSeconds} s warm-up + ${p.loadSeconds} s measured`)
@@ -223,7 +219,7 @@ async function main(): Promise<number> {
           rssFloorKbPerMinute: perNode((n) => n.rssFloorKb),
           fdsPerMinute: perNode((n) => n.fds),
           heapBytesPerMinute: perNode((n) => n.heapUsedBytes),
-          heapFloorBytesPerMinute: perNode((n) => n.heapFloorBytes),
+          heapLiveBytesPerMinute: perNode((n) => n.heapLiveBytes),
         },
       }
     }

@@ -22,6 +22,17 @@ export interface OpRecord {
   onReject?: (code: string) => void
 }
 
+/** A board delivery that never came: which op, and what each board of its account showed. */
+export interface BoardMiss {
+  engagementId: string
+  seq: number
+  ageMs: number
+  seenBy: number
+  boards: number
+  /** lastSeq each board had credited for the engagement (absent: never shown) */
+  credited: number[]
+}
+
 interface BoardState {
   credited: number
   ring: Array<[seq: number, t: number]>
@@ -45,6 +56,8 @@ export class BoardTracker {
   /** rows that reached a board while counting (one delivery per board per row) */
   deliveries = 0
   undelivered = 0
+  /** the first few undelivered ops, for diagnosis */
+  readonly misses: BoardMiss[] = []
   counting = false
   readonly #engs = new Map<string, EngagementBoards>()
 
@@ -121,6 +134,9 @@ export class BoardTracker {
       e.ops = e.ops.filter((op) => {
         if (now - op.t <= maxAgeMs) return true
         this.undelivered += total - op.seenBy
+        if (this.misses.length < 10) {
+          this.misses.push({ engagementId: id, seq: op.seq, ageMs: Math.round(now - op.t), seenBy: op.seenBy, boards: total, credited: [...e.boards.values()].map((b) => b.credited) })
+        }
         return false
       })
     }
