@@ -87,6 +87,9 @@ export interface RunCounters {
   closeCodes: Record<string, number>
   rejected: Record<string, number>
   errors: Record<string, number>
+  /** server frames the clients' tolerant parser refused, by type, and the first few of them */
+  invalidFrames: Record<string, number>
+  invalidSamples: string[]
 }
 
 export interface MinuteSample {
@@ -108,7 +111,7 @@ export class SwitchboardRun {
   readonly watcherClients: SyncClient[] = []
   readonly boards: BoardTracker
   readonly ops: OpTracker
-  readonly counters: RunCounters = { reconnects: 0, closeCodes, rejected: {}, errors: {} }
+  readonly counters: RunCounters = { reconnects: 0, closeCodes, rejected: {}, errors: {}, invalidFrames: {}, invalidSamples: [] }
   frames = 0
   measuring = false
   #ticker: NodeJS.Timeout | undefined
@@ -157,6 +160,11 @@ export class SwitchboardRun {
     })
     client.on('opRejected', (r) => {
       this.counters.rejected[r.code] = (this.counters.rejected[r.code] ?? 0) + 1
+    })
+    client.on('invalidFrame', (f) => {
+      const type = f.type ?? '(none)'
+      this.counters.invalidFrames[type] = (this.counters.invalidFrames[type] ?? 0) + 1
+      if (this.counters.invalidSamples.length < 5) this.counters.invalidSamples.push(f.sample)
     })
   }
 

@@ -172,7 +172,10 @@ export function renderMarkdown(r: BenchReport): string {
   if (r.counters) {
     const c = r.counters
     const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
-    out.push(`Client reconnects: ${c.reconnects}; close codes seen: ${fmt(c.closeCodes)}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}.`, '')
+    out.push(`Client reconnects: ${c.reconnects}; close codes seen: ${fmt(c.closeCodes)}; rejected ops: ${fmt(c.rejected)}; error frames: ${fmt(c.errors)}; `
+      + `server frames the client parser refused: ${fmt(c.invalidFrames)}.`, '')
+    for (const sample of c.invalidSamples) out.push(`- refused frame: \`${sample.replace(/`/g, "'")}\``)
+    if (c.invalidSamples.length > 0) out.push('')
   }
   if (r.soak) {
     out.push('## Soak', '', 'RSS floor: the lowest of the readings taken every 5 s during the minute. Heap live: heap used right after the last full collection.', '',

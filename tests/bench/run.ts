@@ -228,6 +228,10 @@ async function main(): Promise<number> {
       report.saturation = await run.saturation(p.saturationSeconds)
       log(`  ${report.saturation.opsPerSecond} ops/s, ${report.saturation.deliveriesPerSecond} deliveries/s`)
     }
+    const refused = Object.entries(run.counters.invalidFrames)
+    if (refused.length > 0) {
+      report.problems.push(`clients refused server frames (${refused.map(([t, n]) => `${t} ${n}`).join(', ')}): ${run.counters.invalidSamples[0] ?? ''}`)
+    }
   } catch (err) {
     if (!(err instanceof SkipServer)) problem('switchboard run', err)
   } finally {

@@ -299,7 +299,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #onFrame(data: unknown): void {
     this.#lastHeard = this.#o.now()
     const msg = parseServerMessage(data)
-    if (msg === null) return
+    if (msg === null) {
+      const text = typeof data === 'string' ? data : ''
+      const type = /^\{"type":"([^"]{1,64})"/.exec(text)?.[1] ?? null
+      this.emit('invalidFrame', { type, sample: text.slice(0, 300) })
+      return
+    }
     let out: ServerMessage | null = msg
     switch (msg.type) {
       case 'welcome':

@@ -81,6 +81,11 @@ export interface SyncClientEvents {
    * the server); `adopt`: other tabs' ops could not be taken over (tried again later).
    */
   outboxError: { error: unknown; stage: OutboxStage; op?: ClientOp }
+  /**
+   * A frame the tolerant parser could not use (not JSON, an unknown type, or a known type that
+   * does not match its schema) was skipped: `type` when it had one, the frame's first 300 characters.
+   */
+  invalidFrame: { type: string | null; sample: string }
 }
 
 export type OutboxStage = 'load' | 'store' | 'forget' | 'adopt'

@@ -186,6 +186,21 @@ describe('SyncClient against a real ws server', () => {
     expect(server.connections).toBe(1)
   })
 
+  it('reports a server frame it cannot read (invalidFrame) and goes on with the next', async () => {
+    const c = client()
+    const invalid: Array<{ type: string | null; sample: string }> = []
+    c.on('invalidFrame', (f) => invalid.push(f))
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    server.send({ type: 'board.delta', serverTime: 'soon', engagements: [], removedEngagements: [], agents: [] } as Record<string, unknown>)
+    server.last.send('not json')
+    server.send({ type: 'pong', t: 7, serverTime: 1 })
+    await expect.poll(() => c.messages.some((m) => m.type === 'pong')).toBe(true)
+    expect(invalid.map((f) => f.type)).toEqual(['board.delta', null])
+    expect(invalid[0]!.sample).toContain('"serverTime":"soon"')
+    expect(c.messages.some((m) => m.type === 'board.delta')).toBe(false)
+  })
+
   it('keeps at most maxInFlight ops unacked on the wire', async () => {
     server.autoAck = false
     const c = client({ maxInFlight: 2 })

@@ -81,6 +81,8 @@ export function openSyncClient(o: OpenOptions): SyncHandle {
     if (o.onOutboxError) o.onOutboxError(e)
     else console.warn(`switchboard: outbox ${e.stage} failed`, e.error)
   })
+  // A frame this client cannot read is skipped; say so where a developer will look.
+  client.on('invalidFrame', (e) => console.warn(`switchboard: skipped a server frame it could not read (${e.type ?? 'no type'})`, e.sample))
 
   const online = (): void => client.setOnline(true)
   const offline = (): void => client.setOnline(false)
