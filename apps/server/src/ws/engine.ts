@@ -151,6 +151,18 @@ export class Engine {
 
   private deliver(k: string, e: Engagement, rows: readonly LogRow[], previousAgentId: string | undefined): void {
     const changed = rows.some((r) => PROJECTION_KINDS.has(r.kind))
+    if (e.lastSeq < (this.delivered.get(k) ?? 0)) {
+      // A later batch of this engagement fanned out first: it took the row lock after this one
+      // committed, and its commit reply came back sooner. Its projection (which includes this
+      // batch) is already out, so this older one must not replace it on boards or in the agent's
+      // sessions. The rows still go: a subscriber past them drops them, one behind catches up.
+      this.metrics.fanoutOutOfOrder++
+      this.metrics.fanoutFrames += this.hub.deliver(e, rows, false)
+      for (const r of rows) if (r.kind === 'focus') this.boards.markAgent(e.accountId, r.actorId)
+      // The later batch sent no `engagement.changed` if its own rows changed no projection.
+      if (changed || previousAgentId) void this.refreshProjection(k, e, previousAgentId)
+      return
+    }
     this.metrics.fanoutFrames += this.hub.deliver(e, rows, changed, previousAgentId)
     const last = rows[rows.length - 1]
     if (last) this.delivered.set(k, Math.max(this.delivered.get(k) ?? 0, last.seq))
@@ -160,6 +172,21 @@ export class Engine {
     // Focus lives in presence rows: the roster's "current focus" of that agent changed.
     for (const r of rows) if (r.kind === 'focus') this.boards.markAgent(e.accountId, r.actorId)
     if (previousAgentId) this.boards.markAgent(e.accountId, previousAgentId)
+  }
+
+  /** Sends an engagement's current projection from the database (after an out-of-order fan-out). */
+  private async refreshProjection(k: string, stale: Engagement, previousAgentId: string | undefined): Promise<void> {
+    try {
+      const [fresh] = await this.reads.run(() => getEngagements(this.o.store, [{ a: stale.accountId, i: stale.id }]))
+      // Gone, or a newer fan-out is already out with a newer projection.
+      if (!fresh || fresh.lastSeq < (this.delivered.get(k) ?? 0)) return
+      this.hub.deliver(fresh, [], true, previousAgentId)
+      this.boards.markEngagement(fresh)
+      this.boards.markAgent(fresh.accountId, fresh.agentId)
+      if (previousAgentId) this.boards.markAgent(fresh.accountId, previousAgentId)
+    } catch (err) {
+      this.o.logger.warn({ err }, 'projection refresh after an out-of-order fan-out failed')
+    }
   }
 
   /** Rows committed by another node: read them (ids came over the bus) and fan out here. */

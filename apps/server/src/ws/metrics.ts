@@ -45,6 +45,8 @@ export class Metrics {
   fanoutFrames = 0
   fanoutLagSecondsSum = 0
   fanoutLagCount = 0
+  /** fan-outs that came after a later batch of the same engagement (older projection not sent) */
+  fanoutOutOfOrder = 0
   remoteBatches = 0
   catchUps = 0
   slowConsumers = 0
@@ -94,6 +96,7 @@ export class Metrics {
     metric('switchboard_fanout_frames_total', 'counter', 'Frames fanned out to sessions.', [['', this.fanoutFrames]])
     metric('switchboard_fanout_lag_seconds_sum', 'counter', 'Sum of commit-to-send lag of rows from other nodes.', [['', this.fanoutLagSecondsSum]])
     metric('switchboard_fanout_lag_seconds_count', 'counter', 'Rows batches measured for fan-out lag.', [['', this.fanoutLagCount]])
+    metric('switchboard_fanout_out_of_order_total', 'counter', 'Fan-outs that came after a later batch of the same engagement (their older projection was not sent).', [['', this.fanoutOutOfOrder]])
     metric('switchboard_remote_batches_total', 'counter', 'Bus notifications from other nodes handled.', [['', this.remoteBatches]])
     metric('switchboard_catchups_total', 'counter', 'Subscriptions caught up from the log after a gap or reconnect.', [['', this.catchUps]])
     metric('switchboard_listen_up', 'gauge', '1 when the LISTEN connection is established.', [['', gauges.listening ? 1 : 0]])

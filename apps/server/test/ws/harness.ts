@@ -25,7 +25,10 @@ export interface Node {
   close(): Promise<void>
 }
 
-export async function startNode(opts: { databaseUrl?: string; dataDir?: string; nodeId?: string; env?: Record<string, string> }): Promise<Node> {
+/** `wrapStore` lets a test put itself between the app and the real store (to delay or observe it). */
+export async function startNode(opts: {
+  databaseUrl?: string; dataDir?: string; nodeId?: string; env?: Record<string, string>; wrapStore?: (store: Store) => Store
+}): Promise<Node> {
   const env: Record<string, string> = {
     PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env['SB_TEST_LOG'] ?? 'silent', AUTH_MODE: 'dev', SESSION_SECRET: SECRET,
     NODE_ID: opts.nodeId ?? `node-${randomUUID().slice(0, 6)}`, BOARD_TICK_MS: '50', GROUP_COMMIT_MS: '2',
@@ -36,7 +39,7 @@ export async function startNode(opts: { databaseUrl?: string; dataDir?: string; 
   const config = loadConfig(env)
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: silentLogger })
   await migrate(store)
-  const app = await buildApp({ config, store, webRoot: '/nonexistent' })
+  const app = await buildApp({ config, store: opts.wrapStore ? opts.wrapStore(store) : store, webRoot: '/nonexistent' })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
