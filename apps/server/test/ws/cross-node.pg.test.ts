@@ -36,9 +36,7 @@ describe('across nodes', () => {
   it('delivers the agent\'s ops on node A to the board, the watcher and the agent\'s second session on node B', async () => {
     const agentA = await Client.connect(a, agent)
     const agentB = await Client.connect(b, agent)
-    const board = await Client.connect(b, sup, 'supervisor')
-    board.send({ type: 'board.subscribe' })
-    await board.next('board.snapshot')
+    const board = await Client.board(b, sup)
 
     const ob = observe('eng-x')
     agentA.send(ob)

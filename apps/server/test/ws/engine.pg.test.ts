@@ -30,9 +30,7 @@ describe('engine on one node', () => {
   it('acks after commit, fans out to the agent\'s other session, the watcher and the board', async () => {
     const a1 = await Client.connect(node, agent)
     const a2 = await Client.connect(node, agent)
-    const board = await Client.connect(node, sup, 'supervisor')
-    board.send({ type: 'board.subscribe' })
-    await board.next('board.snapshot')
+    const board = await Client.board(node, sup)
     await a1.next('agent.engagements')
 
     const ob = observe('eng-1')

@@ -57,9 +57,7 @@ describe('fan-out when two batches of one engagement finish out of order', () =>
   it('boards and the agent end on the newest projection; every row still reaches the other session', async () => {
     const a1 = await Client.connect(node, agent)
     const a2 = await Client.connect(node, agent)
-    const board = await Client.connect(node, sup, 'supervisor')
-    board.send({ type: 'board.subscribe' })
-    await board.next('board.snapshot')
+    const board = await Client.board(node, sup)
     const ob = observe('eng-order')
     a1.send(ob)
     await a1.reply(ob.opId as string)

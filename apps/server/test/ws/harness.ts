@@ -98,6 +98,14 @@ export class Client {
     return c
   }
 
+  /** A supervisor surface with its board subscribed and the snapshot received. */
+  static async board(node: Node, user: TestUser): Promise<Client> {
+    const c = await Client.connect(node, user, 'supervisor')
+    c.send({ type: 'board.subscribe' })
+    await c.next('board.snapshot')
+    return c
+  }
+
   send(msg: unknown): void {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg))
   }

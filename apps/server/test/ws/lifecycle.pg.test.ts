@@ -55,9 +55,7 @@ describe('connection lifecycle', () => {
   })
 
   it('pushes threshold changes to boards', async () => {
-    const board = await Client.connect(node, sup, 'supervisor')
-    board.send({ type: 'board.subscribe' })
-    await board.next('board.snapshot')
+    const board = await Client.board(node, sup)
     const now = Date.now()
     const cookie = `sb_session=${signToken(SECRET, { k: 'session', sub: sup.id, acc: sup.accountId, role: sup.role, name: sup.name, cred: 'dev-signin', iat: now, exp: now + 60_000 })}`
     const t = { handleMs: 1000, wrapupMs: 2000, inactiveMs: 3000 }
