@@ -100,7 +100,11 @@ export interface MinuteSample {
    * collection. Both follow what stays live (a leak raises them); heap used and RSS at one moment
    * also ride the garbage collector's sawtooth.
    */
-  nodes: Array<{ rssKb: number | null; fds: number | null; heapUsedBytes: number | null; rssFloorKb: number | null; heapLiveBytes: number | null }>
+  nodes: Array<{
+    rssKb: number | null; fds: number | null; heapUsedBytes: number | null; rssFloorKb: number | null; heapLiveBytes: number | null
+    /** V8 heap capacity and Buffer memory at the minute's end: what else RSS is made of */
+    heapTotalBytes: number | null; externalBytes: number | null
+  }>
   ackP99Ms: number | null
   opsPerSecond: number
 }

@@ -23,9 +23,22 @@ export async function heapUsedBytes(baseUrl: string): Promise<number | null> {
 }
 
 /** Heap used now and right after the server's last full collection (`nodejs_heap_after_major_gc_bytes`). */
-export async function heapBytes(baseUrl: string): Promise<{ used: number | null; live: number | null }> {
+export interface HeapBytes {
+  used: number | null
+  live: number | null
+  /** what V8 holds for the heap (the part of RSS it can grow without the live set growing) */
+  total: number | null
+  /** memory of C++ objects bound to JavaScript: Buffers (socket frames, query results) */
+  external: number | null
+}
+
+export async function heapBytes(baseUrl: string): Promise<HeapBytes> {
   const text = await fetchMetrics(baseUrl)
-  return text === null ? { used: null, live: null } : { used: heapUsedIn(text), live: metricValue(text, 'nodejs_heap_after_major_gc_bytes') }
+  if (text === null) return { used: null, live: null, total: null, external: null }
+  return {
+    used: heapUsedIn(text), live: metricValue(text, 'nodejs_heap_after_major_gc_bytes'),
+    total: metricValue(text, 'nodejs_heap_size_total_bytes'), external: metricValue(text, 'nodejs_external_memory_bytes'),
+  }
 }
 
 function heapUsedIn(text: string): number | null {

@@ -179,11 +179,11 @@ export function renderMarkdown(r: BenchReport): string {
   }
   if (r.soak) {
     out.push('## Soak', '', 'RSS floor: the lowest of the readings taken every 5 s during the minute. Heap live: heap used right after the last full collection.', '',
-      '| minute | RSS per node | RSS floor | heap used | heap live | open fds | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- | --- | --- |')
+      '| minute | RSS per node | RSS floor | heap used | heap live | heap total | external | open fds | ack p99 | ops/s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     const heap = (b: number | null) => (b === null ? 'n/a' : mb(b / 1024))
     for (const s of r.soak.samples) {
       const per = (f: (n: MinuteSample['nodes'][number]) => string) => s.nodes.map(f).join(', ')
-      out.push(`| ${s.minute} | ${per((n) => mb(n.rssKb))} | ${per((n) => mb(n.rssFloorKb))} | ${per((n) => heap(n.heapUsedBytes))} | ${per((n) => heap(n.heapLiveBytes))} | ${per((n) => num(n.fds))} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
+      out.push(`| ${s.minute} | ${per((n) => mb(n.rssKb))} | ${per((n) => mb(n.rssFloorKb))} | ${per((n) => heap(n.heapUsedBytes))} | ${per((n) => heap(n.heapLiveBytes))} | ${per((n) => heap(n.heapTotalBytes ?? null))} | ${per((n) => heap(n.externalBytes ?? null))} | ${per((n) => num(n.fds))} | ${ms(s.ackP99Ms)} | ${num(s.opsPerSecond)} |`)
     }
     const d = r.soak.drift
     if (d) {

@@ -186,7 +186,10 @@ async function main(): Promise<number> {
           const nodes = await Promise.all(servers!.nodes.map(async (n, i) => {
             const rss = rssKb(n.pid)
             const heap = await heapBytes(n.url)
-            const sample = { rssKb: rss, fds: openFds(n.pid), heapUsedBytes: heap.used, rssFloorKb: low(floors[i]!, rss), heapLiveBytes: heap.live }
+            const sample = {
+              rssKb: rss, fds: openFds(n.pid), heapUsedBytes: heap.used, rssFloorKb: low(floors[i]!, rss), heapLiveBytes: heap.live,
+              heapTotalBytes: heap.total, externalBytes: heap.external,
+            }
             floors[i] = null
             return sample
           }))
