@@ -35,6 +35,38 @@ export function storeContract(getStore: () => Store): void {
     expect(rec.rows.map((r) => r.version)).toEqual(all.map((m) => m.version))
   })
 
+  it('keeps the per-op update of an engagement HOT: no index covers a column it changes', async () => {
+    const store = getStore()
+    // Columns an op may change: everything but the key, the owner and the end (set once).
+    const stable = new Set(['account_id', 'id', 'agent_id', 'ended_at', 'created_at'])
+    const cols = (await store.query<{ attname: string }>(
+      `select attname from pg_attribute where attrelid = 'engagements'::regclass and attnum > 0 and not attisdropped`)).rows.map((r) => r.attname)
+    const defs = (await store.query<{ def: string }>(
+      `select pg_get_indexdef(indexrelid) as def from pg_index where indrelid = 'engagements'::regclass`)).rows.map((r) => r.def)
+    expect(defs.length).toBeGreaterThan(0)
+    for (const def of defs) {
+      const covered = def.slice(def.indexOf(' USING '))
+      expect({ def, changing: cols.filter((c) => !stable.has(c) && new RegExp(`\\b${c}\\b`).test(covered)) }).toEqual({ def, changing: [] })
+    }
+    // The same, as Postgres counts it: the updates an op makes are heap-only.
+    const counts = await store.transaction(async (tx) => {
+      await tx.query(`insert into accounts (id) values ('acct-hot')`)
+      await tx.query(`insert into engagements (account_id, id, agent_id) values ('acct-hot', 'eng-hot', 'u1')`)
+      for (let seq = 1; seq <= 5; seq++) {
+        await tx.query(
+          `update engagements set last_seq = $1::int8, updated_at = now() + $1::int8 * interval '1 ms', notes_preview = $2,
+             state = $3, state_since = now(), help = $4::jsonb where account_id = 'acct-hot' and id = 'eng-hot'`,
+          [seq, `line ${seq}`, seq % 2 ? 'active' : 'inactive', seq === 3 ? '{"raisedBy":"u1"}' : null])
+      }
+      const r = await tx.query<{ upd: number; hot: number }>(
+        `select pg_stat_get_xact_tuples_updated('engagements'::regclass) as upd, pg_stat_get_xact_tuples_hot_updated('engagements'::regclass) as hot`)
+      await tx.query(`delete from engagements where account_id = 'acct-hot'`)
+      await tx.query(`delete from accounts where id = 'acct-hot'`)
+      return r.rows[0]
+    })
+    expect(counts).toEqual({ upd: 5, hot: 5 })
+  })
+
   it('counts affected rows of updates', async () => {
     const store = getStore()
     await store.query('create table contract_rows (id int primary key, v int not null)')
