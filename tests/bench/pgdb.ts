@@ -15,10 +15,12 @@ export async function createThrowawayDb(adminUrl: string): Promise<BenchDb> {
   return { url: db.url, name: db.name, throwaway: true }
 }
 
+/** The server's version, and "autovacuum off" where it is (figures then differ: docs/reliability.md). */
 export function serverVersion(url: string): Promise<string> {
   return withClient(url, async (c) => {
-    const r = await c.query<{ v: string }>(`select current_setting('server_version') as v`)
-    return r.rows[0]?.v ?? '?'
+    const r = await c.query<{ v: string; av: string }>(`select current_setting('server_version') as v, current_setting('autovacuum') as av`)
+    const row = r.rows[0]
+    return row ? `${row.v}${row.av === 'off' ? ' (autovacuum off)' : ''}` : '?'
   })
 }
 

@@ -39,6 +39,12 @@ async function openDatabase(config: Config, logger: Logger): Promise<Store> {
   try {
     const applied = await migrate(store, logger)
     logger.info({ applied: applied.map((m) => m.name), store: store.kind }, 'database ready')
+    if (store.kind === 'pg') {
+      const av = await store.query<{ v: string }>(`select current_setting('autovacuum') as v`)
+      if (av.rows[0]?.v === 'off') {
+        logger.warn('autovacuum is off on this Postgres: dead rows of notes_docs are never reclaimed and the planner never gets table statistics; turn it on (docs/architecture.md, "Database upkeep")')
+      }
+    }
   } catch (error) {
     await store.close().catch(() => {})
     fail(`migration failed: ${describeError(error)}`)
