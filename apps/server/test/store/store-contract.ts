@@ -67,6 +67,24 @@ export function storeContract(getStore: () => Store): void {
     expect(counts).toEqual({ upd: 5, hot: 5 })
   })
 
+  it('checks a foreign key against engagements by its primary key, even as a generic plan on an empty table', async () => {
+    const store = getStore()
+    // The statement Postgres' referential-integrity trigger runs for each log row, planned as it
+    // caches it: generic, once per connection, replanned only when the table's statistics change.
+    const plan = await store.transaction(async (tx) => {
+      await tx.query(`set local plan_cache_mode = force_generic_plan`)
+      await tx.query(`prepare contract_fk_check(text, text) as
+        select 1 from only engagements x where account_id = $1 and id = $2 for key share of x`)
+      try {
+        return (await tx.query<{ p: string }>(`explain (format json) execute contract_fk_check('a', 'e')`)).rows
+      } finally {
+        await tx.query('deallocate contract_fk_check')
+      }
+    })
+    const text = JSON.stringify(plan)
+    expect(text.match(/"Index Name":\s*"(\w+)"/)?.[1]).toBe('engagements_pkey')
+  })
+
   it('counts affected rows of updates', async () => {
     const store = getStore()
     await store.query('create table contract_rows (id int primary key, v int not null)')
