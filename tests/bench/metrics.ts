@@ -22,7 +22,6 @@ export async function heapUsedBytes(baseUrl: string): Promise<number | null> {
   return text === null ? null : heapUsedIn(text)
 }
 
-/** Heap used now and right after the server's last full collection (`nodejs_heap_after_major_gc_bytes`). */
 export interface HeapBytes {
   used: number | null
   live: number | null
@@ -32,6 +31,7 @@ export interface HeapBytes {
   external: number | null
 }
 
+/** Heap used now and right after the server's last full collection (`nodejs_heap_after_major_gc_bytes`), V8's heap capacity, and external memory. */
 export async function heapBytes(baseUrl: string): Promise<HeapBytes> {
   const text = await fetchMetrics(baseUrl)
   if (text === null) return { used: null, live: null, total: null, external: null }

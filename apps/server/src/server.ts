@@ -39,17 +39,22 @@ async function openDatabase(config: Config, logger: Logger): Promise<Store> {
   try {
     const applied = await migrate(store, logger)
     logger.info({ applied: applied.map((m) => m.name), store: store.kind }, 'database ready')
-    if (store.kind === 'pg') {
-      const av = await store.query<{ v: string }>(`select current_setting('autovacuum') as v`)
-      if (av.rows[0]?.v === 'off') {
-        logger.warn('autovacuum is off on this Postgres: dead rows of notes_docs are never reclaimed and the planner never gets table statistics; turn it on (docs/architecture.md, "Database upkeep")')
-      }
-    }
   } catch (error) {
     await store.close().catch(() => {})
     fail(`migration failed: ${describeError(error)}`)
   }
+  if (store.kind === 'pg') await warnIfNoAutovacuum(store, logger)
   return store
+}
+
+async function warnIfNoAutovacuum(store: Store, logger: Logger): Promise<void> {
+  try {
+    const av = await store.query<{ v: string }>(`select current_setting('autovacuum') as v`)
+    if (av.rows[0]?.v !== 'off') return
+    logger.warn('autovacuum is off on this Postgres: dead rows of notes_docs are never reclaimed and the planner never gets table statistics; turn it on (docs/architecture.md, "Database upkeep")')
+  } catch (err) {
+    logger.warn({ err }, 'could not read the autovacuum setting')
+  }
 }
 
 async function main(): Promise<void> {

@@ -76,7 +76,7 @@ export function storeContract(getStore: () => Store): void {
       await tx.query(`prepare contract_fk_check(text, text) as
         select 1 from only engagements x where account_id = $1 and id = $2 for key share of x`)
       try {
-        return (await tx.query<{ p: string }>(`explain (format json) execute contract_fk_check('a', 'e')`)).rows
+        return (await tx.query<Record<string, unknown>>(`explain (format json) execute contract_fk_check('a', 'e')`)).rows
       } finally {
         await tx.query('deallocate contract_fk_check')
       }
