@@ -1,6 +1,6 @@
 /**
  * Zoom refuses to render a Home URL page unless the response carries HSTS, nosniff, a CSP and a
- * Referrer-Policy (see shared/ZOOM.md). We send them on every response: helmet sets them in
+ * Referrer-Policy (docs/zoom-setup.md). We send them on every response: helmet sets them in
  * onRequest, and an onSend guard restores any a later step dropped (error pages, 404s, files).
  */
 import helmet from '@fastify/helmet'
