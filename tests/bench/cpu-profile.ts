@@ -10,6 +10,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** CLOCK_MONOTONIC, microseconds */
+  startTime: number
   nodes: ProfileNode[]
   samples: number[]
   timeDeltas: number[]
@@ -29,6 +31,8 @@ export interface ProfileSummary {
   idleMs: number
   topFunctions: Frame[]
   topAreas: Frame[]
+  /** the CLOCK_MONOTONIC window (µs) the samples were taken from, or null for the whole run */
+  window: [number, number] | null
 }
 
 function shortUrl(url: string): string {
@@ -51,11 +55,18 @@ function area(url: string, fn: string): string {
   return m ? m[1]! : shortUrl(url)
 }
 
-export function summarizeProfile(file: string, top = 15): ProfileSummary {
+/**
+ * `window`: only samples taken within [start, end] on CLOCK_MONOTONIC in microseconds, the clock
+ * of the profile's `startTime` and of `process.hrtime()` in any process on the machine.
+ */
+export function summarizeProfile(file: string, top = 15, window?: readonly [number, number]): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
   const byId = new Map(p.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
+  let at = p.startTime
   for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0
+    if (window && (at < window[0] || at > window[1])) continue
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000
     self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + dt)
   }
@@ -97,10 +108,10 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     calledFrom: [...(callers.get(f.name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 2)
       .map(([chain, ms]) => ({ chain, ms: Math.round(ms) })),
   })
-  return { file, busyMs: Math.round(busy), idleMs: Math.round(idle), topFunctions, topAreas: rank(areas, 12) }
+  return { file, busyMs: Math.round(busy), idleMs: Math.round(idle), topFunctions, topAreas: rank(areas, 12), window: window ? [...window] : null }
 }
 
-export function summarizeDir(dir: string): ProfileSummary[] {
+export function summarizeDir(dir: string, window?: readonly [number, number]): ProfileSummary[] {
   let files: string[] = []
   try {
     // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (others are loader workers).
@@ -108,5 +119,5 @@ export function summarizeDir(dir: string): ProfileSummary[] {
   } catch {
     return []
   }
-  return files.map((f) => summarizeProfile(join(dir, f)))
+  return files.map((f) => summarizeProfile(join(dir, f), 15, window))
 }

@@ -12,11 +12,11 @@ import { closeCodes, connectClient, type ClientSpec } from './fleet.ts'
 import { round, Samples, type Summary } from './hist.ts'
 import { mapLimit, sleep } from './limit.ts'
 import { engineCounters, engineDelta, type EngineCounters, type EngineDelta } from './metrics.ts'
-import { CADENCE } from './options.ts'
+import { CADENCE, STEADY, type Profile } from './options.ts'
 import { CpuMeter, rssKb } from './proc.ts'
 import type { ServerNode } from './servers.ts'
 import { engagementId, rng, type AgentSpec, type Topology } from './topology.ts'
-import { BoardTracker, OpTracker, type BoardMiss } from './trackers.ts'
+import { BoardTracker, OpTracker, type AckedRef, type BoardMiss } from './trackers.ts'
 
 /** Agents joining per second during setup. */
 const RAMP_PER_SECOND = 100
@@ -50,6 +50,8 @@ interface AgentSim {
   nextMoveAt: number
   finishing: { engagementId: string; at: number } | null
   saturating: boolean
+  /** steady pattern: when the next insert goes out */
+  nextOpAt: number
 }
 
 export interface PhaseResult {
@@ -61,6 +63,19 @@ export interface PhaseResult {
   boardLatencyMs: Summary
   secondSessionLatencyMs: Summary
   watcherLatencyMs: Summary
+  /** second sessions and watchers together */
+  deliveryLatencyMs: Summary
+  /**
+   * Measured ops (sent in the window) acked, i.e. committed, by one second after the window
+   * closed, in %; `ackedNotInDatabase` counts acked ops whose row the database does not hold
+   * afterwards (an ack must mean durable: 0), null when not checked.
+   */
+  durable: { sent: number; ackedInTime: number; pct: number | null; checked: number; ackedNotInDatabase: number | null }
+  /** CPU per acked op: server (all nodes) and Postgres, microseconds */
+  serverCpuUsPerOp: number | null
+  postgresCpuUsPerOp: number | null
+  /** the phase on CLOCK_MONOTONIC, microseconds (the servers' CPU profiles use the same clock) */
+  monotonicUs: [number, number]
   deliveries: { own: number; second: number; watcher: number; board: number; total: number }
   deliveriesPerSecond: number
   framesReceived: number
@@ -126,10 +141,19 @@ export class SwitchboardRun {
   readonly #secret: string
 
   readonly #eagerOpen: boolean
+  readonly #pattern: Profile['pattern']
+  readonly #countDurable: ((refs: AckedRef[]) => Promise<number>) | undefined
 
-  /** `eagerOpen`: focus and type into a new engagement right after observing it, as the agent app does. */
-  constructor(topo: Topology, nodes: ServerNode[], secret: string, opts: { eagerOpen?: boolean } = {}) {
+  /**
+   * `eagerOpen`: focus and type into a new engagement right after observing it, as the agent app
+   * does. `countDurable`: how many of these acked ops the database holds (checked after each phase).
+   */
+  constructor(topo: Topology, nodes: ServerNode[], secret: string, opts: {
+    eagerOpen?: boolean; pattern?: Profile['pattern']; countDurable?: (refs: AckedRef[]) => Promise<number>
+  } = {}) {
     this.#eagerOpen = opts.eagerOpen ?? true
+    this.#pattern = opts.pattern ?? 'human'
+    this.#countDurable = opts.countDurable
     this.#topo = topo
     this.#nodes = nodes
     this.#secret = secret
@@ -245,6 +269,7 @@ export class SwitchboardRun {
       nextN: spec.engagementIds.length, typing: false, phaseEndsAt: now + this.#between(0, CADENCE.pauseMaxMs),
       nextKeyAt: 0, nextFlushAt: now + this.#between(0, CADENCE.flushMs),
       nextMoveAt: now + this.#between(CADENCE.moveMinMs, CADENCE.moveMaxMs), finishing: null, saturating: false,
+      nextOpAt: Infinity,
     }
     this.agents.push(sim)
     this.#watch(primary, (m) => {
@@ -278,7 +303,7 @@ export class SwitchboardRun {
     const remaining = (a.secondReady.has(e) ? 1 : 0) + (this.#topo.watchersOf.get(e)?.length ?? 0)
     const p = new Promise<number>((resolve, reject) => {
       this.ops.add(opId, {
-        t: performance.now(), engagementId: e, kind, measured: this.measuring, remaining, acked: false,
+        t: performance.now(), accountId: a.spec.accountId, actorId: a.spec.userId, engagementId: e, kind, measured: this.measuring, remaining, acked: false,
         onAck: (seq) => {
           onAck?.(seq)
           resolve(seq)
@@ -310,10 +335,10 @@ export class SwitchboardRun {
     }, 'context', () => a.secondary?.subscribe(e))
   }
 
-  #type(a: AgentSim): void {
+  #type(a: AgentSim, chars?: number): void {
     const nd = a.docs.get(a.focus)
     if (!nd) return
-    const len = 1 + Math.floor(this.#rand() * 4)
+    const len = chars ?? 1 + Math.floor(this.#rand() * 4)
     let chunk = ''
     for (let i = 0; i < len; i++) chunk += TEXT[(nd.cursor++) % TEXT.length]
     nd.text.insert(nd.text.length, chunk)
@@ -377,7 +402,20 @@ export class SwitchboardRun {
     void opened.then(focusNext)
   }
 
+  /** The peer workload: every agent sends one insert of STEADY.chars characters every STEADY.everyMs. */
+  #steadyTick(): void {
+    const now = performance.now()
+    for (const a of this.agents) {
+      if (a.saturating || now < a.nextOpAt) continue
+      this.#type(a, STEADY.chars)
+      this.#flush(a)
+      // A generator that fell behind (CPU) skips the missed slots rather than bursting.
+      a.nextOpAt = Math.max(a.nextOpAt + STEADY.everyMs, now)
+    }
+  }
+
   #tick(): void {
+    if (this.#pattern === 'steady') return this.#steadyTick()
     const now = performance.now()
     for (const a of this.agents) {
       if (a.saturating) continue
@@ -404,7 +442,7 @@ export class SwitchboardRun {
     }
   }
 
-  async #begin(): Promise<{ meter: CpuMeter; t0: number; engine: EngineCounters[] }> {
+  async #begin(): Promise<{ meter: CpuMeter; t0: number; engine: EngineCounters[]; mono0: number }> {
     const engine = await Promise.all(this.#nodes.map((n) => engineCounters(n.url)))
     this.frames = 0
     this.ops.acked = this.ops.secondDeliveries = this.ops.watcherDeliveries = this.ops.ownDeliveries = 0
@@ -412,14 +450,21 @@ export class SwitchboardRun {
     this.ops.ack = new Samples()
     this.ops.second = new Samples()
     this.ops.watcher = new Samples()
+    this.ops.delivery = new Samples()
+    this.ops.sent = this.ops.ackedInTime = 0
+    this.ops.deadline = Infinity
+    this.ops.ackedRefs = []
     this.boards.latency = new Samples()
     this.ops.counting = this.boards.counting = true
-    return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now(), engine }
+    return { meter: new CpuMeter(this.#nodes.map((n) => n.pid)), t0: performance.now(), engine, mono0: monotonicUs() }
   }
 
-  async #end(phase: PhaseResult['phase'], m: { meter: CpuMeter; t0: number; engine: EngineCounters[] }): Promise<PhaseResult> {
+  async #end(phase: PhaseResult['phase'], m: { meter: CpuMeter; t0: number; engine: EngineCounters[]; mono0: number }): Promise<PhaseResult> {
     const seconds = (performance.now() - m.t0) / 1000
     const cpu = m.meter.read()
+    const mono1 = monotonicUs()
+    // Durable within the window: acked no later than a second after it closed.
+    this.ops.deadline = performance.now() + 1000
     const engine = engineDelta(m.engine, await Promise.all(this.#nodes.map((n) => engineCounters(n.url))), seconds)
     this.ops.counting = this.boards.counting = false
     const acked = this.ops.acked
@@ -432,6 +477,16 @@ export class SwitchboardRun {
     const t = performance.now()
     this.ops.sweep(t + 60_000, 0)
     this.boards.sweep(t + 60_000, 0)
+    const refs = this.ops.ackedRefs
+    let found: number | null = null
+    if (this.#countDurable && refs.length > 0) {
+      try {
+        found = await this.#countDurable(refs)
+      } catch {
+        found = null
+      }
+    }
+    const perOp = (pct: number) => (acked > 0 ? Math.round(((pct / 100) * seconds * 1e6) / acked) : null)
     const result: PhaseResult = {
       phase,
       seconds: round(seconds, 1),
@@ -441,6 +496,15 @@ export class SwitchboardRun {
       boardLatencyMs: this.boards.latency.summary(),
       secondSessionLatencyMs: this.ops.second.summary(),
       watcherLatencyMs: this.ops.watcher.summary(),
+      deliveryLatencyMs: this.ops.delivery.summary(),
+      durable: {
+        sent: this.ops.sent, ackedInTime: this.ops.ackedInTime,
+        pct: this.ops.sent > 0 ? round((this.ops.ackedInTime / this.ops.sent) * 100, 2) : null,
+        checked: found === null ? 0 : refs.length, ackedNotInDatabase: found === null ? null : refs.length - found,
+      },
+      serverCpuUsPerOp: perOp(cpu.serverPct.reduce((x, y) => x + y, 0)),
+      postgresCpuUsPerOp: perOp(cpu.postgresPct),
+      monotonicUs: [m.mono0, mono1],
       deliveries: d,
       deliveriesPerSecond: Math.round(d.total / seconds),
       framesReceived: frames,
@@ -457,12 +521,16 @@ export class SwitchboardRun {
       engine,
     }
     this.ops.unacked = this.ops.undelivered = this.boards.undelivered = 0
+    this.ops.ackedRefs = []
     return result
   }
 
   /** Human cadence: warm-up, then `seconds` measured; `onMinute` samples resources (soak). */
   async cadence(warmupS: number, seconds: number, onMinute?: (minute: number) => Promise<void>): Promise<PhaseResult> {
-    this.#ticker = setInterval(() => this.#tick(), 20)
+    // Steady typists start spread over one interval, as independent people would.
+    const start = performance.now()
+    for (const a of this.agents) a.nextOpAt = start + this.#between(0, STEADY.everyMs)
+    this.#ticker = setInterval(() => this.#tick(), this.#pattern === 'steady' ? 5 : 20)
     await sleep(warmupS * 1000)
     this.measuring = true
     const m = await this.#begin()
@@ -489,7 +557,7 @@ export class SwitchboardRun {
         a.saturating = false
         return
       }
-      this.#type(a)
+      this.#type(a, this.#pattern === 'steady' ? STEADY.chars : undefined)
       this.#flush(a, () => loop(a))
     }
     for (const a of this.agents) {
@@ -519,6 +587,11 @@ export class SwitchboardRun {
     }
     for (const c of [...this.boardClients, ...this.watcherClients]) c.close()
   }
+}
+
+/** CLOCK_MONOTONIC in microseconds: the clock of V8's CPU profiles in every process on this machine. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {

@@ -12,7 +12,10 @@ export interface Profile {
   accounts: number
   /** share of agents with a second session (same user, another client id) subscribed to their engagements */
   secondSessionShare: number
-  /** engagement watchers (supervisor-role connections with `subscribe`), each on `watchEach` engagements */
+  /**
+   * engagement watchers (supervisor-role connections with `subscribe`), each on `watchEach`
+   * engagements; with `watchAll` as many as it takes to watch every engagement once
+   */
   watchers: number
   watchEach: number
   /** seconds of the human-cadence phase (after warm-up) */
@@ -23,25 +26,49 @@ export interface Profile {
   baselineSeconds: number
   /** idle authenticated sockets opened to measure memory per connection */
   idleConnections: number
+  /**
+   * `human`: typing bursts and pauses, focus switches, status moves, finishing and taking the
+   * next engagement (CADENCE). `steady`: every agent sends one `doc.update` of `STEADY.chars`
+   * characters to its engagement every `STEADY.everyMs`, nothing else (the peer workload).
+   */
+  pattern: 'human' | 'steady'
+  /** watchers cover every engagement exactly once (`watchEach` per watcher) instead of a random sample */
+  watchAll: boolean
 }
 
-export const PROFILES: Record<'ci' | 'large' | 'soak', Profile> = {
+export type ProfileName = 'ci' | 'large' | 'soak' | 'peer'
+
+export const PROFILES: Record<ProfileName, Profile> = {
   ci: {
     name: 'ci', agents: 100, engagementsPerAgent: 3, supervisors: 5, accounts: 1, secondSessionShare: 1,
     watchers: 5, watchEach: 10, loadSeconds: 40, warmupSeconds: 5, saturationSeconds: 10, baselineSeconds: 8,
-    idleConnections: 2000,
+    idleConnections: 2000, pattern: 'human', watchAll: false,
   },
   large: {
     name: 'large', agents: 2000, engagementsPerAgent: 3, supervisors: 50, accounts: 10, secondSessionShare: 0.5,
     watchers: 50, watchEach: 10, loadSeconds: 60, warmupSeconds: 10, saturationSeconds: 15, baselineSeconds: 10,
-    idleConnections: 5000,
+    idleConnections: 5000, pattern: 'human', watchAll: false,
   },
   soak: {
     name: 'soak', agents: 500, engagementsPerAgent: 3, supervisors: 10, accounts: 2, secondSessionShare: 0.5,
     watchers: 10, watchEach: 10, loadSeconds: 30 * 60, warmupSeconds: 10, saturationSeconds: 0, baselineSeconds: 0,
-    idleConnections: 0,
+    idleConnections: 0, pattern: 'human', watchAll: false,
+  },
+  /**
+   * P(A), the workload measured from outside against the alternatives a user would pick: A
+   * engagements, one agent typing a 20-character Yjs insert into each at 2 ops/s, two watchers
+   * per engagement (the agent's second session, and a supervisor subscribed to it: one supervisor
+   * watches `watchEach` engagements), 20 s measured, no boards. `watchers` follows `--agents`.
+   */
+  peer: {
+    name: 'peer', agents: 1000, engagementsPerAgent: 1, supervisors: 0, accounts: 5, secondSessionShare: 1,
+    watchers: 0, watchEach: 10, loadSeconds: 20, warmupSeconds: 5, saturationSeconds: 10, baselineSeconds: 8,
+    idleConnections: 2000, pattern: 'steady', watchAll: true,
   },
 }
+
+/** The peer workload's typing: one insert of `chars` characters per agent every `everyMs`. */
+export const STEADY = { chars: 20, everyMs: 500 } as const
 
 /** Human cadence: keystroke groups every 150–300 ms while typing, one doc.update per 200 ms. */
 export const CADENCE = {
@@ -76,8 +103,8 @@ export interface Options {
   awaitOpen: boolean
 }
 
-const USAGE = `usage: npm run bench -- [--profile ci|large] [--nodes 1|2] [--soak [--minutes N]]
-       [--agents N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--out DIR]
+const USAGE = `usage: npm run bench -- [--profile ci|large|peer] [--nodes 1|2] [--soak [--minutes N]]
+       [--agents N] [--watch-each N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--out DIR]
 env: DATABASE_URL (use this database instead of a throwaway one),
      BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
 
@@ -90,6 +117,7 @@ export function parseOptions(argv: string[]): Options {
       soak: { type: 'boolean', default: false },
       minutes: { type: 'string' },
       agents: { type: 'string' },
+      'watch-each': { type: 'string' },
       seconds: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'no-baselines': { type: 'boolean', default: false },
@@ -111,8 +139,8 @@ export function parseOptions(argv: string[]): Options {
     process.exit(2)
   }
   const name = values.soak ? 'soak' : values.profile
-  if (name !== 'ci' && name !== 'large' && name !== 'soak') fail(`unknown profile "${values.profile}"`)
-  const profile = { ...PROFILES[name as 'ci' | 'large' | 'soak'] }
+  if (!(name in PROFILES)) fail(`unknown profile "${values.profile}"`)
+  const profile = { ...PROFILES[name as ProfileName] }
   const nodes = Number(values.nodes)
   if (nodes !== 1 && nodes !== 2) fail('--nodes must be 1 or 2')
   const int = (v: string | undefined, what: string, min: number, max: number): number | undefined => {
@@ -127,6 +155,10 @@ export function parseOptions(argv: string[]): Options {
   if (agents !== undefined) profile.agents = agents
   const seconds = int(values.seconds, '--seconds', 5, 24 * 3600)
   if (seconds !== undefined) profile.loadSeconds = seconds
+  const watchEach = int(values['watch-each'], '--watch-each', 1, 1000)
+  if (watchEach !== undefined) profile.watchEach = watchEach
+  // 200 agents per account; every engagement watched once, `watchEach` per watcher (buildTopology).
+  if (profile.watchAll) profile.accounts = Math.max(1, Math.ceil(profile.agents / 200))
   profile.accounts = Math.max(1, Math.min(profile.accounts, profile.agents))
   return {
     profile,

@@ -49,3 +49,20 @@ export function seedUsers(url: string, users: SeedUser[]): Promise<void> {
     }
   })
 }
+
+/** How many of these ops (account, actor, op id) have their row in the log. */
+export function countDurable(url: string, refs: ReadonlyArray<readonly [string, string, string]>): Promise<number> {
+  return withClient(url, async (c) => {
+    let found = 0
+    for (let i = 0; i < refs.length; i += 20_000) {
+      const chunk = refs.slice(i, i + 20_000)
+      const r = await c.query<{ n: string }>(
+        `select count(*) as n from engagement_events e
+         join unnest($1::text[], $2::text[], $3::text[]) as k(a, actor, op)
+           on e.account_id = k.a and e.actor_id = k.actor and e.op_id = k.op`,
+        [chunk.map((x) => x[0]), chunk.map((x) => x[1]), chunk.map((x) => x[2])])
+      found += Number(r.rows[0]?.n ?? 0)
+    }
+    return found
+  })
+}

@@ -66,12 +66,12 @@ const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toLocaleString('en-US'))
 const mb = (kb: number | null | undefined) => (kb === null || kb === undefined ? 'n/a' : `${Math.round(kb / 1024)} MB`)
 
-function latencyTarget(name: string, s: Summary | undefined, limit: number): Target {
-  const v = s?.p99 ?? null
-  if (v === null) return { name, target: `p99 ≤ ${limit} ms`, value: 'n/a', met: null, note: 'not measured' }
+function latencyTarget(name: string, s: Summary | undefined, limit: number, at: 'p50' | 'p99' = 'p99'): Target {
+  const v = s?.[at] ?? null
+  if (v === null) return { name, target: `${at} ≤ ${limit} ms`, value: 'n/a', met: null, note: 'not measured' }
   const met = v <= limit
   return {
-    name, target: `p99 ≤ ${limit} ms`, value: `${v} ms`, met,
+    name, target: `${at} ≤ ${limit} ms`, value: `${v} ms`, met,
     note: met ? `${Math.round((1 - v / limit) * 100)}% headroom` : `missed by ${Math.round((v - limit) * 10) / 10} ms (${Math.round((v / limit - 1) * 100)}% over)`,
   }
 }
@@ -86,19 +86,51 @@ function ratioTarget(name: string, value: number | undefined, base: number | und
   }
 }
 
+function atMost(name: string, value: number | null | undefined, limit: number, unit: string): Target {
+  if (value === null || value === undefined) return { name, target: `≤ ${limit} ${unit}`, value: 'n/a', met: null, note: 'not measured' }
+  const met = value <= limit
+  return {
+    name, target: `≤ ${limit} ${unit}`, value: `${value} ${unit}`, met,
+    note: met ? 'met' : `missed by ${Math.round((value - limit) * 10) / 10} ${unit} (${Math.round((value / limit - 1) * 100)}% over)`,
+  }
+}
+
+function durableTarget(p: PhaseResult | undefined): Target {
+  const d = p?.durable
+  if (!d || d.pct === null) return { name: 'every op durable before its ack', target: '100% in window, 0 acked but missing', value: 'n/a', met: null, note: 'not measured' }
+  const missing = d.ackedNotInDatabase
+  const met = d.pct >= 100 && missing === 0
+  return {
+    name: 'every op durable before its ack', target: '100% in window, 0 acked but missing',
+    value: `${d.pct}% of ${num(d.sent)} acked within the window + 1 s; ${missing === null ? 'database not checked' : `${num(missing)} of ${num(d.checked)} acked ops missing from the database`}`,
+    met, note: met ? 'met' : 'MISSED',
+  }
+}
+
+/** The targets of issue 18 (docs/performance.md, "Targets"): the peer profile has its own. */
 export function evaluateTargets(r: BenchReport): Target[] {
-  const idle = r.idle?.perConnectionKb
+  const c = r.cadence
+  const shared = [
+    ratioTarget('durable ops/s vs database alone (saturation)', r.saturation?.opsPerSecond, r.baselines.db?.rowsPerSecond, 1.0, 'ops/s'),
+    ratioTarget('fan-out deliveries/s vs raw ws (saturation)', r.saturation?.deliveriesPerSecond, r.baselines.ws?.deliveriesPerSecond, 0.5, 'deliveries/s'),
+    atMost('memory per idle connection', r.idle?.perConnectionKb, 10, 'KB'),
+  ]
+  if (r.profile.pattern === 'steady') {
+    return [
+      atMost('server CPU per op', c?.serverCpuUsPerOp, 110, 'µs'),
+      atMost('Postgres CPU per op', c?.postgresCpuUsPerOp, 100, 'µs'),
+      latencyTarget('op → durable ack', c?.ackLatencyMs, 5, 'p50'),
+      latencyTarget('op → durable ack', c?.ackLatencyMs, 30),
+      latencyTarget('op → other session / watcher (delivery)', c?.deliveryLatencyMs, 35),
+      durableTarget(c),
+      ...shared,
+    ]
+  }
   return [
-    latencyTarget('op → ack', r.cadence?.ackLatencyMs, 25),
-    latencyTarget('agent op → supervisor board', r.cadence?.boardLatencyMs, 100),
-    ratioTarget('durable ops/s vs database alone', r.saturation?.opsPerSecond, r.baselines.db?.rowsPerSecond, 1.0, 'ops/s'),
-    ratioTarget('fan-out deliveries/s vs raw ws', r.saturation?.deliveriesPerSecond, r.baselines.ws?.deliveriesPerSecond, 0.7, 'deliveries/s'),
-    idle === undefined
-      ? { name: 'memory per idle connection', target: '≤ 20 KB', value: 'n/a', met: null, note: 'not measured' }
-      : {
-          name: 'memory per idle connection', target: '≤ 20 KB', value: `${idle} KB`, met: idle <= 20,
-          note: idle <= 20 ? 'met' : `missed by ${Math.round((idle - 20) * 10) / 10} KB (${Math.round((idle / 20 - 1) * 100)}% over)`,
-        },
+    latencyTarget('op → ack', c?.ackLatencyMs, r.profile.name === 'large' ? 250 : 30),
+    latencyTarget('agent op → supervisor board', c?.boardLatencyMs, 100),
+    durableTarget(c),
+    ...shared,
   ]
 }
 
@@ -113,6 +145,7 @@ function phaseRows(p: PhaseResult): string[] {
     lat('agent op → supervisor board', p.boardLatencyMs),
     lat("agent op → agent's other session", p.secondSessionLatencyMs),
     lat('agent op → engagement watcher', p.watcherLatencyMs),
+    lat('delivery (other session and watcher together)', p.deliveryLatencyMs),
     '',
     `| throughput and resources | value |`,
     `| --- | --- |`,
@@ -120,16 +153,40 @@ function phaseRows(p: PhaseResult): string[] {
     `| durable ops/s (acked) | ${num(p.opsPerSecond)} (${num(p.opsAcked)} ops) |`,
     `| deliveries/s (rows reaching sessions, watchers, boards) | ${num(p.deliveriesPerSecond)} (own session ${num(p.deliveries.own)}, second ${num(p.deliveries.second)}, watchers ${num(p.deliveries.watcher)}, boards ${num(p.deliveries.board)}) |`,
     `| frames received by the generator | ${num(p.framesReceived)} |`,
-    `| server CPU (per node, % of one core) | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')} |`,
-    `| Postgres CPU (all backends, % of one core) | ${p.postgresCpuPct}% |`,
+    `| server CPU (per node, % of one core); per acked op | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')}; ${p.serverCpuUsPerOp ?? 'n/a'} µs |`,
+    `| Postgres CPU (all backends, % of one core); per acked op | ${p.postgresCpuPct}%; ${p.postgresCpuUsPerOp ?? 'n/a'} µs |`,
+    `| durable within the window (acked by its end + 1 s); acked but not in the database | ${p.durable.pct === null ? 'n/a' : `${p.durable.pct}% of ${num(p.durable.sent)}`}; ${p.durable.ackedNotInDatabase === null ? 'not checked' : `${num(p.durable.ackedNotInDatabase)} of ${num(p.durable.checked)}`} |`,
     `| time the main thread waited for a CPU (server; generator), % of wall | ${p.serverRunQueueWaitPct.map((c) => `${c}%`).join(', ')}; ${p.generatorRunQueueWaitPct}% |`,
     `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,
-    `| whole machine CPU (% of one core, max ${100 * cpuCount()}%); other work | ${p.machineCpuPct}%; ${Math.round((p.machineCpuPct - p.serverCpuPct.reduce((a, b) => a + b, 0) - p.postgresCpuPct - p.generatorCpuPct) * 10) / 10}% |`,
+    `| whole machine CPU (% of one core, max ${100 * cpuCount()}%); other work | ${p.machineCpuPct}%; ${otherWork(p)}% |`,
     `| server RSS at end (per node) | ${p.serverRssKb.map(mb).join(', ')} |`,
     `| unacked ops / undelivered (board, sessions) | ${p.unacked} / ${p.undelivered.board}, ${p.undelivered.sessions}${p.boardMisses.length === 0 ? '' : `; first board misses: ${p.boardMisses.slice(0, 3).map((m) => `${m.engagementId}@${m.seq} after ${m.ageMs} ms, seen by ${m.seenBy}/${m.boards} (boards at ${m.credited.join('/')})`).join('; ')}`} |`,
     `| group commit (server /metrics) | ${p.engine.commitsPerSecond === null ? 'n/a' : `${p.engine.commitsPerSecond} commits/s, ${p.engine.opsPerCommit} ops/commit, mean ${p.engine.meanCommitMs} ms`} |`,
     `| server fan-out frames/s; slow consumers; rate-limited | ${num(p.engine.fanoutFramesPerSecond)}; ${num(p.engine.slowConsumers)}; ${num(p.engine.rateLimited)} |`,
   ]
+}
+
+/** The peer workload beside the same run's baselines (both closed loops: their per-op CPU is at full load). */
+function peerRows(r: BenchReport, c: PhaseResult): string[] {
+  const { db, ws } = r.baselines
+  const us = (pct: number, seconds: number, n: number) => (n > 0 ? `${Math.round(((pct / 100) * seconds * 1e6) / n)} µs` : 'n/a')
+  const pair = (s: Summary | undefined) => (s ? `${ms(s.p50)} / ${ms(s.p99)}` : 'n/a')
+  return [
+    '', `## P(${r.profile.agents}) beside the baselines of the same run`, '',
+    `| figure | Switchboard (${num(c.opsPerSecond)} ops/s acked) | database alone: one INSERT transaction per op | raw ws broadcast, nothing stored |`,
+    '| --- | --- | --- | --- |',
+    `| op → durable ack p50 / p99 | ${pair(c.ackLatencyMs)} | commit ${pair(db?.commitLatencyMs)} | ack (not durable) ${pair(ws?.ackLatencyMs)} |`,
+    `| delivery p99 (other session, watcher) | ${ms(c.deliveryLatencyMs.p99)} (${ms(c.secondSessionLatencyMs.p99)}, ${ms(c.watcherLatencyMs.p99)}) | — | — |`,
+    `| server CPU per op | ${c.serverCpuUsPerOp ?? 'n/a'} µs | — | ${ws ? us(ws.serverCpuPct, ws.seconds, ws.ops) : 'n/a'} |`,
+    `| Postgres CPU per op | ${c.postgresCpuUsPerOp ?? 'n/a'} µs | ${db ? us(db.postgresCpuPct, db.seconds, db.rows) : 'n/a'} | — |`,
+    `| durable within the window | ${c.durable.pct ?? 'n/a'}%${c.durable.ackedNotInDatabase === null ? '' : ` (${num(c.durable.ackedNotInDatabase)} acked ops missing from the database)`} | 100% (answered after COMMIT) | 0% |`,
+    `| load | ${num(Math.round(c.durable.sent / c.seconds))} ops/s offered, ${num(c.opsPerSecond)} acked | closed loop, ${db ? `${num(db.writers)} writers, ${num(db.rowsPerSecond)} rows/s` : 'n/a'} | closed loop, ${ws ? `${num(ws.opsPerSecond)} ops/s` : 'n/a'} |`,
+    `| whole machine CPU, % of one core (other work) | ${c.machineCpuPct}% (${otherWork(c)}%) | ${db ? `${db.machineCpuPct}%` : 'n/a'} | ${ws ? `${ws.machineCpuPct}%` : 'n/a'} |`,
+  ]
+}
+
+function otherWork(p: PhaseResult): number {
+  return Math.round((p.machineCpuPct - p.serverCpuPct.reduce((a, b) => a + b, 0) - p.postgresCpuPct - p.generatorCpuPct) * 10) / 10
 }
 
 export function renderMarkdown(r: BenchReport): string {
@@ -141,6 +198,7 @@ export function renderMarkdown(r: BenchReport): string {
   out.push(`Workload: ${Object.entries(r.workload).map(([k, v]) => `${k} ${v}`).join(' · ')}`, '')
   out.push('## Targets (reported, not asserted)', '', '| target | goal | measured | verdict |', '| --- | --- | --- | --- |')
   for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? '—' : t.met ? 'met' : 'MISSED'}: ${t.note} |`)
+  if (r.profile.pattern === 'steady' && r.cadence) out.push(...peerRows(r, r.cadence))
   const sat = r.saturation
   const raw = r.baselines.ws
   if (sat && raw && raw.serverCpuPct > 0) {
@@ -194,7 +252,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push('')
   }
   if (r.cpuProfiles && r.cpuProfiles.length > 0) {
-    out.push('## Where the server time goes (`--cpu-prof`, self time)', '')
+    out.push(`## Where the server time goes (\`--cpu-prof\`, self time${r.cpuProfiles[0]?.window ? ', samples of the cadence phase only' : ''})`, '')
     for (const p of r.cpuProfiles) {
       out.push(`Profile \`${p.file.split('/').pop()}\`: busy ${num(p.busyMs)} ms, idle ${num(p.idleMs)} ms.`, '')
       out.push('| area | self | share |', '| --- | --- | --- |', ...p.topAreas.map((f) => `| ${f.name} | ${num(f.selfMs)} ms | ${f.pct}% |`), '')

@@ -19,8 +19,8 @@ import { measureIdle } from './idle.ts'
 import { sleep } from './limit.ts'
 import { sampleDocUpdate, SwitchboardRun, type MinuteSample } from './load.ts'
 import { heapBytes } from './metrics.ts'
-import { CADENCE, parseOptions } from './options.ts'
-import { createThrowawayDb, seedUsers, serverVersion, type BenchDb, type SeedUser } from './pgdb.ts'
+import { CADENCE, parseOptions, STEADY } from './options.ts'
+import { countDurable, createThrowawayDb, seedUsers, serverVersion, type BenchDb, type SeedUser } from './pgdb.ts'
 import { openFds, peakRssKb, rssKb } from './proc.ts'
 import { evaluateTargets, renderMarkdown, slope, writeReport, type BenchReport } from './report.ts'
 import { ROOT, startServers, type ServerSet } from './servers.ts'
@@ -102,10 +102,18 @@ async function main(): Promise<number> {
       agents: p.agents,
       'engagements/agent': p.engagementsPerAgent,
       'second sessions': topo.agents.filter((a) => a.hasSecondSession).length,
-      supervisors: p.supervisors,
-      watchers: `${p.watchers}×${p.watchEach}`,
-      typing: `${CADENCE.keyMinMs}–${CADENCE.keyMaxMs} ms keys in ${CADENCE.burstMinMs / 1000}–${CADENCE.burstMaxMs / 1000} s bursts, ${CADENCE.flushMs} ms batches`,
-      moves: `every ${CADENCE.moveMinMs / 1000}–${CADENCE.moveMaxMs / 1000} s`,
+      boards: p.supervisors,
+      watchers: `${topo.watchers.length}×${p.watchEach}${p.watchAll ? ' (every engagement watched once)' : ''}`,
+      ...(p.pattern === 'steady'
+        ? {
+            typing: `one ${STEADY.chars}-character insert per agent every ${STEADY.everyMs} ms (${Math.round(p.agents * 1000 / STEADY.everyMs).toLocaleString('en-US')} ops/s offered)`,
+            moves: 'none',
+          }
+        : {
+            typing: `${CADENCE.keyMinMs}–${CADENCE.keyMaxMs} ms keys in ${CADENCE.burstMinMs / 1000}–${CADENCE.burstMaxMs / 1000} s bursts, ${CADENCE.flushMs} ms batches`,
+            moves: `every ${CADENCE.moveMinMs / 1000}–${CADENCE.moveMaxMs / 1000} s`,
+          }),
+      measured: `${p.warmupSeconds} s warm-up + ${p.loadSeconds} s${p.saturationSeconds > 0 ? `, then ${p.saturationSeconds} s closed loop` : ''}`,
     },
     baselines: {},
     serverPeakRssKb: [],
@@ -166,7 +174,9 @@ async function main(): Promise<number> {
       }
     }
 
-    run = new SwitchboardRun(topo, servers.nodes, servers.secret, { eagerOpen: !opts.awaitOpen })
+    run = new SwitchboardRun(topo, servers.nodes, servers.secret, {
+      eagerOpen: !opts.awaitOpen, pattern: p.pattern, countDurable: (refs) => countDurable(db.url, refs),
+    })
     const liveRun = run
     onCleanup('close clients', () => liveRun.close())
     log(`setup: ${p.agents} agents × ${p.engagementsPerAgent} engagements, ${p.supervisors} boards, ${p.watchers} watchers`)
@@ -208,7 +218,9 @@ async function main(): Promise<number> {
     } finally {
       clearInterval(floorTimer)
     }
-    log(`  ${report.cadence.opsPerSecond} ops/s, ack p99 ${report.cadence.ackLatencyMs.p99} ms, board p99 ${report.cadence.boardLatencyMs.p99} ms`)
+    const c = report.cadence
+    log(`  ${c.opsPerSecond} ops/s, ack p50 ${c.ackLatencyMs.p50} / p99 ${c.ackLatencyMs.p99} ms, delivery p99 ${c.deliveryLatencyMs.p99} ms, board p99 ${c.boardLatencyMs.p99} ms, `
+      + `CPU per op: server ${c.serverCpuUsPerOp} µs, Postgres ${c.postgresCpuUsPerOp} µs; durable in window ${c.durable.pct}%`)
     if (opts.soak) {
       const warm = Math.min(5, Math.max(1, Math.floor(samples.length / 5)))
       const after = samples.filter((s) => s.minute > warm)
@@ -245,7 +257,8 @@ async function main(): Promise<number> {
       await servers.stop()
       report.serverLog = summarizeLogs(logDir)
       if (servers.cpuProfDir) {
-        report.cpuProfiles = summarizeDir(servers.cpuProfDir)
+        // Only the cadence phase's samples: setup, idle sockets and saturation are other work.
+        report.cpuProfiles = summarizeDir(servers.cpuProfDir, report.cadence?.monotonicUs)
         // Keep the raw profiles next to the report (open them in Chrome DevTools > Performance).
         mkdirSync(resolve(ROOT, opts.outDir), { recursive: true })
         for (const prof of report.cpuProfiles) {

@@ -75,6 +75,20 @@ export function buildTopology(p: Profile, seed = 1): Topology {
   const boardsPerAccount = new Map<string, number>()
   for (const s of supervisors) boardsPerAccount.set(s.accountId, (boardsPerAccount.get(s.accountId) ?? 0) + 1)
   const watchersOf = new Map<string, number[]>()
+  if (p.watchAll) {
+    // Every engagement watched by exactly one supervisor, `watchEach` engagements per supervisor.
+    const watchers: WatcherSpec[] = []
+    for (const accountId of accounts) {
+      const ids = agents.filter((a) => a.accountId === accountId).flatMap((a) => a.engagementIds)
+      for (let k = 0; k < ids.length; k += p.watchEach) {
+        const i = watchers.length
+        const engagementIds = ids.slice(k, k + p.watchEach)
+        for (const e of engagementIds) watchersOf.set(e, [i])
+        watchers.push({ index: i, accountId, userId: `watch-${runId}-${i}`, name: `Watcher ${i}`, engagementIds })
+      }
+    }
+    return { runId, accounts, agents, supervisors, watchers, watchersOf, boardsPerAccount }
+  }
   const watchers: WatcherSpec[] = Array.from({ length: p.watchers }, (_, i) => {
     const accountId = accounts[i % accounts.length]!
     const pool = agents.filter((a) => a.accountId === accountId)

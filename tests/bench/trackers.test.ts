@@ -61,7 +61,7 @@ describe('OpTracker', () => {
     const t = new OpTracker(boards)
     t.counting = true
     let acked = 0
-    t.add('op1', { t: 0, engagementId: 'e1', kind: 'doc', measured: true, remaining: 2, acked: false, onAck: (seq) => { acked = seq } })
+    t.add('op1', { t: 0, accountId: 'a1', actorId: 'u1', engagementId: 'e1', kind: 'doc', measured: true, remaining: 2, acked: false, onAck: (seq) => { acked = seq } })
     t.onRows('second', [{ opId: 'op1' }], 5)
     t.onAck('op1', 7, 8)
     expect(acked).toBe(7)
@@ -72,11 +72,25 @@ describe('OpTracker', () => {
     expect(t.second.summary().max).toBe(5)
     expect(t.watcher.summary().max).toBe(12)
     expect([t.acked, t.secondDeliveries, t.watcherDeliveries]).toEqual([1, 1, 2])
+    expect(t.delivery.summary()).toMatchObject({ count: 2, max: 12 })
+  })
+
+  it('counts measured ops acked by the deadline as durable in the window, and keeps their refs', () => {
+    const t = new OpTracker(new BoardTracker(() => 0))
+    for (const id of ['op1', 'op2', 'op3']) t.add(id, { t: 0, accountId: 'a1', actorId: 'u1', engagementId: 'e1', kind: 'doc', measured: true, remaining: 0, acked: false })
+    t.add('warm', { t: 0, accountId: 'a1', actorId: 'u1', engagementId: 'e1', kind: 'doc', measured: false, remaining: 0, acked: false })
+    t.onAck('op1', 1, 10)
+    t.deadline = 20
+    t.onAck('op2', 2, 20)
+    t.onAck('op3', 3, 21)
+    t.onAck('warm', 4, 5)
+    expect([t.sent, t.ackedInTime]).toEqual([3, 2])
+    expect(t.ackedRefs).toEqual([['a1', 'u1', 'op1'], ['a1', 'u1', 'op2'], ['a1', 'u1', 'op3']])
   })
 
   it('counts measured ops never acked when swept', () => {
     const t = new OpTracker(new BoardTracker(() => 0))
-    t.add('op1', { t: 0, engagementId: 'e1', kind: 'doc', measured: true, remaining: 1, acked: false })
+    t.add('op1', { t: 0, accountId: 'a1', actorId: 'u1', engagementId: 'e1', kind: 'doc', measured: true, remaining: 1, acked: false })
     t.sweep(60_000, 30_000)
     expect([t.unacked, t.undelivered, t.ops.size]).toEqual([1, 1, 0])
   })
@@ -84,7 +98,7 @@ describe('OpTracker', () => {
   it('settles a refused op through its reject callback', () => {
     const t = new OpTracker(new BoardTracker(() => 0))
     let code = ''
-    t.add('op1', { t: 0, engagementId: 'e1', kind: 'focus', measured: false, remaining: 0, acked: false, onReject: (c) => { code = c } })
+    t.add('op1', { t: 0, accountId: 'a1', actorId: 'u1', engagementId: 'e1', kind: 'focus', measured: false, remaining: 0, acked: false, onReject: (c) => { code = c } })
     t.onRejected('op1', 'NOT_FOUND')
     expect([code, t.ops.size]).toEqual(['NOT_FOUND', 0])
   })

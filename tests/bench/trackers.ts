@@ -12,6 +12,9 @@ import { Samples } from './hist.ts'
 
 export interface OpRecord {
   t: number
+  /** who sent it (to find its row in the database) */
+  accountId: string
+  actorId: string
   engagementId: string
   kind: string
   measured: boolean
@@ -149,10 +152,21 @@ export class BoardTracker {
   }
 }
 
+/** A measured op whose ack came back: what to look up in the database afterwards. */
+export type AckedRef = [accountId: string, actorId: string, opId: string]
+
 export class OpTracker {
   ack = new Samples()
   second = new Samples()
   watcher = new Samples()
+  /** second sessions and watchers together */
+  delivery = new Samples()
+  /** measured ops sent, and those acked (durable) no later than `deadline` */
+  sent = 0
+  ackedInTime = 0
+  deadline = Infinity
+  /** every measured op acked, for the database check */
+  ackedRefs: AckedRef[] = []
   /** op -> ack samples since the last `resetWindow()` (soak: per minute) */
   window = new Samples()
   readonly ops = new Map<string, OpRecord>()
@@ -173,6 +187,7 @@ export class OpTracker {
 
   add(opId: string, rec: OpRecord): void {
     this.ops.set(opId, rec)
+    if (rec.measured) this.sent++
   }
 
   onAck(opId: string, seq: number, now: number): OpRecord | undefined {
@@ -183,6 +198,8 @@ export class OpTracker {
     if (rec.measured) {
       this.ack.add(now - rec.t)
       this.window.add(now - rec.t)
+      if (now <= this.deadline) this.ackedInTime++
+      this.ackedRefs.push([rec.accountId, rec.actorId, opId])
       if (rec.kind === 'doc' || rec.kind === 'status') this.boards.onAck(rec.engagementId, seq, rec.t)
     }
     if (rec.remaining <= 0) this.ops.delete(opId)
@@ -201,7 +218,10 @@ export class OpTracker {
     for (const row of rows) {
       const rec = this.ops.get(row.opId)
       if (!rec) continue
-      if (rec.measured) (who === 'second' ? this.second : this.watcher).add(now - rec.t)
+      if (rec.measured) {
+        (who === 'second' ? this.second : this.watcher).add(now - rec.t)
+        this.delivery.add(now - rec.t)
+      }
       rec.remaining--
       if (rec.acked && rec.remaining <= 0) this.ops.delete(row.opId)
     }
