@@ -200,10 +200,31 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     expect(user).toEqual({ ok: expect.objectContaining({ status: 'authorized', role: 'agent' }) })
   })
 
+  it('answers like the Zoom client: no id means the engagement on screen, an ended one is gone, nothing invented', async () => {
+    await launched()
+    // Zoom's samples call getEngagementStatus() without an id.
+    const current = await child().evaluate(() => window.zoomProbe.raw('getEngagementStatus'))
+    expect(current).toEqual({ ok: { engagementStatus: expect.objectContaining({ engagementId: 'e1', state: 'active' }) } })
+
+    // An API the emulator does not implement: its generic client error, and a note in the log.
+    const meeting = await child().evaluate(() => window.zoomProbe.raw('getMeetingContext'))
+    expect(meeting).toEqual({ error: expect.objectContaining({ code: 10001 }) })
+    const notes = (await page.evaluate(() => window.zoomEmulator!.log())).filter((e) => e.kind === 'note')
+    expect(notes.map((n) => n.data)).toEqual([expect.stringMatching(/getMeetingContext is not implemented by the emulator/)])
+
+    // Once it ended, the client no longer answers about it.
+    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
+    await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('end')
+    expect(await child().evaluate(() => window.zoomProbe.raw('getEngagementStatus', { engagementId: 'e1' })))
+      .toEqual({ error: expect.objectContaining({ code: 10243 }) })
+    expect(await child().evaluate(() => window.zoomProbe.raw('getEngagementContext')))
+      .toEqual({ error: expect.objectContaining({ code: 10243 }) })
+  })
+
   it('fails the launch outside Contact Center', async () => {
     await open()
     await page.evaluate(async () => {
-      window.zoomEmulator!.setRunningContext('inMeeting')
+      window.zoomEmulator!.configureClient({ runningContext: 'inMeeting' })
       window.zoomEmulator!.reloadApp()
       await window.zoomEmulator!.ready
     })

@@ -3,6 +3,7 @@
  * the engagement cache attached exactly as the agent app does, exposed as `window.zoomProbe`.
  * `?timeout=<ms>` sets the SDK call timeout.
  */
+import zoomSdk from '@zoom/appssdk'
 import { createZoomAdapter, type ZoomAdapter } from '../../apps/web/src/agent/zoom/adapter.ts'
 import { EngagementCache } from '../../apps/web/src/agent/zoom/engagement-cache.svelte.ts'
 import { ZoomError } from '../../apps/web/src/agent/zoom/errors.ts'
@@ -18,6 +19,9 @@ function describeError(e: unknown) {
     : { kind: 'other', code: null, api: '', message: String(e) }
 }
 
+/** SDK methods called directly (as Zoom's samples call them), after the adapter configured the SDK. */
+type RawCallable = 'getEngagementStatus' | 'getEngagementContext' | 'getMeetingContext'
+
 type Callable = 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariables' | 'getAppVariableList'
   | 'getAppContext' | 'getUserContext' | 'getRunningContext'
 
@@ -31,6 +35,15 @@ const probe = {
   focusedId: () => cache.focusedId,
   openIds: () => cache.open.map((e) => e.id),
   unsupported: () => [...adapter.unsupported],
+  async raw(name: RawCallable, options?: { engagementId: string }) {
+    await adapter.config()
+    try {
+      const fn = zoomSdk[name] as (o?: { engagementId: string }) => Promise<unknown>
+      return { ok: await fn.call(zoomSdk, options) }
+    } catch (e) {
+      return { error: { code: (e as { code?: number }).code ?? null, message: e instanceof Error ? e.message : String(e) } }
+    }
+  },
   async call(name: Callable, ...args: string[]) {
     try {
       const fn = adapter[name] as (...a: string[]) => Promise<unknown>

@@ -102,6 +102,51 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     expect(await log.textContent()).toContain('getEngagementStatus')
   })
 
+  it('creates an engagement under a typed id and confirms it next to the button, in view', async () => {
+    await page.getByLabel('Engagement id').fill('eng-from-the-other-window')
+    await page.getByLabel('Name', { exact: true }).fill('Cy Second')
+    await page.getByRole('button', { name: 'Create engagement' }).click()
+    await expect.poll(async () => (await snapshot()).focusedId).toBe('eng-from-the-other-window')
+    const outcome = page.getByRole('status').filter({ hasText: 'Created' })
+    expect(await outcome.textContent()).toContain('Created eng-from-the-other-window, on screen.')
+    const box = await outcome.boundingBox()
+    const viewport = page.viewportSize()!
+    expect(box, 'the confirmation is rendered').not.toBeNull()
+    expect(box!.y).toBeGreaterThanOrEqual(0)
+    expect(box!.y + box!.height).toBeLessThanOrEqual(viewport.height)
+    // The same id again is refused with a reason, in the same place.
+    await page.getByLabel('Engagement id').fill('eng-from-the-other-window')
+    await page.getByRole('button', { name: 'Create engagement' }).click()
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'already exists' }).count()).toBe(1)
+  })
+
+  it('sets the client version and the APIs the client lacks from the page; config reports them', async () => {
+    const client = page.getByRole('region', { name: 'Zoom client' })
+    await client.getByLabel('Client version').fill('6.1.0')
+    await client.getByRole('checkbox', { name: 'getEngagementVariableValue' }).check()
+    await client.getByRole('checkbox', { name: 'onEngagementVariableValueChange' }).check()
+    await client.getByRole('button', { name: 'Apply and reload the app' }).click()
+    await page.evaluate(() => window.zoomEmulator!.ready)
+    await expect.poll(() => app().evaluate(() => window.zoomProbe.unsupported()))
+      .toEqual(['getEngagementVariableValue', 'onEngagementVariableValueChange'])
+    await expect.poll(() => page.getByText(/The app has configured the SDK/).textContent()).toContain('client 6.1.0, SDK 0.16')
+    expect(await page.evaluate(() => window.zoomEmulator!.clientSettings())).toEqual({
+      clientVersion: '6.1.0', runningContext: 'inContactCenter', unsupported: ['getEngagementVariableValue', 'onEngagementVariableValueChange'],
+    })
+  })
+
+  it('says the app did not load when a reload fails offline, and configured once it loads again', async () => {
+    const line = page.locator('.app-status')
+    await expect.poll(() => line.textContent()).toContain('The app has configured the SDK')
+    await page.context().setOffline(true)
+    await page.getByRole('button', { name: 'Reload agent app' }).click()
+    await expect.poll(() => line.textContent()).toContain('The agent app did not load')
+    expect(await page.evaluate(() => window.zoomEmulator!.appStatus())).toBe('failed')
+    await page.context().setOffline(false)
+    await page.getByRole('button', { name: 'Reload agent app' }).click()
+    await expect.poll(() => line.textContent()).toContain('The app has configured the SDK')
+  })
+
   it('has no serious accessibility violations', async () => {
     await page.evaluate(() => window.zoomEmulator!.createEngagement({ consumer: { name: 'Ada' }, queueName: 'Billing' }))
     const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')

@@ -10,7 +10,7 @@ import { installWindowApi } from '../../apps/web/src/simulator/window-api.ts'
 const params = new URLSearchParams(location.search)
 const emulator = new Emulator({ appUrl: `/child.html${params.get('child') ?? ''}` })
 installWindowApi(emulator)
-for (const api of (params.get('unsupported') ?? '').split(',').filter(Boolean)) emulator.model.unsupported.add(api)
+emulator.configureClient({ unsupported: (params.get('unsupported') ?? '').split(',').filter(Boolean) })
 if (params.has('seed')) {
   emulator.createEngagement({
     id: 'e1', channel: 'voice', queueId: 'q1', queueName: 'Billing',

@@ -7,9 +7,11 @@
  * - events are posted as `{ type: 'event', name, data }`.
  * Only messages whose `event.source` is the hosted frame are answered.
  */
-import type { ApiReply, ZoomEvent, ZoomModel } from './zoom-model.ts'
+import type { ModelReply, ZoomModel } from './zoom-model.ts'
+import type { ApiReply, ZoomEvent } from './zoom-types.ts'
 
-export type BridgeLogKind = 'request' | 'response' | 'error' | 'event' | 'ignored'
+/** `note`: what the emulator noticed about a call Zoom documents no answer for (see zoom-model.ts). */
+export type BridgeLogKind = 'request' | 'response' | 'error' | 'event' | 'ignored' | 'note'
 
 export interface BridgeLogEntry {
   seq: number
@@ -110,14 +112,18 @@ export class ZoomBridge {
     }
     const { jsCallId, apiName, data } = request
     this.#record('request', apiName, jsCallId, data)
-    let reply: ApiReply
+    let reply: ModelReply
     const scripted = this.#scripted.get(apiName)?.shift()
     try {
       reply = scripted === undefined ? this.#options.model.handle(apiName, data)
         : typeof scripted === 'function' ? await scripted(data) : scripted
     } catch (error) {
-      reply = { errorCode: 10001, errorMessage: error instanceof Error ? error.message : String(error) }
+      // A test's scripted reply threw: that is the test's bug, so say so and leave the call
+      // unanswered (the SDK times out) rather than invent a Zoom error.
+      this.#record('note', apiName, jsCallId, `The scripted reply threw: ${error instanceof Error ? error.message : String(error)}`)
+      return
     }
+    if (reply.note) this.#record('note', apiName, jsCallId, reply.note)
     if ('result' in reply) {
       this.#post({ type: 'apiResponse', data: { jsCallId, result: reply.result } })
       this.#record('response', apiName, jsCallId, reply.result)

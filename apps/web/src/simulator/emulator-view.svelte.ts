@@ -4,8 +4,8 @@
  */
 import type { SessionUser } from '@switchboard/protocol'
 import type { BridgeLogEntry } from './bridge.ts'
-import type { Emulator } from './emulator.ts'
-import type { EmulatedEngagement } from './zoom-model.ts'
+import type { AppStatus, Emulator } from './emulator.ts'
+import type { ClientSettings, EmulatedEngagement } from './zoom-model.ts'
 
 const LOG_VIEW = 300
 
@@ -13,7 +13,10 @@ export class EmulatorView {
   engagements: EmulatedEngagement[] = $state([])
   focusedId: string | null = $state(null)
   user: SessionUser | null = $state(null)
-  configured: boolean = $state(false)
+  appStatus: AppStatus = $state('loading')
+  settings: ClientSettings = $state.raw({ clientVersion: '', runningContext: 'inContactCenter', unsupported: [] })
+  /** The SDK version the app's last `config` asked for. */
+  sdkVersion: string | null = $state(null)
   log: BridgeLogEntry[] = $state.raw([])
   appVariables: Array<{ id: string; name: string }> = $state([])
   #clearedThrough = 0
@@ -30,7 +33,9 @@ export class EmulatorView {
     this.engagements = e.engagements()
     this.focusedId = e.model.focusedId
     this.user = e.user
-    this.configured = e.model.capabilities !== null
+    this.appStatus = e.appStatus
+    this.settings = e.model.settings
+    this.sdkVersion = e.model.sdkVersion
     this.appVariables = e.model.appVariables.map((v) => ({ id: String(v.id), name: String(v.name ?? v.id) }))
     const log = e.bridge.log
     const from = Math.max(0, log.length - LOG_VIEW)

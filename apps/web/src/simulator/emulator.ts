@@ -7,7 +7,7 @@ import type { SessionUser } from '@switchboard/protocol'
 import { getJson, postJson } from '../lib/api.ts'
 import { ZoomBridge, type BridgeLogEntry, type ScriptedReply } from './bridge.ts'
 import {
-  ZoomModel, type CreateEngagementOptions, type EmulatedEngagement, type StatusChanges,
+  ZoomModel, type ClientSettings, type CreateEngagementOptions, type EmulatedEngagement, type StatusChanges,
 } from './zoom-model.ts'
 
 export interface SignInOptions {
@@ -19,8 +19,16 @@ export interface SignInOptions {
 export interface EmulatorOptions {
   /** Path of the hosted agent page (default `/`, the Zoom Home URL). */
   appUrl?: string
+  /** How long a loaded page may take to call `config` before the page says so (ms). */
+  configWaitMs?: number
 }
 
+/**
+ * Where the hosted app is: its page is loading; the page did not load (the browser's error page:
+ * offline, or the server unreachable); it loaded but has not called `config` (yet, or for
+ * `configWaitMs`: `silent`); it configured the SDK.
+ */
+export type AppStatus = 'loading' | 'failed' | 'waiting' | 'silent' | 'configured'
 
 export class Emulator {
   readonly model = new ZoomModel()
@@ -28,21 +36,32 @@ export class Emulator {
   readonly appUrl: string
   /** The server session shared with the framed app (null: not signed in or unknown). */
   user: SessionUser | null = null
+  appStatus: AppStatus = 'loading'
+  readonly #configWaitMs: number
+  #silentTimer: ReturnType<typeof setTimeout> | undefined
   #frame: HTMLIFrameElement | null = null
   #listeners = new Set<() => void>()
 
   constructor(options: EmulatorOptions = {}) {
     this.appUrl = options.appUrl ?? '/'
+    this.#configWaitMs = options.configWaitMs ?? 5000
     this.bridge = new ZoomBridge({ model: this.model, target: () => this.#frame?.contentWindow ?? null })
-    this.bridge.onLog(() => this.#changed())
+    this.bridge.onLog((entry) => {
+      if (entry.kind === 'response' && entry.name === 'config') this.#setAppStatus('configured')
+      this.#changed()
+    })
   }
 
   /** Hosts the agent page in `frame` and starts answering its SDK calls. */
   mount(frame: HTMLIFrameElement): () => void {
     this.#frame = frame
+    const onLoad = (): void => this.#onFrameLoad(frame)
+    frame.addEventListener('load', onLoad)
     this.bridge.start()
     this.reloadApp()
     return () => {
+      frame.removeEventListener('load', onLoad)
+      clearTimeout(this.#silentTimer)
       this.bridge.stop()
       this.#frame = null
     }
@@ -52,7 +71,14 @@ export class Emulator {
   reloadApp(): void {
     if (!this.#frame) return
     this.bridge.resetConfigured()
+    this.#setAppStatus('loading')
     this.#frame.src = this.appUrl
+  }
+
+  /** The client the app runs in (version, running context, unsupported APIs), from the next load. */
+  configureClient(settings: Partial<ClientSettings>): void {
+    this.model.configure(settings)
+    this.#changed()
   }
 
   /** Resolves once the hosted app has configured the SDK (after the latest (re)load). */
@@ -119,11 +145,6 @@ export class Emulator {
     this.#changed()
   }
 
-  setRunningContext(context: string): void {
-    this.model.runningContext = context
-    this.#changed()
-  }
-
   scriptNext(apiName: string, reply: ScriptedReply): void {
     this.bridge.scriptNext(apiName, reply)
   }
@@ -144,6 +165,33 @@ export class Emulator {
   subscribe(fn: () => void): () => void {
     this.#listeners.add(fn)
     return () => { this.#listeners.delete(fn) }
+  }
+
+  #onFrameLoad(frame: HTMLIFrameElement): void {
+    let href: string | null
+    try {
+      // The browser's own error page (offline, refused) is not of this origin: no document here.
+      href = frame.contentDocument ? frame.contentWindow?.location.href ?? null : null
+    } catch {
+      href = null
+    }
+    if (href === 'about:blank') return
+    if (href === null) {
+      this.#setAppStatus('failed')
+      return
+    }
+    if (this.appStatus === 'configured') return
+    this.#setAppStatus('waiting')
+    this.#silentTimer = setTimeout(() => {
+      if (this.appStatus === 'waiting') this.#setAppStatus('silent')
+    }, this.#configWaitMs)
+  }
+
+  #setAppStatus(status: AppStatus): void {
+    clearTimeout(this.#silentTimer)
+    if (this.appStatus === status) return
+    this.appStatus = status
+    this.#changed()
   }
 
   #changed(): void {

@@ -4,8 +4,8 @@
  */
 import { EMULATOR_MARKER } from '../agent/zoom/host.ts'
 import type { BridgeLogEntry, ScriptedReply } from './bridge.ts'
-import type { Emulator, SignInOptions } from './emulator.ts'
-import type { CreateEngagementOptions, EmulatedEngagement, StatusChanges } from './zoom-model.ts'
+import type { AppStatus, Emulator, SignInOptions } from './emulator.ts'
+import type { ClientSettings, CreateEngagementOptions, EmulatedEngagement, StatusChanges } from './zoom-model.ts'
 
 export interface ZoomEmulatorApi {
   /** Resolves once the hosted agent page has called `config` (after the latest load). */
@@ -19,7 +19,11 @@ export interface ZoomEmulatorApi {
   focusedId(): string | null
   log(): BridgeLogEntry[]
   reloadApp(): void
-  setRunningContext(context: string): void
+  /** Where the hosted app is: loading, failed (did not load), waiting/silent (no config yet), configured. */
+  appStatus(): AppStatus
+  /** The client the app runs in, from the app's next `config` (reload it to apply). */
+  configureClient(settings: Partial<ClientSettings>): void
+  clientSettings(): ClientSettings
   scriptNext(apiName: string, reply: ScriptedReply): void
   emitRaw(name: string, data: unknown): void
 }
@@ -42,7 +46,9 @@ export function installWindowApi(emulator: Emulator, win: Window = window): Zoom
     focusedId: () => emulator.model.focusedId,
     log: () => emulator.log(),
     reloadApp: () => emulator.reloadApp(),
-    setRunningContext: (context) => emulator.setRunningContext(context),
+    appStatus: () => emulator.appStatus,
+    configureClient: (settings) => emulator.configureClient(settings),
+    clientSettings: () => emulator.model.settings,
     scriptNext: (apiName, reply) => emulator.scriptNext(apiName, reply),
     emitRaw: (name, data) => emulator.emitRaw(name, data),
   }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { ZoomModel } from '../../src/simulator/zoom-model.ts'
+import type { ZoomEvent } from '../../src/simulator/zoom-types.ts'
+
+type DataOf<N extends ZoomEvent['name']> = Extract<ZoomEvent, { name: N }>['data']
+
+function data<N extends ZoomEvent['name']>(event: ZoomEvent | undefined, name: N): DataOf<N> {
+  if (event?.name !== name) throw new Error(`expected ${name}, got ${event?.name}`)
+  const d: unknown = event.data
+  return d as DataOf<N>
+}
 
 function model() {
   let t = 1_700_000_000_000
@@ -26,10 +35,10 @@ describe('emulated Zoom client', () => {
     const m = model()
     m.createEngagement({ id: 'e1', channel: 'voice' })
     const [event] = m.setStatus('e1', { state: 'wrap-up', channel: 'voice' })
-    expect(event!.data.engagementStatus).toEqual({ engagementId: 'e1', state: 'wrap-up' })
+    expect(data(event, 'onEngagementStatusChange').engagementStatus).toEqual({ engagementId: 'e1', state: 'wrap-up' })
     expect(m.setStatus('e1', { state: 'wrap-up' })).toEqual([])
     const [end] = m.setStatus('e1', { state: 'end' })
-    expect(end!.data.engagementStatus).toEqual({ engagementId: 'e1', state: 'end', endTime: expect.any(Number) })
+    expect(data(end, 'onEngagementStatusChange').engagementStatus).toEqual({ engagementId: 'e1', state: 'end', endTime: expect.any(Number) })
   })
 
   it('sends variable changes only for the engagement on screen', () => {
@@ -38,10 +47,10 @@ describe('emulated Zoom client', () => {
     m.createEngagement({ id: 'e2', focus: false })
     expect(m.setVariables('e2', { 'var-vip': true })).toEqual([])
     const [event] = m.setVariables('e1', { 'var-vip': true, 'var-priority': 2 })
-    expect(event!.data.variables).toEqual([
+    expect(data(event, 'onEngagementVariableValueChange').variables).toEqual([
       { id: 'var-vip', name: 'VIP', value: true }, { id: 'var-priority', name: 'Priority', value: 2 },
     ])
-    expect(event!.data.timestamp).toBeLessThan(1e11) // seconds, like Zoom's documented example
+    expect(data(event, 'onEngagementVariableValueChange').timestamp).toBeLessThan(1e11) // seconds, like Zoom's documented example
     expect(m.handle('getEngagementVariableValue', { engagementId: 'e2' })).toEqual({
       result: { variables: [{ id: 'var-vip', name: 'VIP', value: true }] },
     })
@@ -57,9 +66,39 @@ describe('emulated Zoom client', () => {
     m.createEngagement({ id: 'e1' })
     expect(m.handle('getEngagementContext', undefined)).toMatchObject({ result: { engagementContext: { engagementId: 'e1' } } })
     expect(m.handle('getEngagementStatus', { engagementId: 'nope' })).toMatchObject({ errorCode: 10243 })
-    // Not in the config capabilities: refused, so a missing capability shows up in development.
-    expect(m.handle('getUserContext', undefined)).toMatchObject({ errorCode: 10001 })
-    m.runningContext = 'inMeeting'
+    // Without an id, as Zoom's samples call it: the engagement on screen.
+    expect(m.handle('getEngagementStatus', undefined)).toMatchObject({ result: { engagementStatus: { engagementId: 'e1', state: 'active' } } })
+    m.configure({ runningContext: 'inMeeting' })
     expect(m.handle('getEngagementStatus', { engagementId: 'e1' })).toMatchObject({ errorCode: 10242 })
+  })
+
+  it('answers a call outside the configured capabilities as usual and notes it, with no invented error', () => {
+    const m = model()
+    m.handle('config', { js_api_lists: ['getRunningContext'], version: '0.16' })
+    const r = m.handle('getUserContext', undefined)
+    expect(r).toMatchObject({ result: { status: 'authorized', role: 'agent' } })
+    expect(r.note).toMatch(/not in the capabilities/)
+    expect('errorCode' in r).toBe(false)
+    expect(m.handle('getRunningContext', undefined)).toEqual({ result: 'inContactCenter' })
+  })
+
+  it('reports the client settings in config and sends no event the client does not have', () => {
+    const m = model()
+    m.configure({ clientVersion: '6.1.0', unsupported: ['getEngagementVariableValue', 'onEngagementVariableValueChange'] })
+    const config = m.handle('config', { js_api_lists: ['getEngagementStatus', 'getEngagementVariableValue', 'onEngagementVariableValueChange'], version: '0.16' })
+    expect(config).toMatchObject({ result: { clientVersion: '6.1.0', unsupportedApis: ['getEngagementVariableValue', 'onEngagementVariableValueChange'] } })
+    m.createEngagement({ id: 'e1' })
+    expect(m.setVariables('e1', { 'var-vip': true })).toEqual([])
+    expect(m.handle('getEngagementVariableValue', { engagementId: 'e1' }).note).toMatch(/reported unsupported/)
+  })
+
+  it('does not answer about an ended engagement, as the client does not', () => {
+    const m = model()
+    m.createEngagement({ id: 'e1' })
+    m.setStatus('e1', { state: 'end' })
+    for (const api of ['getEngagementContext', 'getEngagementStatus', 'getEngagementVariableValue']) {
+      expect(m.handle(api, { engagementId: 'e1' })).toMatchObject({ errorCode: 10243 })
+      expect(m.handle(api, undefined)).toMatchObject({ errorCode: 10243 })
+    }
   })
 })

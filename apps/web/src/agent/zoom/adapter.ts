@@ -20,20 +20,13 @@ import type {
   ZoomAdapterEvents, ZoomConfig,
 } from './types.ts'
 
-/** The subset of the SDK the adapter uses (the real default export satisfies it). */
-export interface ZoomSdkLike {
-  config(options: { version: '0.16'; capabilities: never[]; timeout?: number }): Promise<unknown>
-  getRunningContext(): Promise<unknown>
-  getEngagementContext(options?: { engagementId: string }): Promise<unknown>
-  getEngagementStatus(options: { engagementId: string }): Promise<unknown>
-  getEngagementVariableValue(options: { engagementId: string; variableId?: string }): Promise<unknown>
-  getAppVariableList(): Promise<unknown>
-  getAppContext(): Promise<unknown>
-  getUserContext(): Promise<unknown>
-  authorize(options: { codeChallenge: string; state?: string }): Promise<unknown>
-  addEventListener(event: never, handler: (event: never) => void): void
-  removeEventListener(event: never, handler: (event: never) => void): void
-}
+/**
+ * The SDK methods the adapter uses, typed by the SDK itself: its default export is one, and a
+ * change of those signatures in `@zoom/appssdk` fails the type check here.
+ */
+export type ZoomSdkLike = Pick<typeof zoomSdk,
+  | 'config' | 'getRunningContext' | 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariableValue'
+  | 'getAppVariableList' | 'getAppContext' | 'getUserContext' | 'authorize' | 'addEventListener' | 'removeEventListener'>
 
 export interface ZoomAdapterOptions {
   /** Defaults to the real `@zoom/appssdk` default export. */
@@ -102,7 +95,7 @@ function readConfig(raw: unknown): ZoomConfig {
 }
 
 export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter {
-  const sdk: ZoomSdkLike = options.sdk ?? (zoomSdk as unknown as ZoomSdkLike)
+  const sdk: ZoomSdkLike = options.sdk ?? zoomSdk
   const now = options.now ?? Date.now
   const capabilities: ZoomCapability[] = contactCenterCapabilities({ oauth: options.oauth })
   const emitter = new Emitter<ZoomAdapterEvents>()
@@ -151,7 +144,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
       if (attached.has(name) || unsupported.has(name) || !capabilities.includes(name)) continue
       const handler = handlerFor(name)
       // addEventListener (not onX) so dispose() can remove it again.
-      sdk.addEventListener(name as never, handler as never)
+      sdk.addEventListener(name, handler)
       attached.set(name, handler)
     }
   }
@@ -159,7 +152,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
   function config(): Promise<ZoomConfig> {
     configPromise ??= call('config', () => sdk.config({
       version: '0.16',
-      capabilities: capabilities as never[],
+      capabilities,
       ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     }), readConfig).then((cfg) => {
       for (const api of cfg.unsupportedApis) unsupported.add(api)
@@ -271,7 +264,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
 
     dispose() {
       disposed = true
-      for (const [name, handler] of attached) sdk.removeEventListener(name as never, handler as never)
+      for (const [name, handler] of attached) sdk.removeEventListener(name, handler)
       attached.clear()
       emitter.clear()
     },
