@@ -12,6 +12,7 @@ import {
   EngagementExportQuery, EngagementListQuery, EngagementParams,
 } from '@switchboard/protocol/rest'
 import { canRead } from '../domain/engagement/access.ts'
+import { actorOf } from '../domain/engagement/model.ts'
 import {
   ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
 } from '../domain/engagement/queries.ts'
@@ -90,7 +91,7 @@ export async function engagementRoutes(app: FastifyInstance, opts: EngagementRou
   }, async (request, reply) => {
     const who = user(request)
     const e = await getEngagement(store, who.accountId, request.params.engagementId)
-    if (!e || e.lastSeq === 0 || !canRead(who, e)) return sendError(reply, 'NOT_FOUND')
+    if (!e || e.lastSeq === 0 || !canRead(actorOf(who), e)) return sendError(reply, 'NOT_FOUND')
     const [events, notes] = await Promise.all([
       readEventsAfter(store, [{ a: e.accountId, e: e.id, after: Math.max(0, e.lastSeq - 5000), upTo: e.lastSeq }]),
       readNotes(store, e),

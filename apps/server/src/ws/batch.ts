@@ -13,7 +13,7 @@ import { BUS_CHANNEL, type Bus } from '../bus/bus.ts'
 import { decide } from '../domain/engagement/decide.ts'
 import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
-import { emptyEngagement, type Actor, type Command, type Engagement } from '../domain/engagement/model.ts'
+import { emptyEngagement, type Command, type Engagement } from '../domain/engagement/model.ts'
 import {
   createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatchAndCommit, type LogRow,
 } from '../domain/engagement/queries.ts'
@@ -21,20 +21,11 @@ import { HotDoc, type BatchDocs } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
 import { loadSnapshots } from '../domain/notes/queries.ts'
 import type { Db, Tx } from '../store/port.ts'
-import type { Session } from './session.ts'
-
-export interface PendingOp {
-  session: Session
-  opId: string
-  cmd: Command
-  /** decoded Yjs update of a doc.update */
-  doc?: Uint8Array
-  receivedAt: number
-}
+import type { Op, OpSession } from './ops.ts'
 
 export type OpResult =
-  | { op: PendingOp; ok: true; engagementId: string; seq: number; duplicate: boolean }
-  | { op: PendingOp; ok: false; code: ErrorCode }
+  | { op: Op; ok: true; engagementId: string; seq: number; duplicate: boolean }
+  | { op: Op; ok: false; code: ErrorCode }
 
 export interface BatchOutcome {
   results: OpResult[]
@@ -46,12 +37,8 @@ export interface BatchOutcome {
   takeovers: Map<string, string>
   /** engagements created in this batch */
   created: Set<string>
-  focus: { session: Session; engagementId: string }[]
+  focus: { session: OpSession; accountId: string; userId: string; engagementId: string }[]
   docs: Set<string>
-}
-
-export function actorOf(s: Session): Actor {
-  return { id: s.user.id, accountId: s.user.accountId, role: s.user.role, displayName: s.user.displayName, clientId: s.clientId ?? '' }
 }
 
 /** The dedup key an op's event would carry, known from the command alone. */
@@ -114,20 +101,23 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
  * Runs one batch inside `tx`. The hot docs it uses are pinned in `bd` and stay so until the
  * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
  */
-export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
+export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
   const ids = new Map<string, { a: string; i: string }>()
   const creates = new Map<string, { a: string; i: string; g: string }>()
   for (const op of batch) {
-    const a = op.session.user.accountId
-    const k = key(a, op.cmd.engagementId)
-    ids.set(k, { a, i: op.cmd.engagementId })
-    if (op.cmd.type === 'engagement.observe' && !creates.has(k)) creates.set(k, { a, i: op.cmd.engagementId, g: op.session.user.id })
+    const a = op.actor.accountId
+    const k = key(a, op.command.engagementId)
+    ids.set(k, { a, i: op.command.engagementId })
+    if (op.command.type === 'engagement.observe' && !creates.has(k)) creates.set(k, { a, i: op.command.engagementId, g: op.actor.userId })
   }
-  const opRefs = batch.map((op) => ({ a: op.session.user.accountId, actor: op.session.user.id, op: op.opId }))
+  const opRefs = batch.map((op) => ({ a: op.actor.accountId, actor: op.actor.userId, op: op.opId }))
   const keyRefs: { a: string; e: string; dk: string }[] = []
+  const candidates = new Map<Op, string>()
   for (const op of batch) {
-    const dk = candidateKey(op.cmd)
-    if (dk) keyRefs.push({ a: op.session.user.accountId, e: op.cmd.engagementId, dk })
+    const dk = candidateKey(op.command)
+    if (!dk) continue
+    candidates.set(op, dk)
+    keyRefs.push({ a: op.actor.accountId, e: op.command.engagementId, dk })
   }
   const { locked, prior } = await readForBatch(tx, [...ids.values()], opRefs, keyRefs)
   const toCreate = [...creates].filter(([k]) => !locked.has(k)).map(([, c]) => c)
@@ -140,8 +130,8 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
 
   const docWanted = new Map<string, Engagement>()
   for (const op of batch) {
-    if (op.cmd.type !== 'doc.update') continue
-    const k = key(op.session.user.accountId, op.cmd.engagementId)
+    if (op.command.type !== 'doc.update') continue
+    const k = key(op.actor.accountId, op.command.engagementId)
     // An engagement created by an observe earlier in this batch has no locked row yet: its doc starts empty.
     const created = creates.get(k)
     const e = locked.get(k) ?? (created ? emptyEngagement(created.a, created.i, created.g, now) : undefined)
@@ -161,13 +151,13 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
   }
   const seen = new Map<string, OpResult>()
   const allRows: LogRow[] = []
-  const focusInBatch = new Map<Session, string | null>()
+  const focusInBatch = new Map<OpSession, string | null>()
 
   for (const op of batch) {
-    const actor = actorOf(op.session)
+    const { actor, session } = op
     const a = actor.accountId
-    const engagementId = op.cmd.engagementId
-    const ref = `${a}\0${actor.id}\0${op.opId}`
+    const engagementId = op.command.engagementId
+    const ref = `${a}\0${actor.userId}\0${op.opId}`
     const again = seen.get(ref)
     if (again) {
       out.results.push(again.ok ? { ...again, op, duplicate: true } : { ...again, op })
@@ -182,8 +172,10 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
     }
     const k = key(a, engagementId)
     const cur = out.engagements.get(k) ?? locked.get(k) ?? null
-    const sessionFocus = focusInBatch.has(op.session) ? focusInBatch.get(op.session)! : op.session.focus
-    const decision = decide(op.cmd, { engagement: cur && cur.lastSeq > 0 ? cur : null, actor, now, sessionFocus })
+    const focus = session ? (focusInBatch.has(session) ? focusInBatch.get(session)! : session.focus) : null
+    const decision = decide(op.command, {
+      engagement: cur && cur.lastSeq > 0 ? cur : null, actor, now, ...(session ? { session: { clientId: session.clientId, focus } } : {}),
+    })
     if (!decision.ok) {
       const r: OpResult = { op, ok: false, code: decision.code }
       seen.set(ref, r)
@@ -191,7 +183,7 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
       continue
     }
     let state: Engagement = decision.creates || !cur || cur.lastSeq === 0
-      ? { ...emptyEngagement(a, engagementId, actor.id, now), agentName: actor.displayName }
+      ? { ...emptyEngagement(a, engagementId, actor.userId, now), agentName: actor.displayName }
       : cur
     if (decision.creates) out.created.add(k)
     if (decision.takeover && cur) out.takeovers.set(k, out.takeovers.get(k) ?? cur.agentId)
@@ -204,7 +196,7 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
         continue
       }
       seq = state.lastSeq + 1
-      state = evolve(state, { ...ev, seq, actorId: actor.id, at: now, actorName: actor.displayName })
+      state = evolve(state, { ...ev, seq, actorId: actor.userId, at: now, actorName: actor.displayName })
       if (ev.kind === 'doc' && op.doc) {
         const hot = bd.held.get(k)
         if (!hot) throw new Error('hot doc missing inside batch')
@@ -212,11 +204,11 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
         Y.applyUpdate(hot.doc, op.doc)
         out.docs.add(k)
       }
-      if (ev.kind === 'focus') {
-        focusInBatch.set(op.session, engagementId)
-        out.focus.push({ session: op.session, engagementId })
+      if (ev.kind === 'focus' && session) {
+        focusInBatch.set(session, engagementId)
+        out.focus.push({ session, accountId: a, userId: actor.userId, engagementId })
       }
-      const row: LogRow = { accountId: a, engagementId, seq, kind: ev.kind, actorId: actor.id, opId: op.opId, dedupKey: ev.dedupKey, data: ev.data, at: now }
+      const row: LogRow = { accountId: a, engagementId, seq, kind: ev.kind, actorId: actor.userId, opId: op.opId, dedupKey: ev.dedupKey, data: ev.data, at: now }
       if (ev.update !== undefined) row.update = ev.update
       allRows.push(row)
       let list = out.rows.get(k)
@@ -225,6 +217,10 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
       if (dk) priorKeys.set(dk, seq)
     }
     if (seq !== undefined) out.engagements.set(k, state)
+    // A fact already in the log (same dedup key) is a duplicate of that row, also when it would no
+    // longer change the projection; a fact that changes nothing is already shown at the last seq.
+    const candidate = candidates.get(op)
+    dup ??= candidate === undefined ? undefined : priorKeys.get(`${a}\0${engagementId}\0${candidate}`)
     const r: OpResult = seq !== undefined
       ? { op, ok: true, engagementId, seq, duplicate: false }
       : { op, ok: true, engagementId, seq: dup ?? state.lastSeq, duplicate: true }
@@ -245,8 +241,8 @@ export async function runBatch(tx: Tx, batch: readonly PendingOp[], bd: BatchDoc
     if (hot) hot.seq = e.lastSeq
   }
   for (const op of batch) {
-    if (op.cmd.type !== 'doc.update') continue
-    const hot = bd.held.get(key(op.session.user.accountId, op.cmd.engagementId))
+    if (op.command.type !== 'doc.update') continue
+    const hot = bd.held.get(key(op.actor.accountId, op.command.engagementId))
     if (hot) {
       hot.sinceSnapshot++
       hot.lastWriteAt = now

@@ -9,11 +9,12 @@ import type { Engagement } from '../domain/engagement/model.ts'
 import { getEngagements, key, readEventsAfter, type LogRow } from '../domain/engagement/queries.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
 import type { Logger, Store } from '../store/port.ts'
-import type { BatchOutcome, OpResult } from './batch.ts'
+import type { BatchOutcome } from './batch.ts'
 import { Boards } from './boards.ts'
 import { Handlers } from './handlers.ts'
 import { Hub } from './hub.ts'
 import { Metrics } from './metrics.ts'
+import type { Op, OpSink } from './ops.ts'
 import type { Peer } from './peer.ts'
 import { clearNodePresence, leavePresence, PRESENCE_HEARTBEAT_MS, presenceHeartbeat } from './presence.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
@@ -43,7 +44,7 @@ export interface EngineOptions {
 const PROJECTION_KINDS = new Set(['context', 'status', 'variables', 'help'])
 const HELLO_TIMEOUT_MS = 10_000
 
-export class Engine {
+export class Engine implements OpSink {
   readonly hub = new Hub()
   readonly metrics = new Metrics()
   readonly docs: DocCache
@@ -68,7 +69,6 @@ export class Engine {
     this.writer = new Writer({
       store: o.store, docs: this.docs, bus: () => this.bus, logger: o.logger, metrics: this.metrics,
       groupCommitMs: o.groupCommitMs,
-      onResults: (r) => this.sendResults(r),
       onCommitted: (out) => this.fanOut(out),
       onAvailability: (up) => this.hub.broadcast(JSON.stringify(up
         ? { type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' }
@@ -123,25 +123,22 @@ export class Engine {
     this.handlers.frame(s, raw, isBinary)
   }
 
-  private sendResults(results: OpResult[]): void {
-    for (const r of results) {
-      const s = r.op.session
-      if (r.ok) {
-        if (r.duplicate) this.metrics.outboxReplays++
-        s.sendJson(r.duplicate
-          ? { type: 'ack', opId: r.op.opId, engagementId: r.engagementId, seq: r.seq, duplicate: true }
-          : { type: 'ack', opId: r.op.opId, engagementId: r.engagementId, seq: r.seq })
-      } else {
-        this.metrics.opsRejected++
-        s.error(r.code, { opId: r.op.opId, engagementId: r.op.cmd.engagementId })
-      }
+  /**
+   * The write pipeline's entry for every source (sockets, Zoom webhooks): the op is committed by
+   * the group-commit writer and answered through its reply sink (`ops.ts`).
+   */
+  submit(op: Op): void {
+    if (this.shuttingDown) {
+      op.reply.refuse({ opId: op.opId, engagementId: op.command.engagementId, code: 'SHUTTING_DOWN', retryAfterMs: 1000 })
+      return
     }
+    this.writer.submit(op)
   }
 
   private fanOut(out: BatchOutcome): void {
     for (const f of out.focus) {
       f.session.focus = f.engagementId
-      this.boards.markAgent(f.session.user.accountId, f.session.user.id)
+      this.boards.markAgent(f.accountId, f.userId)
     }
     for (const [k, e] of out.engagements) {
       const rows = out.rows.get(k) ?? []

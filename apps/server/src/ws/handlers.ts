@@ -4,16 +4,15 @@
  */
 import {
   CLOSE, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, SUPERVISOR_ONLY, parseClientMessage,
-  type ClientMessage, type ClientMessageType,
+  type ClientMessage, type ClientMessageType, type ClientOp,
 } from '@switchboard/protocol'
 import { canRead, isSupervisor } from '../domain/engagement/access.ts'
-import type { Command } from '../domain/engagement/model.ts'
 import {
   ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
 } from '../domain/engagement/queries.ts'
 import { parseUpdate } from '../domain/notes/doc.ts'
-import { actorOf } from './batch.ts'
 import type { Engine } from './engine.ts'
+import type { Op } from './ops.ts'
 import { joinPresence } from './presence.ts'
 import { FLOOD_WINDOW_MS } from './rate-limit.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
@@ -101,7 +100,7 @@ export class Handlers {
         return
       case 'board.unsubscribe': this.engine.boards.unsubscribe(s); return
       default:
-        if (OPS.has(msg.type)) this.op(s, msg as Extract<ClientMessage, { opId: string }>)
+        if (OPS.has(msg.type)) this.op(s, msg as ClientOp)
     }
   }
 
@@ -113,7 +112,7 @@ export class Handlers {
   }
 
   private hello(s: Session, msg: Extract<ClientMessage, { type: 'hello' }>): void {
-    const { o, hub, boards } = this.engine
+    const { o, boards } = this.engine
     if (s.helloDone) {
       s.error('ALREADY_HELLO')
       this.violation(s, Date.now())
@@ -126,7 +125,6 @@ export class Handlers {
     }
     s.clientId = msg.clientId
     s.surface = msg.surface
-    hub.registerAgent(s)
     s.sendJson({
       type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: s.id, nodeId: o.nodeId, serverTime: Date.now(),
       user: s.user, devSignIn: o.devSignIn,
@@ -154,7 +152,7 @@ export class Handlers {
     const { o, hub, metrics } = this.engine
     if (s.closed) return
     const e = await getEngagement(o.store, s.user.accountId, engagementId)
-    if (!e || e.lastSeq === 0 || !canRead(actorOf(s), e)) {
+    if (!e || e.lastSeq === 0 || !canRead(s.actor, e)) {
       s.error('NOT_FOUND', { engagementId })
       return
     }
@@ -176,23 +174,17 @@ export class Handlers {
     }
   }
 
-  private op(s: Session, msg: Extract<ClientMessage, { opId: string }>): void {
-    const { writer, shuttingDown } = this.engine
-    if (shuttingDown) {
-      s.error('SHUTTING_DOWN', { opId: msg.opId, engagementId: msg.engagementId, retryAfterMs: 1000 })
-      return
-    }
-    let doc: Uint8Array | undefined
-    if (msg.type === 'doc.update') {
-      const bytes = parseUpdate(msg.update)
+  private op(s: Session, msg: ClientOp): void {
+    const { opId, ...command } = msg
+    const op: Op = { opId, actor: s.actor, command, reply: s, session: s, receivedAt: Date.now() }
+    if (command.type === 'doc.update') {
+      const bytes = parseUpdate(command.update)
       if (!bytes) {
-        s.error('BAD_MESSAGE', { opId: msg.opId, engagementId: msg.engagementId, message: 'update is not a valid notes document update' })
+        s.error('BAD_MESSAGE', { opId, engagementId: command.engagementId, message: 'update is not a valid notes document update' })
         return
       }
-      doc = bytes
+      op.doc = bytes
     }
-    const { opId: _opId, ...rest } = msg
-    const op = { session: s, opId: msg.opId, cmd: rest as Command, receivedAt: Date.now() }
-    writer.enqueue(doc ? { ...op, doc } : op)
+    this.engine.submit(op)
   }
 }

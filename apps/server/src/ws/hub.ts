@@ -11,8 +11,8 @@ export class Hub {
   readonly sessions = new Set<Session>()
   /** account -> sessions */
   private readonly byAccount = new Map<string, Set<Session>>()
-  /** account\0user -> agent-surface sessions */
-  private readonly byAgent = new Map<string, Set<Session>>()
+  /** account\0user -> every session of that user (any surface) */
+  private readonly byUser = new Map<string, Set<Session>>()
   /** engagement key -> sessions holding a subscription */
   private readonly byEngagement = new Map<string, Set<Session>>()
   /** account -> sessions with a board */
@@ -23,17 +23,13 @@ export class Hub {
   add(s: Session): void {
     this.sessions.add(s)
     addTo(this.byAccount, s.user.accountId, s)
-  }
-
-  /** After hello: an agent-surface session follows everything about its user's engagements. */
-  registerAgent(s: Session): void {
-    if (s.surface === 'agent') addTo(this.byAgent, key(s.user.accountId, s.user.id), s)
+    addTo(this.byUser, key(s.user.accountId, s.user.id), s)
   }
 
   remove(s: Session): void {
     this.sessions.delete(s)
     removeFrom(this.byAccount, s.user.accountId, s)
-    removeFrom(this.byAgent, key(s.user.accountId, s.user.id), s)
+    removeFrom(this.byUser, key(s.user.accountId, s.user.id), s)
     removeFrom(this.boards, s.user.accountId, s)
     for (const k of s.subs.keys()) removeFrom(this.byEngagement, k, s)
     s.subs.clear()
@@ -47,8 +43,14 @@ export class Hub {
     return this.byAccount.get(accountId) ?? []
   }
 
-  agentSessions(accountId: string, userId: string): Iterable<Session> {
-    return this.byAgent.get(key(accountId, userId)) ?? []
+  /** Every live session of one user on this node (any surface, before hello too): to re-check or close them. */
+  userSessions(accountId: string, userId: string): ReadonlySet<Session> {
+    return this.byUser.get(key(accountId, userId)) ?? EMPTY
+  }
+
+  /** A user's agent-surface sessions after hello: they follow everything about the user's engagements. */
+  *agentSessions(accountId: string, userId: string): Iterable<Session> {
+    for (const s of this.userSessions(accountId, userId)) if (s.surface === 'agent') yield s
   }
 
   subscribe(s: Session, accountId: string, engagementId: string, explicit: boolean, lastSeq: number, ready: boolean): Subscription {
@@ -160,6 +162,8 @@ export class Hub {
     for (const s of this.sessions) s.send(bytes)
   }
 }
+
+const EMPTY: ReadonlySet<Session> = new Set()
 
 /** One frame's JSON as UTF-8 bytes, to send to many sockets without re-encoding per socket. */
 export function frameOf(msg: object): Buffer {

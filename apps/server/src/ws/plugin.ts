@@ -12,10 +12,17 @@ import type { Config } from '../config.ts'
 import { sendError } from '../errors.ts'
 import { engagementRoutes } from '../http/engagements.ts'
 import type { Store } from '../store/port.ts'
+import type { Actor, Command } from '../domain/engagement/model.ts'
 import { Engine } from './engine.ts'
+import { submitOp, type OpOutcome } from './ops.ts'
 import { registerGateway } from './gateway.ts'
 
 export interface Realtime {
+  /**
+   * Commits an op from a source other than a socket (a Zoom webhook): same writer, rules and
+   * fan-out as socket ops; resolves with the ack or the refusal (see `ops.ts`).
+   */
+  submit(input: { opId: string; actor: Actor; command: Command }): Promise<OpOutcome>
   shutdown(): Promise<void>
   stats(): Record<string, number>
   /** Prometheus text for `/metrics`. */
@@ -48,6 +55,7 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
   let stopped: Promise<void> | undefined
   const api: Realtime = {
     engine,
+    submit: (input) => submitOp(engine, input),
     shutdown() {
       stopped ??= (async () => {
         stopGateway()

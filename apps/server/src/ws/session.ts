@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { CLOSE, ERRORS, type ErrorCode, type SessionUser } from '@switchboard/protocol'
+import { actorOf, type Actor } from '../domain/engagement/model.ts'
 import type { LogRow } from '../domain/engagement/queries.ts'
+import type { OpAck, OpRefusal, OpSession, ReplySink } from './ops.ts'
 import type { Peer } from './peer.ts'
 import { FLOOD_WINDOW_MS, TokenBucket, WindowCount } from './rate-limit.ts'
 
@@ -27,9 +29,12 @@ export interface SessionLimits {
   sendBufferBytes: number
 }
 
-export class Session {
+/** A socket session: the source of its ops (`OpSession`) and where their answers go (`ReplySink`). */
+export class Session implements OpSession, ReplySink {
   readonly id = randomUUID()
   readonly user: SessionUser
+  /** who this session's ops act for */
+  readonly actor: Actor
   readonly peer: Peer
   readonly connectedAt: number
   clientId: string | null = null
@@ -49,6 +54,7 @@ export class Session {
 
   constructor(user: SessionUser, peer: Peer, limits: SessionLimits, now: number) {
     this.user = user
+    this.actor = actorOf(user)
     this.peer = peer
     this.connectedAt = now
     this.bucket = new TokenBucket(limits.opsPerSecond, limits.opsBurst, now)
@@ -88,6 +94,16 @@ export class Session {
 
   sendJson(msg: object): boolean {
     return this.send(JSON.stringify(msg))
+  }
+
+  ack(a: OpAck): void {
+    this.sendJson(a.duplicate
+      ? { type: 'ack', opId: a.opId, engagementId: a.engagementId, seq: a.seq, duplicate: true }
+      : { type: 'ack', opId: a.opId, engagementId: a.engagementId, seq: a.seq })
+  }
+
+  refuse(r: OpRefusal): void {
+    this.error(r.code, r)
   }
 
   error(code: ErrorCode, extra: { opId?: string | undefined; engagementId?: string; retryAfterMs?: number; message?: string } = {}): void {

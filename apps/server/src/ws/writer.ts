@@ -14,8 +14,9 @@ import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
 import type { Logger, Store } from '../store/port.ts'
 import * as Y from 'yjs'
-import { runBatch, type BatchOutcome, type OpResult, type PendingOp } from './batch.ts'
+import { runBatch, type BatchOutcome, type OpResult } from './batch.ts'
 import type { Metrics } from './metrics.ts'
+import type { Op, OpSink } from './ops.ts'
 
 const MAX_BATCH = 400
 const MAX_IN_FLIGHT = 2
@@ -36,8 +37,8 @@ export interface WriterOptions {
   logger: Logger
   metrics: Metrics
   groupCommitMs: number
+  /** after the batch's acks went out (rows, projections, focus of a committed batch) */
   onCommitted(outcome: BatchOutcome): void
-  onResults(results: OpResult[]): void
   onAvailability(up: boolean): void
 }
 
@@ -61,8 +62,8 @@ export function isUnavailable(err: unknown): boolean {
   return typeof e.message === 'string' && CONNECTION_MESSAGE.test(e.message)
 }
 
-export class Writer {
-  private queue: PendingOp[] = []
+export class Writer implements OpSink {
+  private queue: Op[] = []
   private timer: NodeJS.Timeout | undefined
   private inFlight = 0
   /** engagement key -> batches in flight holding an observe of it */
@@ -87,9 +88,9 @@ export class Writer {
     return this.queue.length
   }
 
-  enqueue(op: PendingOp): void {
+  submit(op: Op): void {
     if (!this.available || this.closed) {
-      op.session.error('UNAVAILABLE', { opId: op.opId, engagementId: op.cmd.engagementId, retryAfterMs: RETRY_AFTER_MS })
+      this.unavailable(op)
       return
     }
     this.queue.push(op)
@@ -117,7 +118,7 @@ export class Writer {
       }
       const batch = this.take()
       if (batch.length === 0) return
-      const creating = batch.filter((op) => op.cmd.type === 'engagement.observe').map((op) => key(op.session.user.accountId, op.cmd.engagementId))
+      const creating = batch.filter((op) => op.command.type === 'engagement.observe').map((op) => key(op.actor.accountId, op.command.engagementId))
       for (const k of creating) this.creating.set(k, (this.creating.get(k) ?? 0) + 1)
       this.inFlight++
       void this.commit(batch, 0).finally(() => {
@@ -138,19 +139,19 @@ export class Writer {
    * invisible to a concurrent transaction until that commits, so ops on it wait for the next
    * batch (keeping their order); everything else goes now.
    */
-  private take(): PendingOp[] {
+  private take(): Op[] {
     if (this.creating.size === 0) return this.queue.splice(0, MAX_BATCH)
-    const batch: PendingOp[] = []
-    const rest: PendingOp[] = []
+    const batch: Op[] = []
+    const rest: Op[] = []
     for (const op of this.queue) {
-      if (batch.length < MAX_BATCH && !this.creating.has(key(op.session.user.accountId, op.cmd.engagementId))) batch.push(op)
+      if (batch.length < MAX_BATCH && !this.creating.has(key(op.actor.accountId, op.command.engagementId))) batch.push(op)
       else rest.push(op)
     }
     this.queue = rest
     return batch
   }
 
-  private async commit(batch: PendingOp[], attempt: number): Promise<void> {
+  private async commit(batch: Op[], attempt: number): Promise<void> {
     const started = performance.now()
     const now = Date.now()
     const bd = new BatchDocs(this.o.docs)
@@ -166,7 +167,7 @@ export class Writer {
     bd.committed()
     this.o.metrics.commit(performance.now() - started, batch.length)
     try {
-      this.o.onResults(outcome.results)
+      this.answer(outcome.results)
       this.o.onCommitted(outcome)
     } catch (err) {
       // Committed: never retry (that would answer duplicates); subscribers catch up on the next gap.
@@ -174,7 +175,25 @@ export class Writer {
     }
   }
 
-  private async failed(batch: PendingOp[], attempt: number, err: unknown): Promise<void> {
+  /** Sends each op's answer to its reply sink. */
+  private answer(results: readonly OpResult[]): void {
+    for (const r of results) {
+      const { op } = r
+      if (r.ok) {
+        if (r.duplicate) this.o.metrics.outboxReplays++
+        op.reply.ack({ opId: op.opId, engagementId: r.engagementId, seq: r.seq, duplicate: r.duplicate })
+      } else {
+        this.o.metrics.opsRejected++
+        op.reply.refuse({ opId: op.opId, engagementId: op.command.engagementId, code: r.code })
+      }
+    }
+  }
+
+  private unavailable(op: Op): void {
+    op.reply.refuse({ opId: op.opId, engagementId: op.command.engagementId, code: 'UNAVAILABLE', retryAfterMs: RETRY_AFTER_MS })
+  }
+
+  private async failed(batch: Op[], attempt: number, err: unknown): Promise<void> {
     if (isUnavailable(err)) {
       // A lost connection, or a connect timeout, which an overloaded database produces as well:
       // the writer's own probe decides whether the database is down. Retrying is safe: a
@@ -207,12 +226,12 @@ export class Writer {
     // Class 22 (data exception): a value Postgres cannot store, such as a NUL in a string. The
     // client's op is at fault, and a retryable INTERNAL would make it resend forever.
     if (typeof code === 'string' && code.startsWith('22')) {
-      this.o.logger.warn({ pgCode: code, opType: batch[0]?.cmd.type }, 'op refused: value not storable')
-      this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'BAD_MESSAGE' })))
+      this.o.logger.warn({ pgCode: code, opType: batch[0]?.command.type }, 'op refused: value not storable')
+      this.answer(batch.map((op) => ({ op, ok: false, code: 'BAD_MESSAGE' })))
       return
     }
-    this.o.logger.error({ err, opType: batch[0]?.cmd.type }, 'op failed')
-    this.o.onResults(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
+    this.o.logger.error({ err, opType: batch[0]?.command.type }, 'op failed')
+    this.answer(batch.map((op) => ({ op, ok: false, code: 'INTERNAL' })))
   }
 
   /** The writer's probe, on its own connections, bounded in time. */
@@ -233,10 +252,8 @@ export class Writer {
     }
   }
 
-  private failAll(batch: PendingOp[]): void {
-    for (const op of batch) {
-      op.session.error('UNAVAILABLE', { opId: op.opId, engagementId: op.cmd.engagementId, retryAfterMs: RETRY_AFTER_MS })
-    }
+  private failAll(batch: Op[]): void {
+    for (const op of batch) this.unavailable(op)
   }
 
   private down(): void {

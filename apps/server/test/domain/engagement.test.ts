@@ -5,10 +5,10 @@ import { evolve, type AppliedEvent } from '../../src/domain/engagement/evolve.ts
 import { emptyEngagement, toEpochMs, type Actor, type Command, type Engagement } from '../../src/domain/engagement/model.ts'
 
 const T0 = 1_700_000_000_000
-const agent: Actor = { id: 'a1', accountId: 'acc', role: 'agent', displayName: 'Ann', clientId: 'c1' }
-const other: Actor = { ...agent, id: 'a2', displayName: 'Bob', clientId: 'c2' }
-const sup: Actor = { id: 's1', accountId: 'acc', role: 'supervisor', displayName: 'Sue', clientId: 'c3' }
-const stranger: Actor = { id: 'x1', accountId: 'other', role: 'admin', displayName: 'X', clientId: 'c4' }
+const agent: Actor = { userId: 'a1', accountId: 'acc', role: 'agent', displayName: 'Ann', source: 'sdk' }
+const other: Actor = { ...agent, userId: 'a2', displayName: 'Bob' }
+const sup: Actor = { userId: 's1', accountId: 'acc', role: 'supervisor', displayName: 'Sue', source: 'sdk' }
+const stranger: Actor = { userId: 'x1', accountId: 'other', role: 'admin', displayName: 'X', source: 'sdk' }
 
 /** given events, when command, then events: runs decide then folds the result with evolve. */
 function run(cmds: { actor: Actor; cmd: Command; at?: number }[]): { state: Engagement | null; results: ReturnType<typeof decide>[] } {
@@ -20,8 +20,8 @@ function run(cmds: { actor: Actor; cmd: Command; at?: number }[]): { state: Enga
     const d = decide(cmd, input)
     results.push(d)
     if (!d.ok) continue
-    let s: Engagement = d.creates ? emptyEngagement(actor.accountId, cmd.engagementId, actor.id, now) : state!
-    for (const ev of d.events) s = evolve(s, { ...ev, seq: s.lastSeq + 1, actorId: actor.id, at: now, actorName: actor.displayName } as AppliedEvent)
+    let s: Engagement = d.creates ? emptyEngagement(actor.accountId, cmd.engagementId, actor.userId, now) : state!
+    for (const ev of d.events) s = evolve(s, { ...ev, seq: s.lastSeq + 1, actorId: actor.userId, at: now, actorName: actor.displayName } as AppliedEvent)
     state = s
   }
   return { state, results }
@@ -70,7 +70,7 @@ describe('decide/evolve: engagement lifecycle', () => {
   it('treats an SDK fact that changes nothing as a duplicate (second session reporting it)', () => {
     const { results } = run([
       { actor: agent, cmd: observe({ state: 'active' }) },
-      { actor: { ...agent, clientId: 'c9' }, cmd: observe({ state: 'active' }) },
+      { actor: { ...agent, source: 'webhook' }, cmd: observe({ state: 'active' }) },
       { actor: agent, cmd: status({ state: 'active' }) },
     ])
     expect(results[1]).toEqual({ ok: true, events: [] })

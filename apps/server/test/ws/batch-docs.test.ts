@@ -3,11 +3,9 @@
  * batch keeps the documents it loaded even when the LRU is smaller than what it needs, and a
  * rolled-back batch drops only the documents it changed, never a fresher copy.
  */
-import { randomUUID } from 'node:crypto'
 import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
-import type { Command } from '../../src/domain/engagement/model.ts'
 import { key } from '../../src/domain/engagement/queries.ts'
 import { BatchDocs, DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { plainText } from '../../src/domain/notes/doc.ts'
@@ -15,17 +13,14 @@ import { upsertUser } from '../../src/auth/users.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Store, Tx } from '../../src/store/port.ts'
-import { runBatch, type PendingOp } from '../../src/ws/batch.ts'
-import type { Peer } from '../../src/ws/peer.ts'
-import { Session } from '../../src/ws/session.ts'
+import { runBatch } from '../../src/ws/batch.ts'
+import type { Op } from '../../src/ws/ops.ts'
 import { silentLogger } from '../store/test-db.ts'
+import { opMaker } from './batch-docs-helpers.ts'
 
 let store: Store
 const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
-/** The `Peer` seam of `Session` (frames are not under test here). */
-const peer: Peer = { send() {}, bufferedAmount: 0, close() {} }
-const session = new Session(user, peer, { opsPerSecond: 1000, opsBurst: 1000, sendBufferBytes: 1 << 20 }, Date.now())
-session.clientId = 'c1'
+const { observe: observeOp, type: typeOp } = opMaker(user)
 
 beforeAll(async () => {
   store = await openStore({ dataDir: '', logger: silentLogger })
@@ -36,28 +31,7 @@ afterAll(async () => {
   await store?.close()
 })
 
-function op(cmd: Command, doc?: Uint8Array): PendingOp {
-  const o: PendingOp = { session, opId: randomUUID(), cmd, receivedAt: Date.now() }
-  if (doc) o.doc = doc
-  return o
-}
-
-function observeOp(engagementId: string): PendingOp {
-  return op({
-    type: 'engagement.observe', engagementId, at: Date.now(),
-    context: { engagementId, startTime: Date.now(), queueId: 'q', queueName: 'Q' }, status: { state: 'active', channel: 'voice' },
-  } as Command)
-}
-
-/** A doc.update appending `text` to `doc`'s notes (the client-side document). */
-function typeOp(engagementId: string, doc: Y.Doc, text: string): PendingOp {
-  const before = Y.encodeStateVector(doc)
-  doc.getText('notes').insert(doc.getText('notes').length, text)
-  const update = Y.encodeStateAsUpdate(doc, before)
-  return op({ type: 'doc.update', engagementId, update: Buffer.from(update).toString('base64') } as Command, update)
-}
-
-async function commit(cache: DocCache, batch: PendingOp[]): Promise<ReturnType<typeof runBatch>> {
+async function commit(cache: DocCache, batch: Op[]): Promise<ReturnType<typeof runBatch>> {
   const bd = new BatchDocs(cache)
   try {
     const out = await store.writes.transaction((tx) => runBatch(tx, batch, bd, undefined, Date.now()))

@@ -4,22 +4,17 @@
  * own probe answers is retried and acked, never reported as an outage; an error the probe
  * confirms marks the node down until the probe succeeds again.
  */
-import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
 import { upsertUser } from '../../src/auth/users.ts'
-import type { Command } from '../../src/domain/engagement/model.ts'
 import { DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Lane, Store, Tx } from '../../src/store/port.ts'
-import type { OpResult, PendingOp } from '../../src/ws/batch.ts'
 import { Metrics } from '../../src/ws/metrics.ts'
-import type { Peer } from '../../src/ws/peer.ts'
-import { Session } from '../../src/ws/session.ts'
 import { Writer } from '../../src/ws/writer.ts'
 import { silentLogger } from '../store/test-db.ts'
-import { docUpdateOp } from './batch-docs-helpers.ts'
+import { opMaker } from './batch-docs-helpers.ts'
 
 let real: Store
 const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
@@ -47,24 +42,13 @@ function faulty(failTransactions: () => Error | null, failPing: () => boolean): 
 }
 
 function harness(store: Store) {
-  const frames: Record<string, unknown>[] = []
-  const peer: Peer = { send: (d) => { frames.push(JSON.parse(String(d)) as Record<string, unknown>) }, bufferedAmount: 0, close() {} }
-  const session = new Session(user, peer, { opsPerSecond: 1000, opsBurst: 1000, sendBufferBytes: 1 << 20 }, Date.now())
-  session.clientId = 'c1'
-  const results: OpResult[] = []
+  const ops = opMaker(user)
   const availability: boolean[] = []
   const writer = new Writer({
     store, docs: new DocCache(10), bus: () => undefined, logger: silentLogger, metrics: new Metrics(), groupCommitMs: 1,
-    onCommitted() {}, onResults: (r) => results.push(...r), onAvailability: (up) => availability.push(up),
+    onCommitted() {}, onAvailability: (up) => availability.push(up),
   })
-  const observe = (engagementId: string): PendingOp => ({
-    session, opId: randomUUID(), receivedAt: Date.now(),
-    cmd: {
-      type: 'engagement.observe', engagementId, at: Date.now(),
-      context: { engagementId, startTime: Date.now(), queueId: 'q', queueName: 'Q' }, status: { state: 'active', channel: 'voice' },
-    } as Command,
-  })
-  return { writer, frames, results, availability, observe, session }
+  return { writer, answers: ops.answers, availability, observe: ops.observe, docUpdate: ops.docUpdate }
 }
 
 const poolTimeout = () => new Error('timeout exceeded when trying to connect')
@@ -74,12 +58,11 @@ describe('writer availability', () => {
     let failures = 1
     const h = harness(faulty(() => (failures-- > 0 ? poolTimeout() : null), () => false))
     const op = h.observe('w-1')
-    h.writer.enqueue(op)
-    await expect.poll(() => h.results.length).toBe(1)
-    expect(h.results[0]).toMatchObject({ ok: true, seq: 1, duplicate: false })
+    h.writer.submit(op)
+    await expect.poll(() => h.answers.length).toBe(1)
+    expect(h.answers[0]).toMatchObject({ ok: true, seq: 1, duplicate: false })
     expect(h.availability).toEqual([])
     expect(h.writer.available).toBe(true)
-    expect(h.frames.filter((f) => f['code'] === 'UNAVAILABLE')).toEqual([])
     await h.writer.drain()
   })
 
@@ -87,15 +70,15 @@ describe('writer availability', () => {
     let down = true
     const h = harness(faulty(() => (down ? Object.assign(new Error('Connection terminated unexpectedly'), {}) : null), () => down))
     const op = h.observe('w-2')
-    h.writer.enqueue(op)
-    await expect.poll(() => h.frames.find((f) => f['opId'] === op.opId)).toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    h.writer.submit(op)
+    await expect.poll(() => h.answers.find((a) => a.opId === op.opId)).toMatchObject({ ok: false, code: 'UNAVAILABLE', retryAfterMs: 1000 })
     expect(h.availability).toEqual([false])
     expect(h.writer.available).toBe(false)
     down = false
     await expect.poll(() => h.availability, { timeout: 5000 }).toEqual([false, true])
-    h.writer.enqueue(op)
-    await expect.poll(() => h.results.length).toBe(1)
-    expect(h.results[0]).toMatchObject({ ok: true, seq: 1 })
+    h.writer.submit(op)
+    await expect.poll(() => h.answers.length).toBe(2)
+    expect(h.answers[1]).toMatchObject({ ok: true, seq: 1 })
     await h.writer.drain()
   })
 })
@@ -122,10 +105,10 @@ describe('writer shutdown', () => {
     }
     const h = harness(counting)
     const ids = ['s-1', 's-2', 's-3']
-    for (const id of ids) h.writer.enqueue(h.observe(id))
-    await expect.poll(() => h.results.length).toBe(3)
-    for (const id of ids) h.writer.enqueue(docUpdateOp(h.session, id, `notes of ${id}`))
-    await expect.poll(() => h.results.length).toBe(6)
+    for (const id of ids) h.writer.submit(h.observe(id))
+    await expect.poll(() => h.answers.length).toBe(3)
+    for (const id of ids) h.writer.submit(h.docUpdate(id, `notes of ${id}`))
+    await expect.poll(() => h.answers.length).toBe(6)
     const running = h.writer.compact(true)
     await h.writer.drain()
     // Nothing of the store is in use once drain resolves: the store may close now.

@@ -16,13 +16,13 @@ export function isSupervisor(actor: Pick<Actor, 'role'>): boolean {
   return actor.role === 'supervisor' || actor.role === 'admin'
 }
 
-export function canRead(actor: Pick<Actor, 'id' | 'role' | 'accountId'>, e: Pick<Engagement, 'accountId' | 'agentId'>): boolean {
+export function canRead(actor: Pick<Actor, 'userId' | 'role' | 'accountId'>, e: Pick<Engagement, 'accountId' | 'agentId'>): boolean {
   if (e.accountId !== actor.accountId) return false
-  return isSupervisor(actor) || e.agentId === actor.id
+  return isSupervisor(actor) || e.agentId === actor.userId
 }
 
 /** The error for a write the actor may not make, or null when allowed (ownership rules). */
 export function writeDenied(actor: Actor, e: Engagement): ErrorCode | null {
-  if (e.agentId === actor.id && e.accountId === actor.accountId) return null
+  if (e.agentId === actor.userId && e.accountId === actor.accountId) return null
   return canRead(actor, e) ? 'FORBIDDEN' : 'NOT_FOUND'
 }

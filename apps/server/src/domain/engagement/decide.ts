@@ -23,8 +23,8 @@ export interface DecideInput {
   engagement: Engagement | null
   actor: Actor
   now: number
-  /** The engagement this session shows now (for focus no-ops). */
-  sessionFocus?: string | null
+  /** The socket session the op came from (focus is per session); absent for other sources. */
+  session?: { clientId: string | null; focus: string | null }
 }
 
 export type Decision =
@@ -41,7 +41,7 @@ export function decide(cmd: Command, input: DecideInput): Decision {
   if (cmd.type === 'whisper.send') {
     if (!canRead(actor, e)) return { ok: false, code: 'NOT_FOUND' }
     if (!isSupervisor(actor)) return { ok: false, code: 'FORBIDDEN' }
-    return { ok: true, events: [{ kind: 'whisper', dedupKey: null, data: { text: cmd.text, fromId: actor.id, fromName: actor.displayName } }] }
+    return { ok: true, events: [{ kind: 'whisper', dedupKey: null, data: { text: cmd.text, fromId: actor.userId, fromName: actor.displayName } }] }
   }
 
   const denied = writeDenied(actor, e)
@@ -64,9 +64,13 @@ export function decide(cmd: Command, input: DecideInput): Decision {
       }
       return changes(e, ev, now) ? { ok: true, events: [ev] } : NONE
     }
-    case 'engagement.focus':
-      if (input.sessionFocus === e.id) return NONE
-      return { ok: true, events: [{ kind: 'focus', dedupKey: null, data: { clientId: actor.clientId } }] }
+    case 'engagement.focus': {
+      // Focus is what one session shows: without a session there is nothing to focus.
+      const s = input.session
+      if (!s?.clientId) return { ok: false, code: 'BAD_MESSAGE' }
+      if (s.focus === e.id) return NONE
+      return { ok: true, events: [{ kind: 'focus', dedupKey: null, data: { clientId: s.clientId } }] }
+    }
     case 'doc.update':
       return { ok: true, events: [{ kind: 'doc', dedupKey: null, data: {}, update: cmd.update }] }
     case 'help.set': {
@@ -87,8 +91,8 @@ function decideObserve(cmd: Extract<Command, { type: 'engagement.observe' }>, in
   if (cmd.status) data['status'] = cmd.status
   if (!e) return { ok: true, creates: true, events: [{ kind: 'context', data, dedupKey: null }] }
   if (e.accountId !== actor.accountId) return { ok: false, code: 'NOT_FOUND' }
-  if (e.agentId !== actor.id) {
-    const transferredToMe = cmd.status?.assignedAgentId === actor.id || cmd.context.isTransfer === true
+  if (e.agentId !== actor.userId) {
+    const transferredToMe = cmd.status?.assignedAgentId === actor.userId || cmd.context.isTransfer === true
     if (!transferredToMe) return { ok: false, code: canRead(actor, e) ? 'FORBIDDEN' : 'NOT_FOUND' }
     data['takeover'] = { fromAgentId: e.agentId }
     return { ok: true, takeover: true, events: [{ kind: 'context', data, dedupKey: null }] }

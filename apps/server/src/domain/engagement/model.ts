@@ -1,40 +1,20 @@
 /**
  * The engagement projection as the domain sees it (times in epoch ms), the log events that
- * build it, and the commands the gateway turns client ops into.
+ * build it, who acts, and the commands ops carry. Shapes come from the protocol's schemas.
  */
-import type {
-  Consumer, EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable, HelpFlag,
-} from '@switchboard/protocol'
+import type { ClientOp, EngagementView, EventKind, Role, SessionUser } from '@switchboard/protocol'
 
-export interface Engagement {
+/**
+ * The projection as the server holds it: the protocol's `EngagementView` plus the account it
+ * belongs to (never sent: clients only see their own account). `agentName` is joined from
+ * `users` when read, null when unknown.
+ */
+export interface Engagement extends Omit<EngagementView, 'agentName'> {
   accountId: string
-  id: string
-  agentId: string
   agentName?: string | null
-  state: EngagementState | null
-  channel: string | null
-  source: string | null
-  queueId: string | null
-  queueName: string | null
-  isConference: boolean
-  isTransfer: boolean
-  transfer: { type?: string; fromAgentId?: string; fromAgentName?: string } | null
-  consumers: Consumer[]
-  variables: Record<string, string | number | boolean | null>
-  startedAt: number | null
-  acceptedAt: number | null
-  stateSince: number | null
-  wrapupStartedAt: number | null
-  endedAt: number | null
-  handleMs: number | null
-  wrapupMs: number | null
-  help: HelpFlag | null
-  notesPreview: string
-  lastSeq: number
-  updatedAt: number
 }
 
-export type EventKind = 'context' | 'status' | 'focus' | 'variables' | 'doc' | 'whisper' | 'whisper.read' | 'help'
+export type { EventKind } from '@switchboard/protocol'
 
 /** One log row before it gets its seq. `data` is what `LogEvent.data` carries on the wire. */
 export interface NewEvent {
@@ -46,24 +26,25 @@ export interface NewEvent {
   update?: string
 }
 
+/** Where an op came from: the agent app's SDK reports and edits over a socket, or Zoom's webhooks. */
+export type ActorSource = 'sdk' | 'webhook'
+
+/** Who an op acts for; the account and role come from a signed session or a verified webhook. */
 export interface Actor {
-  id: string
   accountId: string
-  role: 'agent' | 'supervisor' | 'admin'
+  userId: string
+  role: Role
   displayName: string | null
-  /** the session's client id (focus is per session) */
-  clientId: string
+  source: ActorSource
 }
 
-export type Command =
-  | { type: 'engagement.observe'; engagementId: string; context: EngagementContext; status?: EngagementStatusChanges; at: number }
-  | { type: 'engagement.status'; engagementId: string; changes: EngagementStatusChanges; zoomTimestamp?: number; at: number }
-  | { type: 'engagement.focus'; engagementId: string; at: number }
-  | { type: 'engagement.variables'; engagementId: string; variables: EngagementVariable[]; zoomTimestamp?: number; at: number }
-  | { type: 'doc.update'; engagementId: string; update: string }
-  | { type: 'help.set'; engagementId: string; raised: boolean; note?: string }
-  | { type: 'whisper.send'; engagementId: string; text: string }
-  | { type: 'whisper.read'; engagementId: string; whisperSeq: number }
+/** The actor a signed-in user's requests act as. */
+export function actorOf(user: SessionUser, source: ActorSource = 'sdk'): Actor {
+  return { accountId: user.accountId, userId: user.id, role: user.role, displayName: user.displayName, source }
+}
+
+/** A client op without its op id: what the domain rules decide on (the protocol's `ClientOp`). */
+export type Command = ClientOp extends infer O ? (O extends ClientOp ? Omit<O, 'opId'> : never) : never
 
 export function emptyEngagement(accountId: string, id: string, agentId: string, now: number): Engagement {
   return {
