@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { outboxOpIds } from '../e2e/support/agent.ts'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
@@ -152,6 +153,30 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
     await expect.poll(() => notes(a).inputValue(), POLL).toBe('typed offline')
+    await a.context.close()
+  })
+
+  it('sends a Zoom status event as one op under one id, the same in the device outbox and on the socket', async () => {
+    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    const id = await create(a, { id: unique('eng'), consumer: { name: 'Status Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Status Case')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    const sent: Array<{ type: string; opId?: string; engagementId?: string; changes?: unknown }> = []
+    a.page.on('websocket', (ws) => ws.on('framesent', (f) => {
+      if (typeof f.payload === 'string') sent.push(JSON.parse(f.payload) as (typeof sent)[number])
+    }))
+
+    // Offline, the op waits in the device outbox: its id is assigned once, before it is stored.
+    await a.context.setOffline(true)
+    await expect.poll(() => statusText(a), POLL).toMatch(/^Offline/)
+    await a.page.evaluate((eid) => window.zoomEmulator!.setStatus(eid, { state: 'inactive' }), id)
+    await expect.poll(() => outboxOpIds(a.page, 'engagement.status', id), POLL).toHaveLength(1)
+    const [stored] = await outboxOpIds(a.page, 'engagement.status', id)
+
+    await a.context.setOffline(false)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    const statusOps = sent.filter((m) => m.type === 'engagement.status' && m.engagementId === id)
+    expect(statusOps).toEqual([expect.objectContaining({ opId: stored, changes: { state: 'inactive' } })])
     await a.context.close()
   })
 

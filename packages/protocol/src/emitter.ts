@@ -17,9 +17,24 @@ export class Emitter<Events extends object> {
       try {
         ;(listener as (value: Events[K]) => void)(value)
       } catch (err) {
-        // A failing listener must not leave the client half-way through a frame; report it apart.
+        // A failing listener must not leave the emitter half-way through a frame; report it apart.
         setTimeout(() => { throw err })
       }
     }
+  }
+
+  protected removeAllListeners(): void {
+    this.#listeners.clear()
+  }
+}
+
+/** The same emitter for an owner that emits from outside (an adapter, the page's connection). */
+export class EventHub<Events extends object> extends Emitter<Events> {
+  override emit<K extends keyof Events>(event: K, value: Events[K]): void {
+    super.emit(event, value)
+  }
+
+  clear(): void {
+    this.removeAllListeners()
   }
 }

@@ -98,20 +98,29 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 
   /**
-   * Queue an op: persisted to the outbox first, then sent when connected. Resolves with its opId
-   * once persisted (or once the outbox failed: `outboxError`, and the op is still sent from memory).
-   * The op is copied as it goes on the wire (JSON), so the outbox can always store it (no
-   * framework proxies, no functions) and later changes to the caller's objects do not leak in.
-   * Rejects only for an op that could never be sent (not JSON-serialisable).
+   * Queue an op: persisted to the outbox first, then sent when connected. Returns at once with the
+   * op's id (the one place an op id is assigned: `input.opId`, else a new UUIDv7) and `stored`,
+   * which resolves once the op is persisted (or once the outbox failed: `outboxError`, and the op
+   * is still sent from memory). The op is copied as it goes on the wire (JSON), now: the outbox
+   * can always store it (no framework proxies, no functions) and later changes to the caller's
+   * objects do not leak in. Throws only for an op that could never be sent (not JSON-serialisable).
    */
-  async send(input: ClientOpInput): Promise<string> {
+  queueOp(input: ClientOpInput): { opId: string; stored: Promise<void> } {
     const op = wireCopy({ ...input, opId: input.opId ?? newOpId() } as ClientOp)
-    if (!this.#queue.add(op)) return op.opId
+    if (!this.#queue.add(op)) return { opId: op.opId, stored: this.#persistChain }
     this.#emitState()
-    await this.#store(op)
-    this.#queue.persisted(op.opId)
-    this.#queue.pump()
-    return op.opId
+    const stored = this.#store(op).then(() => {
+      this.#queue.persisted(op.opId)
+      this.#queue.pump()
+    })
+    return { opId: op.opId, stored }
+  }
+
+  /** `queueOp`, resolving with the op id once the op is persisted; rejects for an op that could never be sent. */
+  async send(input: ClientOpInput): Promise<string> {
+    const { opId, stored } = this.queueOp(input)
+    await stored
+    return opId
   }
 
   /** Resolves when every outbox write queued so far has finished. */

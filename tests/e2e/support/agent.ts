@@ -79,7 +79,7 @@ export async function openAgent(
 }
 
 /** An op as stored in the persistent outbox (only the fields these helpers read). */
-interface StoredOp { type: string; engagementId: string; update?: string }
+interface StoredOp { type: string; opId: string; engagementId: string; update?: string }
 
 /**
  * The ops waiting in this origin's persistent outbox (IndexedDB `switchboard-outbox`, store `ops`,
@@ -102,7 +102,7 @@ async function storedOps(page: Page): Promise<StoredOp[]> {
         r.onsuccess = () => resolve(r.result)
         r.onerror = () => reject(r.error)
       })
-      return rows.map((row) => ({ type: row.op.type, engagementId: row.op.engagementId, update: row.op.update }))
+      return rows.map((row) => ({ type: row.op.type, opId: row.op.opId, engagementId: row.op.engagementId, update: row.op.update }))
     } finally {
       db.close()
     }
@@ -112,6 +112,11 @@ async function storedOps(page: Page): Promise<StoredOp[]> {
 /** The outbox's ops as `type engagementId` lines (what survived on the device). */
 export async function outboxOps(page: Page): Promise<string[]> {
   return (await storedOps(page)).map((op) => `${op.type} ${op.engagementId}`)
+}
+
+/** The ids of the outbox's ops of one type for one engagement, in send order. */
+export async function outboxOpIds(page: Page, type: string, engagementId: string): Promise<string[]> {
+  return (await storedOps(page)).filter((op) => op.type === type && op.engagementId === engagementId).map((op) => op.opId)
 }
 
 /**

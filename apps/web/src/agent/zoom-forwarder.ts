@@ -4,7 +4,8 @@
  * The server learns an engagement from `engagement.observe` (context + full status); focus, status
  * and variable ops about an engagement this page has not observed yet wait behind its observe, so
  * they never reach the server before the engagement exists there. Status ops carry only the event's
- * changed fields, its own engagementId and its own Zoom timestamp.
+ * changed fields, its own engagementId and its own Zoom timestamp. Ops go out as built (they may
+ * hold the cache's reactive objects): the connection copies each op as it queues it.
  */
 import type { EngagementContext, EngagementStatusChanges, EngagementVariable } from '@switchboard/protocol'
 import type { OpInput } from '../lib/connection.svelte.ts'
@@ -16,9 +17,7 @@ export class ZoomForwarder {
   readonly #waiting = new Map<string, OpInput[]>()
 
   constructor(send: (op: OpInput) => void, now: () => number = Date.now) {
-    // Plain copies: callers may pass reactive (`$state`) objects, which IndexedDB cannot store,
-    // and later changes to them must not alter an op already queued.
-    this.#send = (op) => send(JSON.parse(JSON.stringify(op)) as OpInput)
+    this.#send = send
     this.#now = now
   }
 

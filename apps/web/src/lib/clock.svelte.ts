@@ -1,55 +1,74 @@
-import { getContext, setContext } from 'svelte'
+import { getContext, hasContext, setContext } from 'svelte'
+
+export interface ClockOptions {
+  /**
+   * Milliseconds added to browser time, read reactively (e.g. server clock minus browser clock,
+   * so `now` is server time). Default 0: browser time.
+   */
+  offset?: () => number
+  /** The time source; default `Date.now` (benches and tests pass their own). */
+  read?: () => number
+}
+
+/** Whole seconds, so an offset that jitters on each reconnect re-renders nothing unless it moves a displayed second. */
+function wholeSeconds(ms: number): number {
+  return Number.isFinite(ms) ? Math.round(ms / 1000) * 1000 : 0
+}
 
 /**
  * One shared ticking clock per page, so every live timer re-renders together once per second.
  * Components `hold()` it while mounted; it stops when nobody holds it.
  *
  * By default `now` is browser time (the agent app converts server times to the browser clock).
- * A page that shows server times as they are (the supervisor dashboard) sets the server's offset
- * with `setOffset`, and `now` is then server time.
+ * A page that shows server times as they are (the supervisor dashboard) gives the server's offset
+ * as `offset`, and `now` is then server time.
  */
 export class Clock {
-  now = $state(Date.now())
-  #offsetMs = 0
+  readonly #offset: () => number = () => 0
+  readonly #read: () => number = Date.now
+  #browserNow: number = $state(0)
   #timer: ReturnType<typeof setInterval> | undefined
-  #users = 0
+  #holders = new Set<{ onTick?: ((now: number) => void) | undefined }>()
 
-  /** Milliseconds added to browser time (whole seconds), as set by `setOffset`. */
+  /** Time on the shared tick: the time source plus the offset in whole seconds. */
+  readonly now: number = $derived(this.#browserNow + wholeSeconds(this.#offset()))
+
+  constructor(options: ClockOptions = {}) {
+    if (options.offset) this.#offset = options.offset
+    if (options.read) this.#read = options.read
+    this.#browserNow = this.#read()
+  }
+
+  /** The offset in effect (whole seconds). */
   get offsetMs(): number {
-    return this.#offsetMs
+    return wholeSeconds(this.#offset())
   }
 
   /**
-   * Shift `now` by `ms` (e.g. server clock minus browser clock). Rounded to whole seconds, so a
-   * jittering offset from each reconnect re-renders nothing unless it moves a displayed second.
+   * Start ticking while at least one holder holds it; `onTick` runs after every tick while held.
+   * Returns the release function.
    */
-  setOffset(ms: number): void {
-    const rounded = Number.isFinite(ms) ? Math.round(ms / 1000) * 1000 : 0
-    if (rounded === this.#offsetMs) return
-    this.#offsetMs = rounded
-    this.now = this.#read()
-  }
-
-  /** Start ticking while at least one consumer holds it; returns the release function. */
-  hold(): () => void {
-    this.#users++
+  hold(onTick?: (now: number) => void): () => void {
+    const holder = { onTick }
+    this.#holders.add(holder)
     if (!this.#timer) {
-      this.now = this.#read()
-      this.#timer = setInterval(() => { this.now = this.#read() }, 1000)
+      this.#browserNow = this.#read()
+      this.#timer = setInterval(() => this.tick(), 1000)
     }
-    let released = false
     return () => {
-      if (released) return
-      released = true
-      if (--this.#users === 0 && this.#timer) {
+      if (!this.#holders.delete(holder)) return
+      if (this.#holders.size === 0 && this.#timer) {
         clearInterval(this.#timer)
         this.#timer = undefined
       }
     }
   }
 
-  #read(): number {
-    return Date.now() + this.#offsetMs
+  /** Reads the time source now (what the ticker does once a second) and runs the holders' `onTick`. */
+  tick(): void {
+    this.#browserNow = this.#read()
+    const now = this.now
+    for (const h of this.#holders) h.onTick?.(now)
   }
 }
 
@@ -60,7 +79,17 @@ export function setClock(clock: Clock): Clock {
   return setContext(KEY, clock)
 }
 
+/** The clock a parent (or a harness, through `mount`'s context) provided, else `make()`'s, provided from here down. */
+export function provideClock(make: () => Clock): Clock {
+  return hasContext(KEY) ? getContext<Clock>(KEY) : setContext(KEY, make())
+}
+
+/** For `mount(..., { context })`: a clock made outside any component (benches, harnesses). */
+export function clockContext(clock: Clock): [symbol, Clock] {
+  return [KEY, clock]
+}
+
 /** The page's clock, or a new one when no root provided it. */
 export function getClock(): Clock {
-  return getContext<Clock | undefined>(KEY) ?? setContext(KEY, new Clock())
+  return provideClock(() => new Clock())
 }

@@ -1,31 +1,37 @@
 /**
- * The ONE connection object per page. It owns the protocol package's SyncClient (browser
- * WebSocket, outbox, resume) and exposes reactive state for the UI. Components never touch
- * the socket: they call `send`, `subscribe`, `on`.
+ * The ONE connection object per page: it owns the protocol package's SyncClient (browser
+ * WebSocket, outbox, resume) and exposes reactive state for the UI. Components never touch the
+ * socket: they call `send`, `subscribe`, `on`.
+ *
+ * The client exists from construction, so an op sent before `start()` (Zoom events while the page
+ * signs in) is queued at once with its id; it waits for the outbox, which `start()` opens (the
+ * agent's is per user, known only after sign-in), and is stored and sent from there.
  */
-import { getContext, setContext } from 'svelte'
-import type {
-  ClientOp, ServerMessage, ServerMessageOf, ServerMessageType, SessionUser,
+import { getContext, hasContext, setContext } from 'svelte'
+import {
+  CLOSE, ERRORS, type ClientOp, type ServerMessage, type ServerMessageOf, type ServerMessageType, type SessionUser,
 } from '@switchboard/protocol'
-import type { Outbox } from '@switchboard/protocol/outbox'
-import { MemoryOutbox, openSyncClient, type SyncHandle, type SyncState } from './sync-adapter.ts'
+import { EventHub } from '@switchboard/protocol/emitter'
+import { MemoryOutbox, type Outbox } from '@switchboard/protocol/outbox'
+import {
+  SyncClient, type ClientOpInput, type OutboxStage, type StateEvent, type SyncState, type WebSocketConstructor,
+} from '@switchboard/protocol/sync-client'
 import { STORAGE_FAILED_MESSAGE, statusText, type ConnectionState, type StatusText } from './status-text.ts'
-import type { OutboxStage } from '@switchboard/protocol/sync-client'
 import { wsUrl } from './ws-url.ts'
-import { newOpId } from '@switchboard/protocol/op-id'
 
 export type Surface = 'agent' | 'supervisor' | 'other'
 
 /** `lastError.code` when the device outbox failed (see `storageFailed`). */
 export const OUTBOX_ERROR = 'OUTBOX_ERROR'
-/** An op as components write it: the connection adds the `opId`. */
-export type OpInput = ClientOp extends infer O ? O extends ClientOp ? Omit<O, 'opId'> & { opId?: string } : never : never
+/** An op as components write it: the sync client assigns the `opId`. */
+export type OpInput = ClientOpInput
 
 export interface ConnectionOptions {
   surface: Surface
   /**
    * Where unacked ops wait. Agent pages pass a persistent (IndexedDB) outbox so edits survive
-   * reloads; the default keeps them in memory (enough for a dashboard).
+   * reloads; the default keeps them in memory (enough for a dashboard). A function is called by
+   * `start()`.
    */
   outbox?: Outbox | (() => Promise<Outbox>)
   /** Stable id of this page instance (the hello `clientId`); default: one per tab. */
@@ -38,7 +44,45 @@ export interface ConnectionOptions {
 
 export interface Notice { code: string; message: string }
 
-type Listener<T extends ServerMessageType> = (msg: ServerMessageOf<T>) => void
+type Messages = { [T in ServerMessageType]: ServerMessageOf<T> }
+
+/** The SyncClient's states in the words the UI uses. */
+export function toConnectionState(s: SyncState): ConnectionState {
+  switch (s) {
+    case 'open': return 'connected'
+    case 'closed': return 'offline'
+    default: return s
+  }
+}
+
+function closeReason(code: number | undefined, reason: string | undefined): string {
+  switch (code) {
+    case CLOSE.UNAUTHENTICATED: return ERRORS.UNAUTHENTICATED.message + ' Reopen the app to sign in again.'
+    case CLOSE.SESSION_EXPIRED: return ERRORS.SESSION_EXPIRED.message
+    case CLOSE.FORBIDDEN: return ERRORS.FORBIDDEN.message
+    case CLOSE.VERSION_UNSUPPORTED: return ERRORS.VERSION_UNSUPPORTED.message
+    default: return reason || 'The connection was closed.'
+  }
+}
+
+/** The outbox `start()` opens, standing in for it until then (ops queued earlier wait for it). */
+class PendingOutbox implements Outbox {
+  readonly ready: Promise<Outbox>
+  resolve!: (outbox: Outbox) => void
+
+  constructor() {
+    this.ready = new Promise((resolve) => { this.resolve = resolve })
+  }
+
+  async load(): Promise<ClientOp[]> { return (await this.ready).load() }
+  async put(op: ClientOp): Promise<void> { return (await this.ready).put(op) }
+  async delete(opId: string): Promise<void> { return (await this.ready).delete(opId) }
+  async adopt(): Promise<ClientOp[]> {
+    const o = await this.ready
+    return o.adopt ? o.adopt() : []
+  }
+  close(): void { void this.ready.then((o) => o.close?.()) }
+}
 
 export class Connection {
   status = $state<ConnectionState>('connecting')
@@ -68,21 +112,37 @@ export class Connection {
   }))
 
   readonly #opts: ConnectionOptions
-  #handle: SyncHandle | null = null
-  /** Ops and subscriptions made before `start()` finished opening the outbox. */
-  #early: Array<(h: SyncHandle) => void> = []
-  #listeners = new Map<string, Set<(msg: ServerMessage) => void>>()
+  readonly #outbox = new PendingOutbox()
+  readonly #client: SyncClient
+  readonly #messages = new EventHub<Messages>()
   #started = false
+  #closed = false
+  #offHost: () => void = () => {}
 
   constructor(opts: ConnectionOptions) {
     this.#opts = opts
+    const loc = opts.location ?? window.location
+    const client = new SyncClient({
+      url: wsUrl(loc),
+      WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor,
+      clientId: opts.clientId ?? tabClientId(),
+      surface: opts.surface,
+      outbox: this.#outbox,
+      getToken: opts.getToken,
+    })
+    client.on('state', (e) => this.#onState(e))
+    client.on('message', (m) => this.receive(m))
+    client.on('opRejected', (e) => { this.lastError = { code: e.code, message: e.message } })
+    client.on('outboxError', (e) => this.#onOutboxError(e.stage, e.error))
+    // A frame this client cannot read is skipped; say so where a developer will look.
+    client.on('invalidFrame', (e) => console.warn(`switchboard: skipped a server frame it could not read (${e.type ?? 'no type'})`, e.sample))
+    this.#client = client
   }
 
-  /** Open the socket (idempotent). Resolves once the outbox is ready and sending is possible. */
+  /** Open the outbox and the socket (once). Resolves once the outbox is ready. */
   async start(): Promise<void> {
-    if (this.#started) return
+    if (this.#started || this.#closed) return
     this.#started = true
-    const loc = this.#opts.location ?? window.location
     const o = this.#opts.outbox
     let outbox: Outbox
     try {
@@ -91,103 +151,68 @@ export class Connection {
       // Private mode or a blocked IndexedDB: keep working, unsent changes just do not survive a reload.
       outbox = new MemoryOutbox()
     }
-    const handle = openSyncClient({
-      url: wsUrl(loc),
-      surface: this.#opts.surface,
-      clientId: this.#opts.clientId ?? tabClientId(),
-      outbox,
-      getToken: this.#opts.getToken,
-      onState: (s) => this.#onState(s),
-      onPending: (n) => this.#onPending(n),
-      onMessage: (m) => this.#dispatch(m),
-      onRejected: (e) => { this.lastError = { code: e.code, message: e.message } },
-      onFatal: (reason) => { this.fatal = reason },
-      onOutboxError: (e) => this.#onOutboxError(e.stage, e.error),
-    })
-    this.#handle = handle
-    const early = this.#early
-    this.#early = []
-    for (const fn of early) fn(handle)
+    if (this.#closed) return
+    this.#outbox.resolve(outbox)
+    this.#followHostNetwork()
+    await this.#client.start()
   }
 
-  #run(fn: (h: SyncHandle) => void): void {
-    if (this.#handle) fn(this.#handle)
-    else this.#early.push(fn)
-  }
-
-  /** Queue a mutation; it is kept (persistently on the agent page) until the server acks it. */
+  /**
+   * Queue a mutation; it is kept (persistently on the agent page) until the server acks it.
+   * Returns its op id. An op that cannot be encoded at all (a bug) is reported, never dropped silently.
+   */
   send(op: OpInput): string {
-    const withId = { ...op, opId: op.opId ?? newOpId() }
-    this.#run((h) => h.send(withId))
-    return withId.opId
+    try {
+      return this.#client.queueOp(op).opId
+    } catch (error) {
+      console.error('switchboard: op could not be encoded', error)
+      this.lastError = { code: 'BAD_MESSAGE', message: 'A change could not be saved: it could not be encoded.' }
+      return op.opId ?? ''
+    }
   }
 
   /** Follow an engagement's log: a snapshot first, then live rows (resumed after reconnects). */
   subscribe(engagementId: string): void {
-    this.#run((h) => h.subscribe(engagementId))
+    this.#client.subscribe(engagementId)
   }
 
   unsubscribe(engagementId: string): void {
-    this.#run((h) => h.unsubscribe(engagementId))
+    this.#client.unsubscribe(engagementId)
   }
 
   subscribeBoard(): void {
-    this.#run((h) => h.subscribeBoard())
+    this.#client.subscribeBoard()
   }
 
   unsubscribeBoard(): void {
-    this.#run((h) => h.unsubscribeBoard())
+    this.#client.unsubscribeBoard()
   }
 
   /** Resolves when every op queued so far is durable in the outbox. */
   flushed(): Promise<void> {
-    return this.#handle?.flushed() ?? Promise.resolve()
+    return this.#started ? this.#client.flushed() : Promise.resolve()
   }
 
   /** Listen to one type of server message; returns the unsubscribe function. */
-  on<T extends ServerMessageType>(type: T, fn: Listener<T>): () => void {
-    let set = this.#listeners.get(type)
-    if (!set) this.#listeners.set(type, (set = new Set()))
-    const f = fn as (msg: ServerMessage) => void
-    set.add(f)
-    return () => { set.delete(f) }
+  on<T extends ServerMessageType>(type: T, fn: (msg: ServerMessageOf<T>) => void): () => void {
+    return this.#messages.on(type, fn)
   }
 
   dismissError(): void {
     this.lastError = null
   }
 
+  /** Stop for good: closes the socket and the outbox (unacked ops stay in it). */
   close(): void {
-    this.#handle?.close()
-    this.#handle = null
-    this.#early = []
-    this.#started = false
+    if (this.#closed) return
+    this.#closed = true
+    this.#offHost()
+    this.#client.close()
+    this.#outbox.close()
   }
 
-  #onState(s: SyncState): void {
-    this.status = s
-  }
-
-  #onPending(n: number): void {
-    const before = this.pending
-    this.pending = n
-    if (n === 0 && before > 0) this.lastSavedAt = Date.now()
-    if (n === 0 && this.storageFailed) {
-      // Everything reached the server: nothing depends on the device any more.
-      this.storageFailed = false
-      if (this.lastError?.code === OUTBOX_ERROR) this.lastError = null
-    }
-  }
-
-  #onOutboxError(stage: OutboxStage, error: unknown): void {
-    console.warn(`switchboard: outbox ${stage} failed`, error)
-    // A stale row left behind (`forget`) or an adoption tried again later loses nothing.
-    if (stage !== 'store' && stage !== 'load') return
-    this.storageFailed = true
-    this.lastError = { code: OUTBOX_ERROR, message: STORAGE_FAILED_MESSAGE }
-  }
-
-  #dispatch(msg: ServerMessage): void {
+  /** A server message: the connection's own state first, then the listeners of its type. */
+  protected receive(msg: ServerMessage): void {
     switch (msg.type) {
       case 'welcome':
         this.user = msg.user
@@ -205,8 +230,43 @@ export class Connection {
         this.notice = msg.code === 'saving-resumed' ? null : { code: msg.code, message: msg.message }
         break
     }
-    const set = this.#listeners.get(msg.type)
-    if (set) for (const fn of [...set]) fn(msg)
+    this.#messages.emit(msg.type, msg as never)
+  }
+
+  /** The browser's online/offline events are hints the client acts on at once. */
+  #followHostNetwork(): void {
+    if (typeof window === 'undefined') return
+    const client = this.#client
+    const online = (): void => client.setOnline(true)
+    const offline = (): void => client.setOnline(false)
+    window.addEventListener('online', online)
+    window.addEventListener('offline', offline)
+    if (navigator.onLine === false) client.setOnline(false)
+    this.#offHost = () => {
+      window.removeEventListener('online', online)
+      window.removeEventListener('offline', offline)
+    }
+  }
+
+  #onState(e: StateEvent): void {
+    const before = this.pending
+    this.pending = e.pending
+    if (e.pending === 0 && before > 0) this.lastSavedAt = Date.now()
+    if (e.pending === 0 && this.storageFailed) {
+      // Everything reached the server: nothing depends on the device any more.
+      this.storageFailed = false
+      if (this.lastError?.code === OUTBOX_ERROR) this.lastError = null
+    }
+    this.status = toConnectionState(e.state)
+    if (e.state === 'closed' && e.closeCode !== undefined) this.fatal = closeReason(e.closeCode, e.reason)
+  }
+
+  #onOutboxError(stage: OutboxStage, error: unknown): void {
+    console.warn(`switchboard: outbox ${stage} failed`, error)
+    // A stale row left behind (`forget`) or an adoption tried again later loses nothing.
+    if (stage !== 'store' && stage !== 'load') return
+    this.storageFailed = true
+    this.lastError = { code: OUTBOX_ERROR, message: STORAGE_FAILED_MESSAGE }
   }
 }
 
@@ -229,6 +289,16 @@ const KEY = Symbol('switchboard.connection')
 /** Provide the page's connection to all components below (call in the root component). */
 export function setConnection(conn: Connection): Connection {
   return setContext(KEY, conn)
+}
+
+/** The connection a parent (or a harness, through `mount`'s context) provided, else `make()`'s, provided from here down. */
+export function provideConnection(make: () => Connection): Connection {
+  return hasContext(KEY) ? getContext<Connection>(KEY) : setContext(KEY, make())
+}
+
+/** For `mount(..., { context })`: a connection made outside any component (benches, harnesses). */
+export function connectionContext(conn: Connection): [symbol, Connection] {
+  return [KEY, conn]
 }
 
 export function getConnection(): Connection {

@@ -4,6 +4,7 @@
  * applied once, then the reactive fields are republished (`$state.raw`: rows are replaced by
  * identity, so a keyed `{#each}` touches only rows whose object changed).
  */
+import { getContext, hasContext, setContext } from 'svelte'
 import type { AgentView, AlertThresholds, EngagementView, ServerMessageType, ServerMessageOf } from '@switchboard/protocol'
 import {
   applyDelta, applySnapshot, coalesceDeltas, emptyBoard, DEFAULT_THRESHOLDS,
@@ -133,4 +134,16 @@ export class Board {
     const offset = Math.round(d.clockOffsetMs / 1000) * 1000
     if (offset !== this.clockOffsetMs) this.clockOffsetMs = offset
   }
+}
+
+const KEY = Symbol('switchboard.board')
+
+/** The board a harness provided through `mount`'s context, else `make()`'s, provided from here down. */
+export function provideBoard(make: () => Board): Board {
+  return hasContext(KEY) ? getContext<Board>(KEY) : setContext(KEY, make())
+}
+
+/** For `mount(..., { context })`: a board fed by something other than the page's connection. */
+export function boardContext(board: Board): [symbol, Board] {
+  return [KEY, board]
 }

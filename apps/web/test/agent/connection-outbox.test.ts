@@ -38,15 +38,55 @@ afterEach(async () => {
   if (!hadWebSocket) delete g.WebSocket
 })
 
-function open(outbox: MemoryOutbox): Connection {
+function make(outbox: MemoryOutbox): Connection {
   const c = new Connection({
     surface: 'agent', clientId: 'tab-1', outbox,
     location: { protocol: 'http:', host: new URL(server.url).host },
   })
   conn = c
+  return c
+}
+
+function open(outbox: MemoryOutbox): Connection {
+  const c = make(outbox)
   void c.start()
   return c
 }
+
+describe('Connection sending', () => {
+  it('queues an op sent before start under its one id, copied once: reactive objects become storable data', async () => {
+    const outbox = new FailingOutbox()
+    outbox.fail = false
+    const c = make(outbox)
+    // What a Svelte `$state` object is in the browser, and a plain object changed right after.
+    const context = new Proxy({ engagementId: 'e1', queueName: 'Billing' }, {})
+    const status = { state: 'active' as const, consumers: [{ consumerDisplayName: 'Ada' }] }
+    const opId = c.send({ type: 'engagement.observe', engagementId: 'e1', context, status, at: 1 })
+    status.consumers[0]!.consumerDisplayName = 'changed'
+    expect(c.pending).toBe(1)
+    expect(opId).toMatch(/^[0-9a-f-]{36}$/)
+
+    server.autoAck = false
+    void c.start()
+    await expect.poll(() => server.ops()).toEqual([opId])
+    const [sent] = server.messages('engagement.observe')
+    expect(sent).toMatchObject({ opId, context: { engagementId: 'e1', queueName: 'Billing' }, status: { consumers: [{ consumerDisplayName: 'Ada' }] } })
+    const stored = await outbox.load()
+    expect(() => structuredClone(stored)).not.toThrow()
+    expect(stored).toEqual([sent])
+    server.ack(opId)
+    await expect.poll(() => c.pending).toBe(0)
+  })
+
+  it('reports an op that cannot be encoded instead of dropping it silently', () => {
+    const c = make(new MemoryOutbox())
+    const cyclic: Record<string, unknown> = { engagementId: 'e1' }
+    cyclic['self'] = cyclic
+    c.send({ type: 'engagement.observe', engagementId: 'e1', context: cyclic as never, at: 1 })
+    expect(c.lastError?.code).toBe('BAD_MESSAGE')
+    expect(c.pending).toBe(0)
+  })
+})
 
 describe('Connection and the device outbox', () => {
   it('says changes could not be stored on this device, and clears it once they are saved', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { STORAGE_FAILED_MESSAGE, statusText } from '../../src/lib/status-text.ts'
 import { wsUrl } from '../../src/lib/ws-url.ts'
-import { toConnectionState } from '../../src/lib/sync-adapter.ts'
+import { toConnectionState } from '../../src/lib/connection.svelte.ts'
 
 describe('statusText', () => {
   it('says all changes are saved when connected with nothing pending', () => {

@@ -8,7 +8,7 @@
  */
 import zoomSdk from '@zoom/appssdk'
 import { contactCenterCapabilities, REQUIRED_CAPABILITIES, type ZoomCapability } from './capabilities.ts'
-import { Emitter } from './emitter.ts'
+import { EventHub } from '@switchboard/protocol/emitter'
 import { toZoomError, ZoomError } from './errors.ts'
 import { detectHost } from './host.ts'
 import {
@@ -98,7 +98,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
   const sdk: ZoomSdkLike = options.sdk ?? zoomSdk
   const now = options.now ?? Date.now
   const capabilities: ZoomCapability[] = contactCenterCapabilities({ oauth: options.oauth })
-  const emitter = new Emitter<ZoomAdapterEvents>()
+  const emitter = new EventHub<ZoomAdapterEvents>()
   const unsupported = new Set<string>()
   const attached = new Map<SdkEventName, (event: unknown) => void>()
   let configPromise: Promise<ZoomConfig> | null = null

@@ -26,8 +26,9 @@ export interface EngagementSource {
 
 /**
  * Called after the state has been updated; the agent app forwards these to the server. They fire
- * for every event received (the server de-duplicates), with what the cache accepted, as plain
- * copies (never the cache's reactive objects).
+ * for every event received (the server de-duplicates), with what the cache accepted. Objects may
+ * be the cache's own (reactive) ones, valid during the call: a hook that keeps one copies it (the
+ * connection copies every op as it queues it).
  */
 export interface EngagementSyncHooks {
   /** Context and full status are known (launch, switch, or first sight of an engagement). */
@@ -54,14 +55,6 @@ export interface EngagementSync {
 export interface EngagementSyncOptions {
   hooks?: EngagementSyncHooks
   now?: () => number
-}
-
-/**
- * A plain deep copy of data read from the state: the Svelte cache's `$state` proxies cannot be
- * stored in IndexedDB (DataCloneError) nor kept by hooks that outlive the next change.
- */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T
 }
 
 export function startEngagementSync(
@@ -99,7 +92,7 @@ export function startEngagementSync(
       applyVariables(state, id, variables, null, now())
       hooks.onVariables?.(id, variables, null)
     }
-    hooks.onObserved?.(id, plain(context), applied ? plain(state.byId[id]!.status) : null)
+    hooks.onObserved?.(id, context, applied ? state.byId[id]!.status : null)
   }
 
   function refresh(id: string): Promise<void> {
@@ -171,7 +164,7 @@ export function startEngagementSync(
       applyVariables(state, id, variables, null, t)
       hooks.onVariables?.(id, variables, null)
     }
-    hooks.onObserved?.(id, plain(context), applied ? plain(state.byId[id]!.status) : null)
+    hooks.onObserved?.(id, context, applied ? state.byId[id]!.status : null)
     // No usable status (the reply was about another engagement): read this one's again.
     if (!applied) void refresh(id)
     return { engagementId: id }

@@ -1,14 +1,13 @@
 /**
  * A Connection for the scale harness: the real class (so the dashboard and its status line run
- * unchanged) with the socket replaced by in-page hooks. Messages are dispatched synchronously.
+ * unchanged, and messages reach listeners through its own dispatch) with the socket replaced by
+ * in-page hooks. Messages are dispatched synchronously.
  */
-import type { ServerMessage, ServerMessageOf, ServerMessageType } from '@switchboard/protocol'
+import type { ServerMessage } from '@switchboard/protocol'
+import { newOpId } from '@switchboard/protocol/op-id'
 import { Connection, type OpInput } from '../../lib/connection.svelte.ts'
 
-type Fn = (msg: ServerMessage) => void
-
 export class FakeConnection extends Connection {
-  readonly #ls = new Map<string, Set<Fn>>()
   onBoardSubscribe: () => void = () => {}
   onSubscribe: (engagementId: string) => void = () => {}
   onSend: (op: OpInput & { opId: string }) => void = () => {}
@@ -20,14 +19,6 @@ export class FakeConnection extends Connection {
 
   override async start(): Promise<void> {
     this.status = 'connected'
-  }
-
-  override on<T extends ServerMessageType>(type: T, fn: (msg: ServerMessageOf<T>) => void): () => void {
-    let set = this.#ls.get(type)
-    if (!set) this.#ls.set(type, (set = new Set()))
-    const f = fn as Fn
-    set.add(f)
-    return () => { set.delete(f) }
   }
 
   override subscribeBoard(): void {
@@ -43,16 +34,17 @@ export class FakeConnection extends Connection {
     this.subscriptions.delete(engagementId)
   }
 
+  /** Stands in for the sync client, which would assign the id. */
   override send(op: OpInput): string {
-    const opId = op.opId ?? crypto.randomUUID()
+    const opId = op.opId ?? newOpId()
     this.onSend({ ...op, opId } as OpInput & { opId: string })
     return opId
   }
 
   override close(): void {}
 
+  /** A server frame, delivered as the connection delivers the socket's. */
   emit(msg: ServerMessage): void {
-    const set = this.#ls.get(msg.type)
-    if (set) for (const fn of [...set]) fn(msg)
+    this.receive(msg)
   }
 }

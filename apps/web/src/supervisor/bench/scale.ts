@@ -10,8 +10,9 @@ import { flushSync, mount } from 'svelte'
 import * as Y from 'yjs'
 import '../../lib/styles.css'
 import '../supervisor.css'
-import { Clock } from '../../lib/clock.svelte.ts'
-import { Board } from '../board.svelte.ts'
+import { Clock, clockContext } from '../../lib/clock.svelte.ts'
+import { connectionContext } from '../../lib/connection.svelte.ts'
+import { Board, boardContext } from '../board.svelte.ts'
 import Dashboard from '../Dashboard.svelte'
 import { FakeConnection } from './fake-connection.ts'
 import { SyntheticBoard } from './synthetic.ts'
@@ -27,7 +28,9 @@ const board = new Board((fn) => {
   if (mode === 'sync') fn()
   else requestAnimationFrame(fn)
 })
-const clock = new Clock()
+// Browser time, which `measureUpdates` moves on by a second per measured tick.
+let skewMs = 0
+const clock = new Clock({ read: () => Date.now() + skewMs })
 
 conn.onBoardSubscribe = () => conn.emit(synth.snapshot())
 
@@ -133,7 +136,8 @@ const api = {
     const tickDom: number[] = []
     for (let i = 0; i < (opts.ticks ?? 60); i++) {
       const t0 = performance.now()
-      clock.now += 1000
+      skewMs += 1000
+      clock.tick()
       flushSync()
       const t1 = performance.now()
       void document.body.offsetHeight
@@ -187,7 +191,7 @@ mount(Dashboard, {
     user: { id: 'supervisor-1', accountId: 'acct-bench', role: 'supervisor', displayName: 'Sam Supervisor' },
     getToken: () => null,
     onLostAccess: () => {},
-    deps: { connection: conn, board, clock },
   },
+  context: new Map<symbol, unknown>([connectionContext(conn), boardContext(board), clockContext(clock)]),
 })
 window.supervisorScale = Object.assign(api, { ready: true })
