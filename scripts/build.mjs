@@ -42,7 +42,7 @@ export async function buildServer() {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20.19',
+    target: 'node22.13',
     sourcemap: true,
     logLevel: 'warning',
     plugins: [externalNpm],

@@ -73,12 +73,15 @@ export function checkDockerfile(root) {
   /** @type {string[]} */
   const notes = []
   const { stages } = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'))
+  const floor = Number(/\d+/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '')?.[0] ?? NaN)
+  if (!Number.isInteger(floor)) errors.push('package.json: engines.node names no version')
   const ignored = dockerignore(root)
   if (stages.length < 2) errors.push('Dockerfile: not multi-stage')
   for (const s of stages) {
     const major = /^node:(\d+)/.exec(s.image)?.[1]
     if (!major) errors.push(`Dockerfile: stage ${s.name} is not based on an official node image (${s.image})`)
-    else if (Number(major) % 2 !== 0 || Number(major) < 20) errors.push(`Dockerfile: node ${major} is not an LTS line`)
+    else if (Number(major) % 2 !== 0) errors.push(`Dockerfile: node ${major} is not an LTS line`)
+    else if (Number(major) < floor) errors.push(`Dockerfile: node ${major} is below the floor in package.json engines (${floor})`)
   }
   const names = new Set()
   for (const s of stages) {
@@ -125,6 +128,8 @@ export async function emulateDockerfile(root, opts) {
   /** @type {string[]} */
   const notes = []
   const { stages } = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'))
+  const floor = Number(/\d+/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '')?.[0] ?? NaN)
+  if (!Number.isInteger(floor)) errors.push('package.json: engines.node names no version')
   const ignored = dockerignore(root)
   const base = mkdtempSync(join(tmpdir(), 'sb-docker-'))
   /** @type {Map<string, string>} */

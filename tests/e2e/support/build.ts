@@ -89,7 +89,7 @@ async function buildInto(dir: string): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20.19',
+    target: 'node22.13',
     sourcemap: true,
     logLevel: 'warning',
     plugins: [{
