@@ -108,6 +108,8 @@ export class Boards {
   }
 
   tick(): void {
+    const started = performance.now()
+    let built = false
     this.lastTick = Date.now()
     for (const [accountId, st] of this.accounts) {
       const boards = this.hub.boards.get(accountId)
@@ -130,12 +132,14 @@ export class Boards {
       st.agents = new Map()
       st.thresholds = null
       const text = frameOf(frame)
+      built = true
       for (const s of boards) {
         const queue = this.waiting.get(s)
         if (queue) queue.push(text)
         else if (s.send(text)) this.metrics.fanoutFrames++
       }
     }
+    if (built) this.metrics.boardTick(performance.now() - started)
   }
 
   /** Registers the board and sends its snapshot; deltas built meanwhile follow it. */

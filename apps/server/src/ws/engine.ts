@@ -101,6 +101,7 @@ export class Engine implements OpSink {
   connect(user: SessionUser, peer: Peer): Session {
     const s = new Session(user, peer, this.o, Date.now())
     s.onOverflow = () => { this.metrics.slowConsumers++ }
+    s.onError = (code) => this.metrics.error(code)
     this.hub.add(s)
     const timer = setTimeout(() => {
       if (!s.helloDone) s.close(4004, 'HELLO_TIMEOUT')
@@ -273,7 +274,7 @@ export class Engine implements OpSink {
     }
   }
 
-  metricsText(): string {
+  metricsText(): Promise<string> {
     const byRole: Record<string, number> = { agent: 0, supervisor: 0, admin: 0 }
     let boards = 0
     for (const s of this.hub.sessions) byRole[s.user.role] = (byRole[s.user.role] ?? 0) + 1

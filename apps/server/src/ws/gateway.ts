@@ -81,7 +81,8 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
         const a = alive.get(socket)
         if (a) a.missed = 0
       })
-      socket.on('close', () => {
+      socket.on('close', (code) => {
+        engine.metrics.closed(code)
         alive.delete(socket)
         engine.disconnect(session)
       })

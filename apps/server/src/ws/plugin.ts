@@ -17,6 +17,8 @@ import { Engine } from './engine.ts'
 import { submitOp, type OpOutcome } from './ops.ts'
 import { registerGateway } from './gateway.ts'
 
+const ERROR_CODE = /^\{"error":\{"code":"([A-Z_]+)"/
+
 export interface Realtime {
   /**
    * Commits an op from a source other than a socket (a Zoom webhook): same writer, rules and
@@ -26,7 +28,7 @@ export interface Realtime {
   shutdown(): Promise<void>
   stats(): Record<string, number>
   /** Prometheus text for `/metrics`. */
-  metrics(): string
+  metrics(): Promise<string>
   readonly engine: Engine
 }
 
@@ -91,6 +93,15 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
     await api.shutdown()
   })
 
+  // Error answers carry their catalog code first (`errors.ts`): count them by code.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      const code = ERROR_CODE.exec(payload)?.[1]
+      if (code) engine.metrics.httpError(code)
+    }
+    return payload
+  })
+
   const metricsAuth = config.metricsToken === undefined ? null : Buffer.from(`Bearer ${config.metricsToken}`)
   app.get('/metrics', async (request, reply) => {
     if (metricsAuth !== null) {
@@ -100,7 +111,7 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
         return sendError(reply, 'UNAUTHENTICATED', 'Send METRICS_TOKEN as a bearer token.')
       }
     }
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+    reply.header('content-type', engine.metrics.contentType)
     return engine.metricsText()
   })
 

@@ -51,6 +51,8 @@ export class Session implements OpSession, ReplySink {
   private readonly sendBufferBytes: number
   /** set by the engine when the send buffer overflows */
   onOverflow: (() => void) | undefined
+  /** set by the engine: counts error frames by code */
+  onError: ((code: ErrorCode) => void) | undefined
 
   constructor(user: SessionUser, peer: Peer, limits: SessionLimits, now: number) {
     this.user = user
@@ -111,6 +113,7 @@ export class Session implements OpSession, ReplySink {
     if (extra.opId !== undefined) msg['opId'] = extra.opId
     if (extra.engagementId !== undefined) msg['engagementId'] = extra.engagementId
     if (extra.retryAfterMs !== undefined) msg['retryAfterMs'] = extra.retryAfterMs
+    this.onError?.(code)
     this.sendJson(msg)
   }
 

@@ -180,6 +180,7 @@ export class Writer implements OpSink {
     for (const r of results) {
       const { op } = r
       if (r.ok) {
+        this.o.metrics.opAck(Date.now() - op.receivedAt, op.actor.source)
         if (r.duplicate) this.o.metrics.outboxReplays++
         op.reply.ack({ opId: op.opId, engagementId: r.engagementId, seq: r.seq, duplicate: r.duplicate })
       } else {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { Semaphore } from '../../src/ws/semaphore.ts'
-import { Metrics } from '../../src/ws/metrics.ts'
 
 describe('Semaphore', () => {
   it('runs at most max at once, the rest in arrival order, and frees the slot on failure', async () => {
@@ -30,19 +29,5 @@ describe('Semaphore', () => {
     expect(order).toEqual([0, 1, 2, 3, 4])
     expect(peak).toBe(2)
     expect(sem.queued).toBe(0)
-  })
-})
-
-describe('/metrics process gauges', () => {
-  it('exposes RSS, heap in use and open descriptors under the conventional names', () => {
-    const text = new Metrics().render({
-      socketsByRole: { agent: 0 }, listening: true, available: true, boards: 0, hotDocs: 0, queued: 0, busReconnects: 0, nodeId: 'n1', readsQueued: 0,
-    })
-    // The same pattern the bench's soak uses to read a sample.
-    const value = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([-+0-9.eE]+)`, 'm'))?.[1])
-    expect(value('process_resident_memory_bytes')).toBeGreaterThan(1_000_000)
-    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000)
-    expect(value('process_open_fds')).toBeGreaterThan(2)
-    expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge')
   })
 })
