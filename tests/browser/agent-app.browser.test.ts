@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
+import { PROTOCOL_VERSION } from '@switchboard/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
 import { outboxOpIds } from '../e2e/support/agent.ts'
@@ -59,6 +60,32 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   const notes = (a: Agent) => a.app().getByRole('textbox', { name: 'Notes' })
   const statusText = (a: Agent) => a.app().locator('.bar [role="status"] .label').innerText()
   const heading = (a: Agent) => a.app().locator('article h2').first().innerText()
+
+  /** A supervisor of the account whispers to the engagement's agent over its own socket; returns its page. */
+  async function whisperAsSupervisor(accountId: string, engagementId: string, text: string): Promise<Page> {
+    const sup = await browser.newPage()
+    await sup.goto(`${h.origin}/`)
+    const acked = await sup.evaluate(async (o) => {
+      const r = await fetch('/api/dev/sign-in', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ accountId: o.accountId, userId: 'sup-1', role: 'supervisor', displayName: 'Sam Super' }),
+      })
+      if (!r.ok) throw new Error(`sign-in ${r.status}`)
+      const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/ws`)
+      return await new Promise<string>((resolve, reject) => {
+        ws.onerror = () => reject(new Error('socket error'))
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocolVersion: o.protocolVersion, clientId: 'sup-test', surface: 'supervisor' }))
+        ws.onmessage = (ev) => {
+          const m = JSON.parse(String(ev.data)) as { type: string; code?: string }
+          if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'whisper.send', opId: crypto.randomUUID(), engagementId: o.engagementId, text: o.text }))
+          if (m.type === 'ack') resolve('ack')
+          if (m.type === 'error') reject(new Error(m.code))
+        }
+      })
+    }, { accountId, engagementId, text, protocolVersion: PROTOCOL_VERSION })
+    expect(acked).toBe('ack')
+    return sup
+  }
 
   it('outside Zoom explains where the app runs and links to the emulator (dev sign-in on)', async () => {
     const page = await browser.newPage()
@@ -213,33 +240,15 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await expect.poll(() => a.app().getByRole('combobox', { name: 'Disposition' }).locator('option').count(), POLL).toBeGreaterThan(1)
 
     // A supervisor of the same account, on its own socket.
-    const sup = await browser.newPage()
-    await sup.goto(`${h.origin}/`)
-    const acked = await sup.evaluate(async ({ accountId, engagementId }) => {
-      const r = await fetch('/api/dev/sign-in', {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ accountId, userId: 'sup-1', role: 'supervisor', displayName: 'Sam Super' }),
-      })
-      if (!r.ok) throw new Error(`sign-in ${r.status}`)
-      const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/ws`)
-      return await new Promise<string>((resolve, reject) => {
-        ws.onerror = () => reject(new Error('socket error'))
-        ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocolVersion: 1, clientId: 'sup-test', surface: 'supervisor' }))
-        ws.onmessage = (ev) => {
-          const m = JSON.parse(String(ev.data)) as { type: string; code?: string }
-          if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'whisper.send', opId: crypto.randomUUID(), engagementId, text: 'Offer the 10% credit.' }))
-          if (m.type === 'ack') resolve('ack')
-          if (m.type === 'error') reject(new Error(m.code))
-        }
-      })
-    }, { accountId: user.accountId, engagementId: id })
-    expect(acked).toBe('ack')
+    const sup = await whisperAsSupervisor(user.accountId, id, 'Offer the 10% credit.')
 
     const whispers = a.app().getByRole('region', { name: /Supervisor messages/ })
     await expect.poll(() => whispers.innerText(), POLL).toContain('Offer the 10% credit.')
     // Seen on screen: a read receipt goes out and the badge clears.
     await expect.poll(() => whispers.innerText(), POLL).toContain('Read')
     expect(await whispers.innerText()).not.toContain('new')
+    // Who, when, read: each separated by " · " (a space used to go missing before "· Read").
+    expect(await whispers.locator('.meta').innerText()).toMatch(/^Sam Super · \d{1,2}:\d{2}(\s?[AP]M)? · Read$/)
 
     const help = a.app().getByRole('button', { name: 'Ask for help' })
     await help.focus()
@@ -253,6 +262,56 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     }, id)
     await expect.poll(async () => (await detail()).kinds, POLL).toEqual(expect.arrayContaining(['whisper', 'whisper.read', 'help']))
     expect((await detail()).help).toMatchObject({ raisedBy: 'agent-1' })
+    await sup.close()
+    await a.context.close()
+  })
+
+  it('keeps the notes in view in a Zoom-sized side panel: with a whisper, offline, in wrap-up', async () => {
+    const user = { accountId: unique('acc'), userId: 'agent-1' }
+    const a = await openEmulator(user)
+    // Zoom Contact Center's side panel on a laptop: 400 × 720.
+    await a.page.evaluate(() => {
+      const frame = document.querySelector<HTMLElement>('.frame')!
+      Object.assign(frame.style, { width: '400px', height: '720px', flex: 'none' })
+    })
+    const id = await create(a, {
+      id: unique('eng'), consumer: { name: 'Panel Case', number: '+15550123', email: 'panel@example.com' },
+      queueName: 'Billing and payments', channel: 'voice',
+    })
+    await expect.poll(() => heading(a), POLL).toBe('Panel Case')
+    const sup = await whisperAsSupervisor(user.accountId, id, 'Offer the 10% credit if they stay on the annual plan.')
+    await expect.poll(() => a.app().getByRole('region', { name: /Supervisor messages/ }).count(), POLL).toBe(1)
+
+    /** The notes field below the app bar, with at least four lines of it inside the panel. */
+    const notesInView = () => a.app().evaluate(() => {
+      const bar = document.querySelector('.bar')!.getBoundingClientRect()
+      const field = document.querySelector('textarea[id^="notes-"]')!.getBoundingClientRect()
+      return { top: Math.round(field.top), barBottom: Math.round(bar.bottom), visible: Math.round(Math.min(field.bottom, innerHeight) - field.top), panel: innerHeight }
+    })
+    const expectNotesInView = async (when: string): Promise<void> => {
+      const m = await notesInView()
+      expect(m.top, `${when}: ${JSON.stringify(m)}`).toBeGreaterThanOrEqual(m.barBottom)
+      expect(m.visible, `${when}: ${JSON.stringify(m)}`).toBeGreaterThanOrEqual(96)
+    }
+    await expectNotesInView('online, with a whisper')
+
+    await a.context.setOffline(true)
+    await notes(a).click()
+    await notes(a).pressSequentially('Customer agrees.')
+    await expect.poll(() => statusText(a), POLL).toMatch(/^Offline · \d+ unsent changes?$/)
+    await a.app().evaluate(() => window.scrollTo(0, 0))
+    await expectNotesInView('offline with unsent changes')
+
+    await a.page.evaluate((eid) => window.zoomEmulator!.setStatus(eid, { state: 'wrap-up' }), id)
+    await expect.poll(() => a.app().locator('.state-wrap-up').count(), POLL).toBe(1)
+    await expectNotesInView('offline, in wrap-up')
+    // The wrap-up fields start in view too, right under the notes.
+    const disposition = await a.app().locator('[id^="wrapup-"][id$="-disposition"]').evaluate((el) => Math.round(el.getBoundingClientRect().top))
+    expect(disposition).toBeLessThan(720)
+
+    await a.context.setOffline(false)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await expectNotesInView('back online, in wrap-up')
     await sup.close()
     await a.context.close()
   })

@@ -9,10 +9,9 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { PROTOCOL_VERSION } from '@switchboard/protocol'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { ProtocolAgent } from './protocol-agent.ts'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
@@ -35,61 +34,11 @@ async function axeViolations(page: Page): Promise<string[]> {
   })
 }
 
-type Msg = Record<string, unknown> & { type: string }
-
-/** An agent session on the real protocol: hello, then ops; records every frame. */
-class Agent {
-  readonly received: Msg[] = []
-  #ws!: WebSocket
-
-  static async connect(origin: string, userId: string, name: string): Promise<Agent> {
-    const res = await fetch(`${origin}/api/dev/sign-in`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accountId: ACCOUNT, userId, role: 'agent', displayName: name }),
-    })
-    if (!res.ok) throw new Error(`dev sign-in failed: ${res.status} ${await res.text()}`)
-    const { wsToken } = await res.json() as { wsToken: string }
-    const a = new Agent()
-    a.#ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(wsToken)}`, { headers: { origin } })
-    a.#ws.on('message', (d) => a.received.push(JSON.parse(String(d)) as Msg))
-    await new Promise<void>((resolve, reject) => { a.#ws.once('open', () => resolve()); a.#ws.once('error', reject) })
-    a.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface: 'agent' })
-    await a.next('welcome')
-    return a
-  }
-
-  send(msg: Record<string, unknown>): void {
-    this.#ws.send(JSON.stringify(msg))
-  }
-
-  /** Sends an op and waits for its ack. */
-  async op(msg: Record<string, unknown>): Promise<Msg> {
-    const opId = randomUUID()
-    this.send({ ...msg, opId })
-    return this.next('ack', (m) => m['opId'] === opId)
-  }
-
-  async next(type: string, pred: (m: Msg) => boolean = () => true, timeout = 15_000): Promise<Msg> {
-    const deadline = Date.now() + timeout
-    for (;;) {
-      const hit = this.received.find((m) => m.type === type && pred(m))
-      if (hit) return hit
-      const err = this.received.find((m) => m.type === 'error')
-      if (Date.now() > deadline) throw new Error(`no ${type}; got ${JSON.stringify(err ?? this.received.map((m) => m.type))}`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-
-  close(): void {
-    this.#ws.close()
-  }
-}
-
 describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
   let h: AgentHarness
   let browser: Browser
   let page: Page
-  let agent: Agent
+  let agent: ProtocolAgent
   const doc = new Y.Doc()
   const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64')
 
@@ -124,7 +73,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
   })
 
   it('shows an agent\'s engagement live, with notes preview and a help flag in the alerts', async () => {
-    agent = await Agent.connect(h.origin, 'agent-ada', 'Ada Agent')
+    agent = await ProtocolAgent.connect(h.origin, ACCOUNT, 'agent-ada', 'Ada Agent')
     const now = Date.now()
     await agent.op({
       type: 'engagement.observe', engagementId: 'eng-1', at: now,
@@ -190,7 +139,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
     await h.stopServer()
     await expect.poll(() => page.getByRole('status').filter({ hasText: /Reconnecting|Offline|Connecting/ }).count(), { timeout: 15_000 }).toBeGreaterThan(0)
     await h.startServer()
-    agent = await Agent.connect(h.origin, 'agent-ada', 'Ada Agent')
+    agent = await ProtocolAgent.connect(h.origin, ACCOUNT, 'agent-ada', 'Ada Agent')
     const now = Date.now()
     await agent.op({
       type: 'engagement.observe', engagementId: 'eng-2', at: now,

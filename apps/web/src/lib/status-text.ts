@@ -70,3 +70,10 @@ export function statusText({ status, pending, savingDelayed, fatal, storageFaile
         : { label: 'All changes saved', detail: '', tone: 'ok' }
   }
 }
+
+/** A page's wording for its connection: its own `describe`, or the agent app's (`conn.text`). */
+export function connectionText(conn: StatusInput & { text: StatusText }, describe?: (input: StatusInput) => StatusText): StatusText {
+  return describe
+    ? describe({ status: conn.status, pending: conn.pending, savingDelayed: conn.savingDelayed, fatal: conn.fatal })
+    : conn.text
+}

@@ -70,28 +70,51 @@ export function describeEvent(e: LogEvent): string {
   }
 }
 
+/** Rows that say "the agent was working here": frequent, and only their count matters. */
+const ACTIVITY = new Set<LogEvent['kind']>(['doc', 'focus', 'variables'])
+
+function activityText(counts: ReadonlyMap<LogEvent['kind'], number>): string {
+  const parts: string[] = []
+  for (const [kind, n] of counts) {
+    if (kind === 'focus') parts.push(n === 1 ? 'Agent switched to this engagement' : `Agent switched to this engagement ${n} times`)
+    else if (kind === 'doc') parts.push(n === 1 ? 'Notes edited' : `Notes edited (${n} changes)`)
+    else parts.push(n === 1 ? 'Engagement variables updated' : `Engagement variables updated ${n} times`)
+  }
+  return parts.join(' · ')
+}
+
 /**
- * Timeline entries, oldest first. Consecutive note edits collapse into one entry (an agent's
- * typing makes many rows) so the timeline stays readable.
+ * Timeline entries, oldest first, readable at a glance: a run of activity rows (note edits, focus
+ * switches, variable updates; an agent's typing and switching make many) becomes one entry with
+ * counts, and a line that repeats the one before it is counted instead of repeated.
  */
 export function buildTimeline(events: readonly LogEvent[]): TimelineEntry[] {
   const out: TimelineEntry[] = []
-  let docRun: { entry: TimelineEntry; count: number } | null = null
+  let run: { entry: TimelineEntry; counts: Map<LogEvent['kind'], number> } | null = null
+  let repeat: { entry: TimelineEntry; base: string; count: number } | null = null
   for (const e of events) {
-    if (e.kind === 'doc') {
-      if (docRun) {
-        docRun.count++
-        docRun.entry.until = e.at
-        docRun.entry.text = `Notes edited (${docRun.count} changes)`
-        continue
+    if (ACTIVITY.has(e.kind)) {
+      repeat = null
+      if (!run) {
+        run = { entry: { key: e.seq, at: e.at, until: e.at, kind: e.kind, text: '' }, counts: new Map() }
+        out.push(run.entry)
       }
-      const entry: TimelineEntry = { key: e.seq, at: e.at, until: e.at, kind: 'doc', text: 'Notes edited' }
-      out.push(entry)
-      docRun = { entry, count: 1 }
+      run.counts.set(e.kind, (run.counts.get(e.kind) ?? 0) + 1)
+      run.entry.until = e.at
+      run.entry.text = activityText(run.counts)
       continue
     }
-    docRun = null
-    out.push({ key: e.seq, at: e.at, until: e.at, kind: e.kind, text: describeEvent(e) })
+    run = null
+    const text = describeEvent(e)
+    if (repeat && repeat.base === text) {
+      repeat.count++
+      repeat.entry.until = e.at
+      repeat.entry.text = `${text} (×${repeat.count})`
+      continue
+    }
+    const entry: TimelineEntry = { key: e.seq, at: e.at, until: e.at, kind: e.kind, text }
+    out.push(entry)
+    repeat = { entry, base: text, count: 1 }
   }
   return out
 }

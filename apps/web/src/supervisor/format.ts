@@ -11,9 +11,19 @@ export function formatDuration(ms: number | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
 }
 
+/**
+ * A finished duration (handle time, wrap-up of a closed engagement): as `formatDuration`, except
+ * that one under a second reads "<0:01", not "0:00", which looks like missing data (a wrap-up
+ * finished at once is real data).
+ */
+export function formatSpan(ms: number | null | undefined): string {
+  return ms !== null && ms !== undefined && ms >= 0 && ms < 1000 ? '<0:01' : formatDuration(ms)
+}
+
 /** Spoken form for screen readers and titles: "1 hour 4 minutes", "35 seconds". */
 export function describeDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return 'unknown'
+  if (ms >= 0 && ms < 1000) return 'less than a second'
   const total = Math.max(0, Math.floor(ms / 1000))
   const h = Math.floor(total / 3600)
   const m = Math.floor((total % 3600) / 60)

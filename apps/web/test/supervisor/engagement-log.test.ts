@@ -38,6 +38,23 @@ describe('timeline', () => {
     ])
     expect(t[2]).toMatchObject({ key: 3, at: T0 + 3000, until: T0 + 5000 })
   })
+
+  it('folds the agent\'s switching and typing into one line, and counts a repeated line', () => {
+    const t = buildTimeline([
+      ev(1, 'context', { context: { engagementId: 'e' } }),
+      ev(2, 'focus'), ev(3, 'doc'), ev(4, 'focus'), ev(5, 'doc'), ev(6, 'doc'), ev(7, 'focus'), ev(8, 'variables'),
+      ev(9, 'whisper.read', { whisperSeq: 3 }), ev(10, 'whisper.read', { whisperSeq: 4 }),
+      ev(11, 'focus'),
+    ])
+    expect(t.map((e) => e.text)).toEqual([
+      'Engagement opened',
+      'Agent switched to this engagement 3 times · Notes edited (3 changes) · Engagement variables updated',
+      'Agent read a whisper (×2)',
+      'Agent switched to this engagement',
+    ])
+    expect(t[1]).toMatchObject({ key: 2, until: T0 + 8000 })
+    expect(t[2]).toMatchObject({ key: 9, until: T0 + 10000 })
+  })
 })
 
 describe('whispers', () => {
