@@ -81,6 +81,11 @@ async function settings(): Promise<string> {
   return JSON.stringify(r.rows)
 }
 
+async function engagements(): Promise<string> {
+  const r = await db.pool.query<{ account_id: string; id: string; last_seq: string }>('select account_id, id, last_seq from engagements order by account_id, id')
+  return JSON.stringify(r.rows)
+}
+
 async function roles(): Promise<string> {
   const r = await db.pool.query<{ account_id: string; id: string; role: string }>('select account_id, id, role from users order by account_id, id')
   return JSON.stringify(r.rows)
@@ -144,6 +149,19 @@ const ENTRIES: Record<string, Entry> = {
     path: (t) => `/api/admin/users/${t === 'foreign' ? 'am-victim2' : 'am-victim'}/role`, targets: ['own', 'foreign'], body: { role: 'agent' },
     expect: (c, t) => (c === 'anonymous' ? AUTH : !isAdmin(c) ? 'FORBIDDEN' : t === 'foreign' ? 'NOT_FOUND' : 200), state: roles,
   },
+  'GET /api/admin/retention': { path: () => '/api/admin/retention', expect: adminOnly },
+  'PUT /api/admin/retention': { path: () => '/api/admin/retention', body: { retentionDays: 400 }, expect: adminOnly, state: settings },
+  'DELETE /api/admin/retention': { path: () => '/api/admin/retention', expect: adminOnly, state: settings },
+  // Erasure is checked against another account's engagement: an admin of ours finds nothing there.
+  'DELETE /api/admin/engagements/:engagementId': {
+    path: (t) => `/api/admin/engagements/${ENG[t]}`, targets: ['foreign'],
+    expect: (c) => (c === 'anonymous' ? AUTH : isAdmin(c) ? 'NOT_FOUND' : 'FORBIDDEN'), state: engagements,
+  },
+  'POST /api/admin/erasures': {
+    path: () => '/api/admin/erasures', body: { consumerNumber: '+1 555 000 0000' }, expect: adminOnly, state: engagements,
+    check: (_c, r) => ((JSON.parse(r.body) as { erasure: { engagements: number } }).erasure.engagements === 0 ? '' : 'erased something'),
+  },
+  'GET /api/admin/erasures': { path: () => '/api/admin/erasures', expect: adminOnly },
   'POST /api/oauth/start': { path: () => '/api/oauth/start', expect: () => 'OAUTH_DISABLED' },
   'POST /api/oauth/complete': {
     path: () => '/api/oauth/complete', body: { code: 'c', state: 's', redirectUri: 'http://127.0.0.1:3999/' }, expect: () => 'OAUTH_DISABLED',

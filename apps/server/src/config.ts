@@ -69,6 +69,8 @@ export interface Config {
   trustProxy: boolean
   /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined
+  /** Days an engagement (log, notes, search entry) is kept after it ended or went quiet; an account's admin may set its own. */
+  notesRetentionDays: number
 }
 
 export class ConfigError extends Error {
@@ -254,5 +256,6 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 4000, 0, 600_000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     metricsToken,
+    notesRetentionDays: int(env, 'NOTES_RETENTION_DAYS', 365, 1, 36_500),
   }
 }

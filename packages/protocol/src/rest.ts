@@ -121,6 +121,51 @@ export type RoleChangeRequest = Static<typeof RoleChangeRequest>
 export const RoleChangeResponse = Type.Object({ user: UserSummary })
 export type RoleChangeResponse = Static<typeof RoleChangeResponse>
 
+// ---- retention and erasure (admin) ------------------------------------------------------------
+
+/** `GET /api/admin/retention`: the account's retention period and the server's default (`NOTES_RETENTION_DAYS`). */
+export const RetentionSettings = Type.Object({
+  /** null: the account follows the default */
+  retentionDays: Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()]),
+  defaultDays: Type.Integer({ minimum: 1 }),
+  /** what applies: `retentionDays ?? defaultDays` */
+  effectiveDays: Type.Integer({ minimum: 1 }),
+})
+export type RetentionSettings = Static<typeof RetentionSettings>
+
+/** `PUT /api/admin/retention` -> `RetentionSettings` (`DELETE` returns the account to the default) */
+export const RetentionBody = Type.Object({
+  retentionDays: Type.Integer({ minimum: 1, maximum: 36500 }),
+}, strict)
+export type RetentionBody = Static<typeof RetentionBody>
+
+/** One erasure as the audit keeps it: never the content, nor the consumer number. */
+export const Erasure = Type.Object({
+  id: Type.String(),
+  reason: Type.Union([Type.Literal('retention'), Type.Literal('engagement'), Type.Literal('consumer')]),
+  requestedBy: Type.Union([Id, Type.Null()]),
+  engagementIds: Type.Array(Id),
+  engagements: Type.Integer({ minimum: 0 }),
+  events: Type.Integer({ minimum: 0 }),
+  documents: Type.Integer({ minimum: 0 }),
+  createdAt: EpochMs,
+})
+export type Erasure = Static<typeof Erasure>
+
+/** `DELETE /api/admin/engagements/:engagementId` and `POST /api/admin/erasures` -> `{ erasure }` */
+export const ErasureResponse = Type.Object({ erasure: Erasure })
+export type ErasureResponse = Static<typeof ErasureResponse>
+
+/** `POST /api/admin/erasures`: erase every engagement whose consumer has this number (digits compared). */
+export const ConsumerErasureRequest = Type.Object({
+  consumerNumber: Type.String({ minLength: 4, maxLength: 64 }),
+}, strict)
+export type ConsumerErasureRequest = Static<typeof ConsumerErasureRequest>
+
+/** `GET /api/admin/erasures`: the account's erasures, newest first. */
+export const ErasureList = Type.Object({ items: Type.Array(Erasure) })
+export type ErasureList = Static<typeof ErasureList>
+
 // ---- in-client OAuth (optional) ---------------------------------------------------------------
 
 /** `POST /api/oauth/start` (no body): PKCE challenge and state for `zoomSdk.authorize()`. */
@@ -151,4 +196,5 @@ export const restSchemas = {
   ThresholdsBody, AccountSettings,
   UserSummary, UserList, UserParams, RoleChangeRequest, RoleChangeResponse,
   OAuthStartResponse, OAuthCompleteRequest, OAuthCompleteResponse,
+  RetentionSettings, RetentionBody, Erasure, ErasureResponse, ConsumerErasureRequest, ErasureList,
 } as const

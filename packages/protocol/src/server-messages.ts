@@ -96,6 +96,15 @@ export const EngagementChanged = Type.Object({
   engagement: EngagementView,
 })
 
+/**
+ * The engagement was erased (retention period over, or an admin's erasure): the server holds
+ * nothing of it any more and stops sending it; drop every local copy (notes, outbox, views).
+ */
+export const EngagementErased = Type.Object({
+  type: Type.Literal('engagement.erased'),
+  engagementId: Id,
+})
+
 /** Sent to agent sessions after `welcome`: the agent's open engagements. */
 export const AgentEngagements = Type.Object({
   type: Type.Literal('agent.engagements'),
@@ -128,7 +137,7 @@ export const Notice = Type.Object({
 })
 
 export const ServerMessage = Type.Union([
-  Welcome, Pong, Ack, ErrorMessage, EngagementSnapshot, EngagementEvents, EngagementChanged,
+  Welcome, Pong, Ack, ErrorMessage, EngagementSnapshot, EngagementEvents, EngagementChanged, EngagementErased,
   AgentEngagements, BoardSnapshot, BoardDelta, Notice,
 ])
 export type ServerMessage = Static<typeof ServerMessage>
@@ -143,6 +152,7 @@ export const serverMessageSchemas = {
   'engagement.snapshot': EngagementSnapshot,
   'engagement.events': EngagementEvents,
   'engagement.changed': EngagementChanged,
+  'engagement.erased': EngagementErased,
   'agent.engagements': AgentEngagements,
   'board.snapshot': BoardSnapshot,
   'board.delta': BoardDelta,

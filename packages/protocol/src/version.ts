@@ -5,9 +5,10 @@
  *
  * 1 — initial protocol: hello/welcome, subscribe/snapshot/events, engagement ops, doc.update,
  *     help, whispers, boards with coalesced deltas; REST bodies.
+ * 2 — `engagement.erased` (retention purge, admin erasure); admin REST bodies for retention and erasures.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
-export const SCHEMA_HASH = '192380dcb6f01114'
+export const SCHEMA_HASH = 'ec4a78f527fb9537'

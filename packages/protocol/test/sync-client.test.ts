@@ -5,6 +5,7 @@ import { MemoryOutbox } from '../src/outbox.ts'
 import { backoffDelay } from '../src/backoff.ts'
 import { CLOSE } from '../src/errors.ts'
 import type { ServerMessage } from '../src/server-messages.ts'
+import { PROTOCOL_VERSION } from '../src/version.ts'
 import { FakeServer, logEvent, snapshot } from './helpers/fake-server.ts'
 
 // Both the `ws` client and the browser's WebSocket must fit the injected constructor type.
@@ -46,7 +47,7 @@ describe('SyncClient against a real ws server', () => {
     c.on('welcome', (w) => welcomes.push(w))
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    expect(server.received[0]?.msg).toEqual({ type: 'hello', protocolVersion: 1, clientId: 'tab-42', surface: 'supervisor' })
+    expect(server.received[0]?.msg).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'tab-42', surface: 'supervisor' })
     expect(c.states.map((s) => s.state)).toEqual(['connecting', 'open'])
     expect(welcomes).toHaveLength(1)
     expect(server.rejected).toEqual([])

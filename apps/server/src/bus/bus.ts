@@ -18,6 +18,8 @@ export interface BusMessage {
   p?: [string, string][]
   /** account settings changed: accountIds */
   s?: string[]
+  /** engagements erased (retention purge or an admin's erasure): [accountId, engagementId, agentId] */
+  x?: [string, string, string][]
 }
 
 export interface BusHandlers {
@@ -98,11 +100,11 @@ export function encode(msg: BusMessage): string[] {
   let cur: BusMessage = { n: msg.n }
   let size = 20 + msg.n.length
   const flush = () => {
-    if (cur.e || cur.p || cur.s) out.push(JSON.stringify(cur))
+    if (cur.e || cur.p || cur.s || cur.x) out.push(JSON.stringify(cur))
     cur = { n: msg.n }
     size = 20 + msg.n.length
   }
-  const add = <K extends 'e' | 'p' | 's'>(k: K, item: NonNullable<BusMessage[K]>[number]) => {
+  const add = <K extends 'e' | 'p' | 's' | 'x'>(k: K, item: NonNullable<BusMessage[K]>[number]) => {
     const len = JSON.stringify(item).length + 1
     if (size + len > MAX_PAYLOAD) flush()
     const list = (cur[k] ?? []) as unknown[]
@@ -113,6 +115,7 @@ export function encode(msg: BusMessage): string[] {
   for (const item of msg.e ?? []) add('e', item)
   for (const item of msg.p ?? []) add('p', item)
   for (const item of msg.s ?? []) add('s', item)
+  for (const item of msg.x ?? []) add('x', item)
   flush()
   return out
 }

@@ -18,6 +18,8 @@ import type { Session } from './session.ts'
 
 interface AccountState {
   engagements: Map<string, Engagement>
+  /** erased engagements, sent in `removedEngagements` */
+  erased: Set<string>
   /** roster rows fetched and not yet sent */
   agents: Map<string, AgentView>
   /** agents whose roster row must be (re)read */
@@ -52,7 +54,7 @@ export class Boards {
   private state(accountId: string): AccountState | undefined {
     if (!this.hub.boards.has(accountId)) return undefined
     let st = this.accounts.get(accountId)
-    if (!st) this.accounts.set(accountId, (st = { engagements: new Map(), agents: new Map(), wanted: new Set(), fetching: false, thresholds: null }))
+    if (!st) this.accounts.set(accountId, (st = { engagements: new Map(), erased: new Set(), agents: new Map(), wanted: new Set(), fetching: false, thresholds: null }))
     return st
   }
 
@@ -60,6 +62,15 @@ export class Boards {
     const st = this.state(e.accountId)
     if (!st) return
     st.engagements.set(e.id, e)
+    this.arm()
+  }
+
+  /** The engagement was erased: boards drop it. */
+  markErased(accountId: string, engagementId: string): void {
+    const st = this.state(accountId)
+    if (!st) return
+    st.engagements.delete(engagementId)
+    st.erased.add(engagementId)
     this.arm()
   }
 
@@ -117,9 +128,9 @@ export class Boards {
         this.accounts.delete(accountId)
         continue
       }
-      if (st.engagements.size === 0 && st.agents.size === 0 && !st.thresholds) continue
+      if (st.engagements.size === 0 && st.erased.size === 0 && st.agents.size === 0 && !st.thresholds) continue
       const engagements = []
-      const removed: string[] = []
+      const removed: string[] = [...st.erased]
       for (const e of st.engagements.values()) {
         if (e.endedAt !== null || e.state === 'end') removed.push(e.id)
         else engagements.push(toView(e))
@@ -129,6 +140,7 @@ export class Boards {
       }
       if (st.thresholds) frame['thresholds'] = st.thresholds
       st.engagements = new Map()
+      st.erased = new Set()
       st.agents = new Map()
       st.thresholds = null
       const text = frameOf(frame)

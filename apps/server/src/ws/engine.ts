@@ -192,6 +192,7 @@ export class Engine implements OpSink {
     this.metrics.remoteBatches++
     for (const [a, u] of msg.p ?? []) this.boards.markAgent(a, u)
     for (const a of msg.s ?? []) this.boards.markThresholds(a)
+    if (msg.x) this.forget(msg.x)
     const wanted: { a: string; e: string; after: number }[] = []
     for (const [a, e, from, to] of msg.e ?? []) {
       if (!this.hub.hasAccount(a)) continue
@@ -220,6 +221,21 @@ export class Engine implements OpSink {
       this.deliver(k, e, list, prev)
       const last = list[list.length - 1]
       if (last) this.metrics.fanoutLag(now - last.at)
+    }
+  }
+
+  /**
+   * Engagements erased (here, or on another node through the bus): drop their hot notes
+   * documents and fan-out marks, tell and unsubscribe every session that follows them, and
+   * take them off the boards.
+   */
+  forget(keys: readonly (readonly [accountId: string, engagementId: string, agentId: string])[]): void {
+    for (const [a, e, agentId] of keys) {
+      const k = key(a, e)
+      this.docs.delete(k)
+      this.delivered.delete(k)
+      this.hub.forget(a, e, agentId)
+      this.boards.markErased(a, e)
     }
   }
 

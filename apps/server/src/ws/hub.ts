@@ -72,6 +72,23 @@ export class Hub {
     removeFrom(this.byEngagement, k, s)
   }
 
+  /**
+   * The engagement was erased: every session that follows it (watchers, the agent's sessions)
+   * gets `engagement.erased` and stops following it. Returns the sessions told.
+   */
+  forget(accountId: string, engagementId: string, agentId: string): number {
+    const k = key(accountId, engagementId)
+    const targets = new Set<Session>(this.byEngagement.get(k) ?? [])
+    for (const s of this.agentSessions(accountId, agentId)) targets.add(s)
+    const frame = frameOf({ type: 'engagement.erased', engagementId })
+    for (const s of targets) {
+      this.unsubscribe(s, accountId, engagementId)
+      if (s.focus === engagementId) s.focus = null
+      s.send(frame)
+    }
+    return targets.size
+  }
+
   setBoard(s: Session, on: boolean): void {
     s.board = on
     if (on) addTo(this.boards, s.user.accountId, s)
