@@ -98,6 +98,9 @@ export async function openPgliteStore(opts: PgliteStoreOptions): Promise<Store> 
     get writes() {
       return store
     },
+    dumpDataDir() {
+      return mutex.run(() => db.dumpDataDir('gzip'))
+    },
     async close() {
       if (closed) return
       closed = true

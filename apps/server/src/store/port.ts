@@ -65,6 +65,11 @@ export interface Store extends Lane {
    * and calls `onListening` again after each reconnect. In PGlite mode the bus is in-process.
    */
   listen(channel: string, handlers: ListenHandlers): Promise<Listener>
+  /**
+   * PGlite only: a gzipped tarball of the data directory, taken between statements and outside
+   * any transaction (the one connection's mutex held), so it is a consistent copy.
+   */
+  dumpDataDir?(): Promise<Blob>
   close(): Promise<void>
 }
 

@@ -11,6 +11,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { sendError } from '../errors.ts'
 import { engagementRoutes } from '../http/engagements.ts'
+import { backupRoutes } from '../http/backup.ts'
 import { retentionRoutes } from '../http/retention.ts'
 import type { Store } from '../store/port.ts'
 import type { Actor, Command } from '../domain/engagement/model.ts'
@@ -118,6 +119,7 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
 
   await app.register(engagementRoutes, { store, engine })
   await app.register(retentionRoutes, { store, engine, defaultDays: config.notesRetentionDays })
+  await app.register(backupRoutes, { store, dataDir: config.dataDir })
 }
 
 export default fp(realtime, { name: 'realtime', fastify: '5.x', dependencies: ['auth'] })
