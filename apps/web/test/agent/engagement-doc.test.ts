@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { MAX_DOC_UPDATE_BASE64 } from '@switchboard/protocol'
 import { EngagementDoc, LOCAL } from '../../src/agent/notes/engagement-doc.ts'
-import { fromBase64, toBase64 } from '../../src/agent/notes/base64.ts'
+import { fromBase64, toBase64 } from 'lib0/buffer'
 
 afterEach(() => { vi.useRealTimers() })
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { EngagementSession } from '../../src/agent/engagement-session.svelte.ts'
 import { memoryDocStorage } from '../../src/agent/doc-storage.ts'
-import { fromBase64, toBase64 } from '../../src/agent/notes/base64.ts'
+import { fromBase64, toBase64 } from 'lib0/buffer'
 import type { OpInput } from '../../src/lib/connection.svelte.ts'
 
 function setup() {

@@ -9,7 +9,7 @@
  */
 import * as Y from 'yjs'
 import { MAX_DOC_UPDATE_BASE64 } from '@switchboard/protocol'
-import { fromBase64, toBase64 } from './base64.ts'
+import { fromBase64, toBase64 } from 'lib0/buffer'
 
 /** Origin of local edits (the notes field, wrap-up controls). */
 export const LOCAL = Symbol('local-edit')
