@@ -4,27 +4,13 @@
  * sessions following the engagement, its boards), and one purger works at a time.
  */
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { key } from '../../src/domain/engagement/queries.ts'
 import { PURGE_LOCK_KEY, purgeExpired } from '../../src/domain/retention.ts'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, startNode, type Node } from '../ws/harness.ts'
+import { Client, nodesForFile } from '../ws/harness.ts'
 import { admin, agent, request, retentionContract, seed, sup, traces } from './retention-contract.ts'
 
-let db: TestDatabase
-let a: Node
-let b: Node
-
-beforeAll(async () => {
-  db = await createTestDatabase()
-  a = await startNode({ databaseUrl: db.url, nodeId: 'node-a' })
-  b = await startNode({ databaseUrl: db.url, nodeId: 'node-b' })
-}, 60_000)
-afterAll(async () => {
-  await a?.close()
-  await b?.close()
-  await db?.drop()
-})
+const [a, b] = nodesForFile({ count: 2, pg: true })
 
 retentionContract(() => a)
 
@@ -51,7 +37,7 @@ describe('retention and erasure across nodes', () => {
   it('runs one purger at a time: a node that finds the lock taken leaves the round to the holder', async () => {
     await seed(a, 'echo-old', 'echo-expired-note', { end: true })
     await a.store.query(`update engagements set ended_at = now() - interval '400 days', updated_at = now() - interval '400 days' where id = 'echo-old'`)
-    const holder = new pg.Client({ connectionString: db.url })
+    const holder = new pg.Client({ connectionString: a.config.databaseUrl! })
     await holder.connect()
     try {
       await holder.query('begin')

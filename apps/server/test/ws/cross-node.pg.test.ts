@@ -6,28 +6,13 @@
  */
 import * as Y from 'yjs'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { Client, nodesForFile, observe, opId, type TestUser } from './harness.ts'
 
-let db: TestDatabase
-let a: Node
-let b: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
 
-beforeAll(async () => {
-  db = await createTestDatabase()
-  a = await startNode({ databaseUrl: db.url, nodeId: 'node-a' })
-  b = await startNode({ databaseUrl: db.url, nodeId: 'node-b' })
-  await createUser(a.store, agent)
-  await createUser(a.store, sup)
-})
-afterAll(async () => {
-  await a?.close()
-  await b?.close()
-  await db?.drop()
-})
+const [a, b] = nodesForFile({ count: 2, pg: true, users: [agent, sup] })
 
 const seqs = (c: Client, engagementId: string) =>
   c.of('engagement.events').filter((m) => m['engagementId'] === engagementId).flatMap((m) => (m['events'] as { seq: number }[]).map((e) => e.seq))
@@ -91,7 +76,7 @@ describe('across nodes', () => {
     watch.send({ type: 'subscribe', engagementId: 'eng-y' })
     await watch.next('engagement.snapshot', (m) => m['engagementId'] === 'eng-y')
 
-    const admin = new pg.Client({ connectionString: db.url })
+    const admin = new pg.Client({ connectionString: a.config.databaseUrl! })
     await admin.connect()
     try {
       // Kill every LISTEN connection (both nodes'); rows written meanwhile are only in the log.

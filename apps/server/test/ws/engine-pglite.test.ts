@@ -1,26 +1,12 @@
 /** The same engine on embedded PGlite (no DATABASE_URL): in-process bus, one node. */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
 
-let dir: string
-let node: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sb-engine-'))
-  node = await startNode({ dataDir: dir })
-  await createUser(node.store, agent)
-  await createUser(node.store, sup)
-}, 60_000)
-afterAll(async () => {
-  await node?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const node = nodeForFile({ users: [agent, sup] })
 
 describe('engine on PGlite', () => {
   it('commits concurrent ops from two sessions gap-free and fans them out', async () => {

@@ -1,23 +1,11 @@
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
 
-let db: TestDatabase
-let node: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann Agent' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam Super' }
 
-beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url })
-  await createUser(node.store, agent)
-  await createUser(node.store, sup)
-})
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
-})
+const node = nodeForFile({ pg: true, users: [agent, sup] })
 
 function docUpdate(fn: (doc: Y.Doc) => void, base?: Y.Doc): string {
   const doc = base ?? new Y.Doc()

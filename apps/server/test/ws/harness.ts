@@ -3,6 +3,10 @@
  * real `ws` clients authenticated with real signed tokens (users created in the database).
  */
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import { PROTOCOL_VERSION, type Role } from '@switchboard/protocol'
@@ -13,7 +17,8 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Store } from '../../src/store/port.ts'
-import { silentLogger } from '../store/test-db.ts'
+import { createTestDatabase, silentLogger } from '../store/test-db.ts'
+import type { ThrowawayDb } from '../../../../tests/support/pg.ts'
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 
@@ -50,6 +55,54 @@ export async function startNode(opts: {
       await store.close()
     },
   }
+}
+
+/**
+ * Nodes for a whole test file: started before its tests on one fresh Postgres database (`pg`) or
+ * on PGlite in a temporary DATA_DIR (one node only), the users created; closed after the file,
+ * and the database dropped. The returned nodes forward to the started ones, so a file declares
+ * them at the top and uses them inside its tests and hooks.
+ */
+interface NodesForFile { pg?: boolean; users?: readonly TestUser[]; env?: Record<string, string>; wrapStore?: (store: Store) => Store }
+export function nodesForFile(o: NodesForFile & { count: 2 }): [Node, Node]
+export function nodesForFile(o: NodesForFile & { count?: number }): Node[]
+export function nodesForFile(o: NodesForFile & { count?: number }): Node[] {
+  const count = o.count ?? 1
+  if (!o.pg && count > 1) throw new Error('several nodes need one Postgres database (pg: true)')
+  const started: Node[] = []
+  let db: ThrowawayDb | undefined
+  let dir: string | undefined
+  beforeAll(async () => {
+    if (o.pg) db = await createTestDatabase()
+    else dir = mkdtempSync(join(tmpdir(), 'sb-node-'))
+    for (let i = 0; i < count; i++) {
+      started.push(await startNode({
+        ...(db ? { databaseUrl: db.url } : { dataDir: dir! }), ...(count > 1 ? { nodeId: `node-${'abcdefgh'[i]}` } : {}),
+        ...(o.env ? { env: o.env } : {}), ...(o.wrapStore ? { wrapStore: o.wrapStore } : {}),
+      }))
+    }
+    for (const u of o.users ?? []) await createUser(started[0]!.store, u)
+  }, 60_000)
+  afterAll(async () => {
+    for (const n of started) await n.close()
+    await db?.drop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+  return Array.from({ length: count }, (_, i) => {
+    const get = () => started[i] ?? (() => { throw new Error('the node starts in beforeAll: use it inside tests and hooks') })()
+    return {
+      get app() { return get().app },
+      get store() { return get().store },
+      get config() { return get().config },
+      get url() { return get().url },
+      close: () => get().close(),
+    }
+  })
+}
+
+/** One node for a whole test file (see `nodesForFile`). */
+export function nodeForFile(o: NodesForFile = {}): Node {
+  return nodesForFile(o)[0]!
 }
 
 export interface TestUser { accountId: string; id: string; role: Role; name: string }

@@ -1,25 +1,14 @@
 /** Heartbeats, shutdown, transfers and live threshold changes. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CLOSE } from '@switchboard/protocol'
 import { signToken } from '../../src/auth/session-token.ts'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, SECRET, startNode, type Node, type TestUser } from './harness.ts'
+import { Client, nodeForFile, observe, opId, SECRET, type TestUser } from './harness.ts'
 
-let db: TestDatabase
-let node: Node
 const ann: TestUser = { accountId: 'acc1', id: 'ann', role: 'agent', name: 'Ann' }
 const bob: TestUser = { accountId: 'acc1', id: 'bob', role: 'agent', name: 'Bob' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup', role: 'supervisor', name: 'Sam' }
 
-beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url, env: { WS_HEARTBEAT_MS: '200' } })
-  for (const u of [ann, bob, sup]) await createUser(node.store, u)
-})
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
-})
+const node = nodeForFile({ pg: true, users: [ann, bob, sup], env: { WS_HEARTBEAT_MS: '200' } })
 
 describe('connection lifecycle', () => {
   it('drops a socket that stops answering pings', async () => {

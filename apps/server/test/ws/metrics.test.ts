@@ -3,15 +3,12 @@
  * process metrics, the engine's latency histograms with their buckets, errors by code, closes by
  * code, sockets by role, every sample labelled with the node.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Metrics } from '../../src/ws/metrics.ts'
-import { Client, createUser, observe, startNode, type Node, type TestUser } from './harness.ts'
+import { Client, nodeForFile, observe, type TestUser } from './harness.ts'
 
-let dir: string
-let node: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
 
@@ -32,16 +29,7 @@ const scrape = async () => {
   return res.body
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sb-metrics-'))
-  node = await startNode({ dataDir: dir })
-  await createUser(node.store, agent)
-  await createUser(node.store, sup)
-}, 60_000)
-afterAll(async () => {
-  await node?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const node = nodeForFile({ users: [agent, sup] })
 
 describe('/metrics', () => {
   it('serves the standard process and Node metrics in the Prometheus text format', async () => {

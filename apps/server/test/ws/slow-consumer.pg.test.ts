@@ -1,25 +1,13 @@
 /** A watcher that stops reading is closed with 4009 SLOW_CONSUMER instead of being buffered for without bound. */
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CLOSE } from '@switchboard/protocol'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
+import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
 
-let db: TestDatabase
-let node: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
 
-beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url, env: { WS_SEND_BUFFER_BYTES: '65536', WS_OPS_PER_SECOND: '1000', WS_OPS_BURST: '1000' } })
-  await createUser(node.store, agent)
-  await createUser(node.store, sup)
-})
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
-})
+const node = nodeForFile({ pg: true, users: [agent, sup], env: { WS_SEND_BUFFER_BYTES: '65536', WS_OPS_PER_SECOND: '1000', WS_OPS_BURST: '1000' } })
 
 describe('slow consumer', () => {
   it('closes a socket whose unsent bytes exceed the limit; the writer is unaffected', async () => {
