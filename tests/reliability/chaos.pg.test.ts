@@ -5,12 +5,10 @@
  * every subscriber, every session's notes converge to the stored doc. Reports reconnect and
  * catch-up times. Short: ~20 s of load, a cut every ~3 s per socket; long: 5 min, every ~15 s.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanup } from '../bench/cleanup.ts'
+import { describe, expect, it } from 'vitest'
 import { rng } from '../bench/topology.ts'
 import { sleep } from '../bench/limit.ts'
-import { startCluster, type Cluster } from './lib/cluster.ts'
-import { createRelDb, type RelDb } from './lib/db.ts'
+import { clusterForFile } from './lib/fixture.ts'
 import { LONG, SEED, log, pick, record } from './lib/mode.ts'
 import { audit, problems } from './lib/verify.ts'
 import { accountWorkload, type Workload } from './lib/workload.ts'
@@ -20,26 +18,13 @@ const P = pick(
   { agents: 40, engagements: 3, watchers: 4, tickMs: 250, loadS: 300, meanCloseMs: 15_000 },
 )
 
-let db: RelDb
-let cluster: Cluster
 let w: Workload | undefined
 
-beforeAll(async () => {
-  db = await createRelDb()
-  cluster = await startCluster([
-    { nodeId: 'chaos-a', databaseUrl: db.url },
-    { nodeId: 'chaos-b', databaseUrl: db.url },
-  ])
-}, 180_000)
-
-afterAll(async () => {
-  w?.close()
-  await cleanup()
-}, 60_000)
+const fx = clusterForFile([{ nodeId: 'chaos-a' }, { nodeId: 'chaos-b' }], () => w?.close())
 
 describe('connection chaos', () => {
   it('loses nothing acked and converges every session while sockets are cut at random', async () => {
-    w = await accountWorkload(cluster, db, P, { seed: SEED, routing: 'random' })
+    w = await accountWorkload(fx.cluster, fx.db, P, { seed: SEED, routing: 'random' })
     log(`chaos: ${w.sessions.length} sessions, ${P.agents * P.engagements} engagements, ${P.loadS} s`)
     const rand = rng(SEED + 1)
     const next = new Map(w.sessions.map((s) => [s, performance.now() + rand() * P.meanCloseMs * 2]))
@@ -56,8 +41,8 @@ describe('connection chaos', () => {
     }
     w.stop()
     const drained = await w.drain(60_000)
-    const a = await audit(w, db, { endpoint: cluster.nodes[0]! })
-    const crashed = cluster.nodes.filter((n) => !n.running).map((n) => `${n.nodeId}: ${n.tail()}`)
+    const a = await audit(w, fx.db, { endpoint: fx.cluster.nodes[0]! })
+    const crashed = fx.cluster.nodes.filter((n) => !n.running).map((n) => `${n.nodeId}: ${n.tail()}`)
     record('chaos', {
       params: P, drained, ...a,
       divergent: a.divergent.slice(0, 20), ackedNotStored: a.ackedNotStored.slice(0, 20),

@@ -4,12 +4,10 @@
  * the long run. Zero acked ops lost; unacked ops are resent by the clients and applied once (no
  * op id twice in the log, no doubled text); clients of the killed node resume on either node.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanup } from '../bench/cleanup.ts'
+import { describe, expect, it } from 'vitest'
 import { sleep } from '../bench/limit.ts'
 import { rng } from '../bench/topology.ts'
-import { startCluster, type Cluster } from './lib/cluster.ts'
-import { createRelDb, type RelDb } from './lib/db.ts'
+import { clusterForFile } from './lib/fixture.ts'
 import { SEED, log, pick, record } from './lib/mode.ts'
 import { audit, problems, quantiles } from './lib/verify.ts'
 import { accountWorkload, type Workload } from './lib/workload.ts'
@@ -19,34 +17,21 @@ const P = pick(
   { agents: 30, engagements: 3, watchers: 4, tickMs: 250, kills: 10, gapMinS: 10, gapMaxS: 40 },
 )
 
-let db: RelDb
-let cluster: Cluster
 let w: Workload | undefined
 
-beforeAll(async () => {
-  db = await createRelDb()
-  cluster = await startCluster([
-    { nodeId: 'crash-a', databaseUrl: db.url },
-    { nodeId: 'crash-b', databaseUrl: db.url },
-  ])
-}, 180_000)
-
-afterAll(async () => {
-  w?.close()
-  await cleanup()
-}, 60_000)
+const fx = clusterForFile([{ nodeId: 'crash-a' }, { nodeId: 'crash-b' }], () => w?.close())
 
 describe('server crashes', () => {
   it('keeps every acked op and applies resent ones once while nodes are SIGKILLed and restarted', async () => {
-    w = await accountWorkload(cluster, db, P, { seed: SEED, routing: 'random' })
+    w = await accountWorkload(fx.cluster, fx.db, P, { seed: SEED, routing: 'random' })
     const rand = rng(SEED + 2)
     w.start()
     const kills: Array<{ node: string; sessionsOnIt: number; unackedAtKill: number; resumedOnOther: number; resumedOnSame: number; restartMs: number }> = []
     for (let k = 0; k < P.kills; k++) {
       await sleep((P.gapMinS + rand() * (P.gapMaxS - P.gapMinS)) * 1000)
       // The node serving the most sessions (a crash of an idle node would prove little); ties at random.
-      const load = (n: (typeof cluster.nodes)[number]) => w!.sessions.filter((s) => s.client.state === 'open' && s.nodeId === n.nodeId).length
-      const node = [...cluster.nodes].sort((x, y) => load(y) - load(x) || rand() - 0.5)[0]!
+      const load = (n: (typeof fx.cluster.nodes)[number]) => w!.sessions.filter((s) => s.client.state === 'open' && s.nodeId === n.nodeId).length
+      const node = [...fx.cluster.nodes].sort((x, y) => load(y) - load(x) || rand() - 0.5)[0]!
       const victims = w.sessions.filter((s) => s.client.state === 'open' && s.nodeId === node.nodeId)
       const unackedAtKill = w.agents.filter((x) => x.primary.nodeId === node.nodeId).reduce((n, x) => n + x.primary.client.pending, 0)
       const welcomesBefore = new Map(victims.map((s) => [s, s.welcomes]))
@@ -68,13 +53,13 @@ describe('server crashes', () => {
     await sleep(2_000)
     w.stop()
     const drained = await w.drain(60_000)
-    const a = await audit(w, db, { endpoint: cluster.nodes[0]! })
+    const a = await audit(w, fx.db, { endpoint: fx.cluster.nodes[0]! })
     record('crashes', {
       params: P, drained, kills, crashesSurvived: kills.length, ...a,
       reconnectMs: quantiles(w.sessions.flatMap((s) => s.reconnectMs)),
       divergent: a.divergent.slice(0, 20), ackedNotStored: a.ackedNotStored.slice(0, 20),
     })
-    expect(cluster.nodes.every((n) => n.running)).toBe(true)
+    expect(fx.cluster.nodes.every((n) => n.running)).toBe(true)
     expect(kills).toHaveLength(P.kills)
     for (const k of kills) expect(k.resumedOnOther + k.resumedOnSame).toBe(k.sessionsOnIt)
     expect(drained).toEqual({ open: true, pending: 0 })
