@@ -66,7 +66,8 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     await expect.poll(async () => (await snapshot()).focusedId).not.toBeNull()
     const first = (await snapshot()).focusedId as string
     await expect.poll(async () => (await snapshot()).byId[first]?.status.consumers?.[0]?.consumerDisplayName).toBe('Ada Lovelace')
-    await expect(page.getByRole('heading', { name: /Ada Lovelace/ }).isVisible()).resolves.toBe(true)
+    // The page catches up with the emulator when the main thread is idle (the app comes first).
+    await expect.poll(() => page.getByRole('heading', { name: /Ada Lovelace/ }).isVisible()).toBe(true)
 
     await page.getByLabel('Channel', { exact: true }).selectOption('messaging')
     await page.getByLabel('Name', { exact: true }).fill('Bo Chat')
@@ -81,7 +82,7 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     await page.keyboard.press('Enter')
     await expect.poll(async () => (await snapshot()).byId[first]?.status.state).toBe('wrap-up')
     expect((await snapshot()).focusedId).toBe(second)
-    expect(await firstStates.getByRole('button', { name: 'Wrap-up' }).getAttribute('aria-pressed')).toBe('true')
+    await expect.poll(() => firstStates.getByRole('button', { name: 'Wrap-up' }).getAttribute('aria-pressed')).toBe('true')
 
     await page.getByRole('button', { name: 'Switch to Ada Lovelace' }).press('Enter')
     await expect.poll(async () => (await snapshot()).focusedId).toBe(first)
@@ -95,7 +96,7 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
     // End: Zoom hides the app (the emulator says so), the app keeps the data.
     await firstStates.getByRole('button', { name: 'End' }).click()
     await expect.poll(async () => (await snapshot()).byId[first]?.status.state).toBe('end')
-    await expect(page.getByRole('note').filter({ hasText: 'Zoom hides the app' }).isVisible()).resolves.toBe(true)
+    await expect.poll(() => page.getByRole('note').filter({ hasText: 'Zoom hides the app' }).isVisible()).toBe(true)
 
     const log = page.getByRole('log', { name: 'Bridge traffic' })
     await expect.poll(() => log.textContent()).toContain('onEngagementStatusChange')

@@ -98,21 +98,24 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 
   /**
-   * Queue an op: persisted to the outbox first, then sent when connected. Returns at once with the
-   * op's id (the one place an op id is assigned: `input.opId`, else a new UUIDv7) and `stored`,
-   * which resolves once the op is persisted (or once the outbox failed: `outboxError`, and the op
-   * is still sent from memory). The op is copied as it goes on the wire (JSON), now: the outbox
-   * can always store it (no framework proxies, no functions) and later changes to the caller's
-   * objects do not leak in. Throws only for an op that could never be sent (not JSON-serialisable).
+   * Queue an op: sent when connected (at once if connected) and stored in the outbox meanwhile.
+   * Returns at once with the op's id (the one place an op id is assigned: `input.opId`, else a new
+   * UUIDv7) and `stored`, which resolves once the op is in the outbox (or once the outbox failed:
+   * `outboxError`, and the op is still sent from memory). The op is copied as it goes on the wire
+   * (JSON), now: the outbox can always store it (no framework proxies, no functions) and later
+   * changes to the caller's objects do not leak in. Throws only for an op that could never be
+   * sent (not JSON-serialisable).
+   *
+   * Sending does not wait for the outbox (an IndexedDB write can take longer than the round trip
+   * to the server): an op on the wire before it is stored loses nothing, since the server answers
+   * a repeated opId once and the ack's removal from the outbox waits for the store.
    */
   queueOp(input: ClientOpInput): { opId: string; stored: Promise<void> } {
     const op = wireCopy({ ...input, opId: input.opId ?? newOpId() } as ClientOp)
     if (!this.#queue.add(op)) return { opId: op.opId, stored: this.#persistChain }
     this.#emitState()
-    const stored = this.#store(op).then(() => {
-      this.#queue.persisted(op.opId)
-      this.#queue.pump()
-    })
+    const stored = this.#store(op)
+    this.#queue.pump()
     return { opId: op.opId, stored }
   }
 

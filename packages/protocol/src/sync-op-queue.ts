@@ -1,6 +1,6 @@
 /**
  * The sync client's in-memory view of unacked ops: send order, which are on the wire, which wait
- * for a retry. Sends only persisted ops, at most `maxInFlight` unacked at a time, and honours
+ * for a retry. Sends at most `maxInFlight` unacked at a time, and honours
  * `RATE_LIMITED` pauses. While saving is held (`UNAVAILABLE`: the database is unreachable) it
  * sends one op at a time as a probe, so an outage costs one refused op per retry interval, not
  * the whole window. Persistence itself is the outbox's job (the client drives both).
@@ -10,7 +10,6 @@ import { backoffDelay, type BackoffOptions } from './backoff.ts'
 
 interface PendingOp {
   op: ClientOp
-  persisted: boolean
   inFlight: boolean
   attempts: number
   retryAt: number
@@ -44,16 +43,11 @@ export class OpQueue {
   has(opId: string): boolean { return this.#pending.has(opId) }
   ops(): ClientOp[] { return [...this.#pending.values()].map((p) => p.op) }
 
-  /** A new op, not yet persisted (so not yet sendable). False when its opId is already queued. */
+  /** A new op. False when its opId is already queued. */
   add(op: ClientOp): boolean {
     if (this.#pending.has(op.opId)) return false
-    this.#pending.set(op.opId, { op, persisted: false, inFlight: false, attempts: 0, retryAt: 0 })
+    this.#pending.set(op.opId, { op, inFlight: false, attempts: 0, retryAt: 0 })
     return true
-  }
-
-  persisted(opId: string): void {
-    const entry = this.#pending.get(opId)
-    if (entry !== undefined) entry.persisted = true
   }
 
   /** Ops from the outbox: `first` go before everything queued so far (they are older). */
@@ -63,7 +57,7 @@ export class OpQueue {
     let added = 0
     for (const op of ops) {
       if (this.#pending.has(op.opId)) continue
-      this.#pending.set(op.opId, { op, persisted: true, inFlight: false, attempts: 0, retryAt: 0 })
+      this.#pending.set(op.opId, { op, inFlight: false, attempts: 0, retryAt: 0 })
       added++
     }
     for (const entry of fresh) if (!this.#pending.has(entry.op.opId)) this.#pending.set(entry.op.opId, entry)
@@ -118,7 +112,7 @@ export class OpQueue {
     this.#inFlight = 0
   }
 
-  /** Send what may be sent: in order, persisted, not waiting for a retry, within the window. */
+  /** Send what may be sent: in order, not waiting for a retry, within the window. */
   pump(): void {
     if (!this.#o.canSend()) return
     const now = this.#o.now()
@@ -127,7 +121,7 @@ export class OpQueue {
     let next = Infinity
     for (const entry of this.#pending.values()) {
       if (this.#inFlight >= window) break
-      if (entry.inFlight || !entry.persisted) continue
+      if (entry.inFlight) continue
       if (entry.retryAt > now) {
         next = Math.min(next, entry.retryAt)
         continue

@@ -82,6 +82,31 @@ describe('SyncClient and its outbox', () => {
     expect(server.rejected).toEqual([])
   })
 
+  it('sends an op without waiting for the outbox, and removes it from the outbox only after storing it', async () => {
+    /** An outbox whose writes wait until released (a slow IndexedDB). */
+    class SlowOutbox extends TestOutbox {
+      readonly held: Array<() => void> = []
+      override async put(op: ClientOp): Promise<void> {
+        await new Promise<void>((release) => this.held.push(release))
+        await super.put(op)
+      }
+    }
+    const outbox = new SlowOutbox()
+    const c = client({ outbox })
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    server.autoAck = false
+    const { opId: id, stored } = c.queueOp({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
+    await expect.poll(() => server.ops()).toEqual([id])
+    expect(outbox.held).toHaveLength(1)
+    server.ack(id)
+    await expect.poll(() => c.pending).toBe(0)
+    outbox.held[0]!()
+    await stored
+    await c.flushed()
+    expect(outbox.size).toBe(0)
+  })
+
   it('rejects an op that cannot be encoded at all, instead of queueing what could never be sent', async () => {
     const c = client()
     c.setOnline(false)

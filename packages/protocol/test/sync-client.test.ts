@@ -53,7 +53,7 @@ describe('SyncClient against a real ws server', () => {
     expect(server.rejected).toEqual([])
   })
 
-  it('assigns a UUIDv7 opId, persists before sending, and an ack removes the op from the outbox', async () => {
+  it('assigns a UUIDv7 opId, stores and sends the op, and an ack removes it from the outbox', async () => {
     const outbox = new MemoryOutbox()
     const c = client({ outbox })
     const acks: { opId: string; seq: number }[] = []

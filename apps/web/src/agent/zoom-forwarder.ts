@@ -14,6 +14,8 @@ export class ZoomForwarder {
   readonly #send: (op: OpInput) => void
   readonly #now: () => number
   readonly #observed = new Set<string>()
+  /** What the last observe of each engagement said, to send no observe that repeats it. */
+  readonly #lastObserve = new Map<string, string>()
   readonly #waiting = new Map<string, OpInput[]>()
 
   constructor(send: (op: OpInput) => void, now: () => number = Date.now) {
@@ -26,7 +28,14 @@ export class ZoomForwarder {
     return this.#observed
   }
 
+  /**
+   * The engagement as Zoom describes it now (launch, switch, re-read). One that repeats this page's
+   * last observe of the engagement is not sent again (every switch re-reads the engagement).
+   */
   observe(engagementId: string, context: EngagementContext, status: EngagementStatusChanges | null): void {
+    const said = JSON.stringify([context, status])
+    if (this.#lastObserve.get(engagementId) === said) return
+    this.#lastObserve.set(engagementId, said)
     this.#send({
       type: 'engagement.observe',
       engagementId,

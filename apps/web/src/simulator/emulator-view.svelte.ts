@@ -22,10 +22,24 @@ export class EmulatorView {
   #clearedThrough = 0
   #emulator: Emulator
 
+  #scheduled = false
+
   constructor(emulator: Emulator) {
     this.#emulator = emulator
     this.refresh()
-    emulator.subscribe(() => this.refresh())
+    // The hosted app shares this page's main thread: the emulator's own page catches up when the
+    // thread is idle (within 200 ms), once however much traffic there was, so it never delays the
+    // app's frames (an app reacting to a Zoom event would otherwise wait for the traffic log).
+    emulator.subscribe(() => {
+      if (this.#scheduled) return
+      this.#scheduled = true
+      const run = (): void => {
+        this.#scheduled = false
+        this.refresh()
+      }
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 200 })
+      else setTimeout(run, 50)
+    })
   }
 
   refresh(): void {

@@ -7,20 +7,49 @@ import { fromBase64, toBase64 } from 'lib0/buffer'
 afterEach(() => { vi.useRealTimers() })
 
 describe('EngagementDoc', () => {
-  it('batches local edits into one merged doc.update', () => {
+  it('sends the first edit after a quiet spell at once and merges the ones that follow it', () => {
     vi.useFakeTimers()
     const sent: string[] = []
     const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 150 })
     d.doc.transact(() => d.notes.insert(0, 'a'), LOCAL)
+    expect(sent).toHaveLength(1)
+    vi.advanceTimersByTime(40)
     d.doc.transact(() => d.notes.insert(1, 'b'), LOCAL)
     d.doc.transact(() => d.wrapup.set('disposition', 'Resolved'), LOCAL)
-    expect(sent).toHaveLength(0)
-    vi.advanceTimersByTime(150)
     expect(sent).toHaveLength(1)
+    vi.advanceTimersByTime(149)
+    expect(sent).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(sent).toHaveLength(2)
     const replica = new Y.Doc()
-    Y.applyUpdate(replica, fromBase64(sent[0]!))
+    for (const u of sent) Y.applyUpdate(replica, fromBase64(u))
     expect(replica.getText('notes').toString()).toBe('ab')
     expect(replica.getMap('wrapup').get('disposition')).toBe('Resolved')
+  })
+
+  it('sends one op per key when typing is slower than the batch, and merges faster typing (one more op per burst at most)', () => {
+    vi.useFakeTimers()
+    const sent: string[] = []
+    const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 150 })
+    const key = (ch: string): void => d.doc.transact(() => d.notes.insert(d.notes.length, ch), LOCAL)
+    for (const ch of 'slow') {
+      key(ch)
+      vi.advanceTimersByTime(200)
+    }
+    expect(sent).toHaveLength(4) // each at once
+    vi.advanceTimersByTime(1000)
+    sent.length = 0
+    // Eight keys 100 ms apart: the first at once, then one merged op per batch (trailing batching
+    // alone sends 4: two keys per batch).
+    for (const ch of 'burst!!!') {
+      key(ch)
+      vi.advanceTimersByTime(100)
+    }
+    vi.advanceTimersByTime(1000)
+    expect(sent).toHaveLength(5)
+    const replica = new Y.Doc()
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(d.doc))
+    expect(replica.getText('notes').toString()).toBe('slowburst!!!')
   })
 
   it('does not send remote updates back, but advances lastSeq', () => {

@@ -42,6 +42,15 @@ describe('ZoomForwarder', () => {
     expect('status' in sent[0]!).toBe(false)
   })
 
+  it('does not repeat an observe that says what the last one said (each switch re-reads the engagement)', () => {
+    const { sent, f } = setup()
+    f.observe('e1', { engagementId: 'e1', queueName: 'Billing' }, { state: 'active' })
+    f.observe('e1', { engagementId: 'e1', queueName: 'Billing' }, { state: 'active' })
+    f.observe('e1', { engagementId: 'e1', queueName: 'Billing' }, { state: 'inactive' })
+    f.observe('e2', { engagementId: 'e2', queueName: 'Billing' }, { state: 'active' })
+    expect(sent.map((o) => `${o.type} ${o.engagementId}`)).toEqual(['engagement.observe e1', 'engagement.observe e1', 'engagement.observe e2'])
+  })
+
   it('holds status and variables of an engagement not observed yet, in order', () => {
     const { sent, f } = setup()
     f.status('e3', { state: 'inactive' }, 5)

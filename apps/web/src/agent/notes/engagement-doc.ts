@@ -2,8 +2,11 @@
  * One engagement's notes document on the client: the Y.Doc, the server seq it has applied, and
  * the batching of local edits into `doc.update` ops.
  *
- * Local edits are merged for `batchMs` and sent as one base64 update (split when the merge would
- * exceed the per-op cap). Remote updates are applied with the REMOTE origin so they are neither
+ * Local edits: the first after a quiet spell goes out at once (nothing was sent in the last
+ * `batchMs`), so a supervisor sees an agent's key without waiting for a batch timer; edits that
+ * follow within `batchMs` of a send are merged for `batchMs` and sent as one base64 update (split
+ * when the merge would exceed the per-op cap). Typing slower than one key per `batchMs` is one op
+ * per key either way; typing faster is merged as before, so this adds no op per keystroke. Remote updates are applied with the REMOTE origin so they are neither
  * sent back nor counted as local. Each change is also handed to `persist` (debounced) so a reload
  * while offline still shows the text.
  */
@@ -26,6 +29,7 @@ export interface EngagementDocOptions {
   persist?(engagementId: string, state: Uint8Array, lastSeq: number): void
   batchMs?: number
   persistMs?: number
+  now?: () => number
 }
 
 export class EngagementDoc {
@@ -37,6 +41,8 @@ export class EngagementDoc {
   #persist: EngagementDocOptions['persist']
   #pending: Uint8Array[] = []
   #batchTimer: ReturnType<typeof setTimeout> | undefined
+  #lastSentAt = Number.NEGATIVE_INFINITY
+  readonly #now: () => number
   #persistTimer: ReturnType<typeof setTimeout> | undefined
   #destroyed = false
 
@@ -44,11 +50,9 @@ export class EngagementDoc {
     this.engagementId = engagementId
     this.#opts = opts
     this.#persist = opts.persist
+    this.#now = opts.now ?? Date.now
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE) {
-        this.#pending.push(update)
-        this.#batchTimer ??= setTimeout(() => this.flush(), opts.batchMs ?? 150)
-      }
+      if (origin !== REMOTE) this.#local(update)
       this.#schedulePersist()
     })
   }
@@ -101,6 +105,7 @@ export class EngagementDoc {
     const updates = this.#pending
     if (updates.length === 0) return
     this.#pending = []
+    this.#lastSentAt = this.#now()
     const merged = toBase64(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates))
     if (merged.length <= MAX_DOC_UPDATE_BASE64) {
       this.#opts.sendUpdate(this.engagementId, merged)
@@ -129,6 +134,15 @@ export class EngagementDoc {
     if (this.#persistTimer) this.persistNow()
     this.#destroyed = true
     this.doc.destroy()
+  }
+
+  /** Leading edge after a quiet spell, else merged into the open batch (or a new one). */
+  #local(update: Uint8Array): void {
+    this.#pending.push(update)
+    if (this.#batchTimer !== undefined) return
+    const batchMs = this.#opts.batchMs ?? 150
+    if (this.#now() - this.#lastSentAt >= batchMs) this.flush()
+    else this.#batchTimer = setTimeout(() => this.flush(), batchMs)
   }
 
   #schedulePersist(): void {
