@@ -8,6 +8,7 @@ export * from './parse.ts'
 export * from './outbox.ts'
 export * from './op-id.ts'
 export * from './backoff.ts'
+export * from './time.ts'
 // The sync client is also `@switchboard/protocol/sync-client`; the IndexedDB outbox is only
 // `@switchboard/protocol/outbox-indexeddb` so Node code never loads browser storage code.
 export * from './sync-client.ts'

@@ -33,15 +33,6 @@ export function describeDuration(ms: number | null | undefined): string {
   return parts.join(' ')
 }
 
-/** Zoom reports times as epoch ms or as strings; normalise to epoch ms or null. */
-export function toEpochMs(v: number | string | null | undefined): number | null {
-  if (v == null || v === '') return null
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null
-  const n = Number(v)
-  if (Number.isFinite(n)) return n
-  const parsed = Date.parse(v)
-  return Number.isFinite(parsed) ? parsed : null
-}
 
 /** Short clock time for "saved at 14:03". */
 export function formatClockTime(epochMs: number): string {

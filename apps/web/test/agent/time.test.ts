@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { describeDuration, elapsed, formatDuration, toEpochMs } from '../../src/lib/time.ts'
+import { toEpochMs } from '@switchboard/protocol'
+import { describeDuration, elapsed, formatDuration } from '../../src/lib/time.ts'
 
 describe('formatDuration', () => {
   it('formats minutes and seconds under an hour', () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { toZoomError } from '../../src/agent/zoom/errors.ts'
 import {
-  eventTimestamp, normalizeContext, normalizeStatus, normalizeVariables, toEpochMs,
+  epochMs, eventTimestamp, normalizeContext, normalizeStatus, normalizeVariables,
 } from '../../src/agent/zoom/normalize.ts'
 
 describe('normalize', () => {
   it('reads Zoom times as seconds, milliseconds or ISO strings', () => {
-    expect(toEpochMs(1731031732)).toBe(1731031732000)
-    expect(toEpochMs(1731031732123)).toBe(1731031732123)
-    expect(toEpochMs('2024-11-08T02:08:52Z')).toBe(Date.parse('2024-11-08T02:08:52Z'))
-    expect(toEpochMs('nonsense')).toBeUndefined()
+    expect(epochMs(1731031732)).toBe(1731031732000)
+    expect(epochMs(1731031732123)).toBe(1731031732123)
+    expect(epochMs('2024-11-08T02:08:52Z')).toBe(Date.parse('2024-11-08T02:08:52Z'))
+    expect(epochMs('nonsense')).toBeUndefined()
     expect(eventTimestamp(undefined, 42)).toBe(42)
   })
 

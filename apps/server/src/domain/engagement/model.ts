@@ -56,11 +56,5 @@ export function emptyEngagement(accountId: string, id: string, agentId: string, 
   }
 }
 
-/** Zoom times arrive as epoch ms, epoch seconds, numeric strings or ISO strings. */
-export function toEpochMs(v: number | string | undefined | null): number | null {
-  if (v === undefined || v === null || v === '') return null
-  let n = typeof v === 'number' ? v : /^\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v)
-  if (!Number.isFinite(n) || n <= 0) return null
-  if (n < 1e11) n *= 1000 // seconds
-  return Math.round(n)
-}
+/** One reading of Zoom's times for the server and the clients (`@switchboard/protocol`). */
+export { toEpochMs } from '@switchboard/protocol'

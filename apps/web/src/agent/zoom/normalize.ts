@@ -3,6 +3,7 @@
  * strings ("true"), times as seconds or milliseconds (its own docs show both), and may add fields:
  * unknown fields are dropped because the server's schemas are strict.
  */
+import { toEpochMs } from '@switchboard/protocol/time'
 import type {
   AppVariable, EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable, UserContext,
 } from './types.ts'
@@ -30,23 +31,13 @@ function bool(v: unknown): boolean | undefined {
 }
 
 /** Epoch milliseconds from seconds, milliseconds or an ISO string; undefined when unreadable. */
-export function toEpochMs(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
-    // Below 1e11 a value can only be seconds (1e11 ms is 1973; 1e11 s is the year 5138).
-    return v < 1e11 ? Math.round(v * 1000) : Math.round(v)
-  }
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v)
-    if (Number.isFinite(n)) return toEpochMs(n)
-    const parsed = Date.parse(v)
-    return Number.isNaN(parsed) ? undefined : parsed
-  }
-  return undefined
+export function epochMs(v: unknown): number | undefined {
+  return toEpochMs(v) ?? undefined
 }
 
 /** An event's own `timestamp` in ms, or `fallback` (receive time) when Zoom left it out. */
 export function eventTimestamp(v: unknown, fallback: number): number {
-  return toEpochMs(v) ?? fallback
+  return epochMs(v) ?? fallback
 }
 
 function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
@@ -59,8 +50,8 @@ export function normalizeContext(raw: unknown): EngagementContext | null {
   const engagementId = text(c.engagementId, 128)
   if (!engagementId) return null
   const out: EngagementContext = { engagementId }
-  put(out, 'startTime', toEpochMs(c.startTime))
-  put(out, 'acceptTime', toEpochMs(c.acceptTime))
+  put(out, 'startTime', epochMs(c.startTime))
+  put(out, 'acceptTime', epochMs(c.acceptTime))
   put(out, 'queueId', text(c.queueId))
   put(out, 'queueName', text(c.queueName))
   put(out, 'isTransfer', bool(c.isTransfer))
@@ -93,7 +84,7 @@ export function normalizeStatusFields(raw: Raw): EngagementStatusChanges {
   put(out, 'isConference', bool(raw.isConference))
   put(out, 'assignedAgentId', text(raw.assignedAgentId))
   put(out, 'assignedAgentName', text(raw.assignedAgentName))
-  put(out, 'endTime', toEpochMs(raw.endTime))
+  put(out, 'endTime', epochMs(raw.endTime))
   put(out, 'consumers', normalizeConsumers(raw.consumers))
   return out
 }
