@@ -16,6 +16,13 @@ export interface ZoomCredentials {
   clientSecret: string
 }
 
+export interface ZoomS2SCredentials {
+  /** The Zoom account the app belongs to (the token's `account_id`). */
+  accountId: string
+  clientId: string
+  clientSecret: string
+}
+
 export interface Config {
   port: number
   host: string
@@ -48,6 +55,17 @@ export interface Config {
     oauthScopes: string[]
     oauthHost: string
     apiHost: string
+    /**
+     * Secret Token of the app whose event subscriptions post to `/api/zoom/webhooks`
+     * (ZOOM_WEBHOOK_SECRET_TOKEN). Undefined: in development with dev sign-in the process entry
+     * generates one into DATA_DIR (`ensureWebhookSecret`) so the emulator can sign; otherwise
+     * the receiver answers 404 WEBHOOKS_DISABLED.
+     */
+    webhookSecretToken: string | undefined
+    /** Server-to-Server OAuth app (ZOOM_S2S_*): the REST client and backfill; undefined = off. */
+    s2s: ZoomS2SCredentials | undefined
+    /** Period of the safety-net backfill while the server runs (ZOOM_SYNC_INTERVAL_MS; 0 = only at start and after an outage). */
+    syncIntervalMs: number
   }
   /** Key for OAuth tokens at rest; undefined means derive it from the session secret. */
   tokenEncryptionKey: string | undefined
@@ -155,6 +173,15 @@ function databaseUrl(env: Env): string | undefined {
   return raw
 }
 
+function s2sCredentials(env: Env): ZoomS2SCredentials | undefined {
+  const names = ['ZOOM_S2S_ACCOUNT_ID', 'ZOOM_S2S_CLIENT_ID', 'ZOOM_S2S_CLIENT_SECRET'] as const
+  const values = names.map((n) => read(env, n))
+  if (values.every((v) => v === undefined)) return undefined
+  const missing = names.filter((_, i) => values[i] === undefined)
+  if (missing.length > 0) throw new ConfigError(missing[0]!, `is required when any of ${names.join(', ')} is set (all three come from the Server-to-Server OAuth app's App Credentials)`)
+  return { accountId: values[0]!, clientId: values[1]!, clientSecret: values[2]! }
+}
+
 function credentials(env: Env, idVar: string, secretVar: string): ZoomCredentials | undefined {
   const clientId = read(env, idVar)
   const clientSecret = read(env, secretVar)
@@ -238,6 +265,9 @@ export function loadConfig(env: Env): Config {
       oauthScopes: list(env, 'ZOOM_OAUTH_SCOPES'),
       oauthHost,
       apiHost,
+      webhookSecretToken: read(env, 'ZOOM_WEBHOOK_SECRET_TOKEN'),
+      s2s: s2sCredentials(env),
+      syncIntervalMs: int(env, 'ZOOM_SYNC_INTERVAL_MS', 900_000, 0, 86_400_000),
     },
     tokenEncryptionKey,
     bootstrapSupervisors: list(env, 'BOOTSTRAP_SUPERVISORS'),

@@ -7,7 +7,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { ensureSessionSecret } from './secrets.ts'
+import { ensureSessionSecret, ensureWebhookSecret } from './secrets.ts'
 import { migrate, openStore, type Store } from './store/index.ts'
 
 function fail(line: string): never {
@@ -68,9 +68,9 @@ async function main(): Promise<void> {
   const logger = createLogger(loaded)
   let config: Config
   try {
-    config = await ensureSessionSecret(loaded)
+    config = await ensureWebhookSecret(await ensureSessionSecret(loaded))
   } catch (error) {
-    fail(`DATA_DIR: cannot store the generated session secret: ${describeError(error)}`)
+    fail(`DATA_DIR: cannot store a generated development secret: ${describeError(error)}`)
   }
   const store = await openDatabase(config, logger)
   const app = await buildApp({ config, store, logger })

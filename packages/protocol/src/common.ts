@@ -22,6 +22,9 @@ export type EngagementState = Static<typeof EngagementState>
 /** voice | video | messaging | email today; kept open because Zoom may add channels. */
 export const Channel = Type.String({ minLength: 1, maxLength: 32 })
 
+export const EngagementSource = Type.Union([Type.Literal('app'), Type.Literal('webhook'), Type.Literal('rest')])
+export type EngagementSource = Static<typeof EngagementSource>
+
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')])
 export type Role = Static<typeof Role>
 
@@ -114,10 +117,30 @@ export const EngagementView = Type.Object({
   wrapupMs: Type.Union([Type.Number(), Type.Null()]),
   help: Type.Union([HelpFlag, Type.Null()]),
   notesPreview: Type.String(),
+  /**
+   * Where it is known from: `app` (the agent app reported or showed it), `webhook` (Zoom's event
+   * notifications), `rest` (Zoom's REST API). Without `app`, no agent app follows it.
+   */
+  sources: Type.Optional(Type.Array(EngagementSource)),
   lastSeq: Seq,
   updatedAt: EpochMs,
 })
 export type EngagementView = Static<typeof EngagementView>
+
+/** An agent's Zoom Contact Center status (user_status_changed, login/logout, the REST users list). */
+export const ContactCenterStatus = Type.Object({
+  /** Zoom's status name: Ready, Not Ready, Occupied, Offline (null when only login/logout is known). */
+  status: Type.Union([Type.String(), Type.Null()]),
+  statusId: Type.Union([Type.String(), Type.Null()]),
+  /** The reason under Not Ready (Break, Meal, ...), as Zoom names it. */
+  subStatus: Type.Union([Type.String(), Type.Null()]),
+  subStatusId: Type.Union([Type.String(), Type.Null()]),
+  /** Since when (Zoom's time of the report), epoch ms. */
+  since: Type.Union([EpochMs, Type.Null()]),
+  /** Logged in to Contact Center (user_login/user_logout), null when not reported. */
+  loggedIn: Type.Union([Type.Boolean(), Type.Null()]),
+})
+export type ContactCenterStatus = Static<typeof ContactCenterStatus>
 
 /** One agent on a supervisor's roster. */
 export const AgentView = Type.Object({
@@ -129,6 +152,8 @@ export const AgentView = Type.Object({
   focusEngagementId: Type.Union([Id, Type.Null()]),
   openEngagements: Type.Integer({ minimum: 0 }),
   lastActivityAt: Type.Union([EpochMs, Type.Null()]),
+  /** Zoom Contact Center status, when Zoom reported one; `online` is whether the app is open. */
+  contactCenter: Type.Optional(Type.Union([ContactCenterStatus, Type.Null()])),
 })
 export type AgentView = Static<typeof AgentView>
 

@@ -26,6 +26,9 @@ export const ERRORS = {
   OAUTH_DISABLED: { status: 404, message: 'Zoom OAuth is not enabled on this server.' },
   OAUTH_STATE_INVALID: { status: 400, message: 'The OAuth state is invalid or expired; start again.' },
   OAUTH_EXCHANGE_FAILED: { status: 502, message: 'Zoom refused the authorization code.' },
+  WEBHOOKS_DISABLED: { status: 404, message: 'Zoom webhooks are not enabled on this server (ZOOM_WEBHOOK_SECRET_TOKEN is unset).' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing or does not match the Secret Token.' },
+  WEBHOOK_TIMESTAMP_INVALID: { status: 401, message: 'The webhook timestamp is missing, or more than 5 minutes from the server clock.' },
   // resources
   NOT_FOUND: { status: 404, message: 'Not found.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },

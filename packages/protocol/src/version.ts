@@ -6,9 +6,11 @@
  * 1 — initial protocol: hello/welcome, subscribe/snapshot/events, engagement ops, doc.update,
  *     help, whispers, boards with coalesced deltas; REST bodies.
  * 2 — `engagement.erased` (retention purge, admin erasure); admin REST bodies for retention and erasures.
+ * 3 — Zoom webhooks and REST: EngagementView.sources, AgentView.contactCenter (optional), error
+ *     codes WEBHOOKS_DISABLED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_TIMESTAMP_INVALID.
  */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
-export const SCHEMA_HASH = 'ec4a78f527fb9537'
+export const SCHEMA_HASH = '7e1f1674e017cd41'

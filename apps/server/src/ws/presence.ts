@@ -5,6 +5,7 @@
  */
 import type { AgentView } from '@switchboard/protocol'
 import type { Db } from '../store/port.ts'
+import { contactCenterOf, type StatusRow } from '../zoom/user-status.ts'
 import type { Session } from './session.ts'
 
 export const PRESENCE_HEARTBEAT_MS = 10_000
@@ -34,12 +35,15 @@ export async function clearNodePresence(db: Db, nodeId: string): Promise<void> {
   await db.query('delete from presence where node_id = $1', [nodeId])
 }
 
-interface RosterRow {
+interface RosterRow extends Partial<StatusRow> {
   id: string; display_name: string | null; role: AgentView['role']; sessions: number
   focus: string | null; open: number; last_activity: number | null
 }
 
-/** The roster of an account (or only `userIds`): sessions online across nodes, focus, open engagements. */
+/**
+ * The roster of an account (or only `userIds`): sessions online across nodes, focus, open
+ * engagements, and the Contact Center status Zoom reported (`zoom_user_status`).
+ */
 export async function roster(db: Db, accountId: string, userIds?: readonly string[]): Promise<AgentView[]> {
   const res = await db.query<RosterRow>(
     `select u.id, u.display_name, u.role,
@@ -49,8 +53,11 @@ export async function roster(db: Db, accountId: string, userIds?: readonly strin
           and p.focus_at is not null order by p.focus_at desc limit 1) as focus,
        (select count(*) from engagements e where e.account_id = u.account_id and e.agent_id = u.id and e.ended_at is null) as open,
        (extract(epoch from greatest(u.last_seen_at,
-          (select max(e.updated_at) from engagements e where e.account_id = u.account_id and e.agent_id = u.id))) * 1000)::int8 as last_activity
+          (select max(e.updated_at) from engagements e where e.account_id = u.account_id and e.agent_id = u.id))) * 1000)::int8 as last_activity,
+       z.status_name, z.status_id, z.sub_status_name, z.sub_status_id, z.logged_in,
+       (extract(epoch from z.status_at) * 1000)::int8 as status_at
      from users u
+     left join zoom_user_status z on z.account_id = u.account_id and z.user_id = u.id
      where u.account_id = $1 and ($2::jsonb is null or u.id in (select jsonb_array_elements_text($2::jsonb)))
      order by u.display_name nulls last, u.id
      limit 2000`,
@@ -58,5 +65,6 @@ export async function roster(db: Db, accountId: string, userIds?: readonly strin
   return res.rows.map((r) => ({
     id: r.id, displayName: r.display_name, role: r.role, online: Number(r.sessions) > 0, sessions: Number(r.sessions),
     focusEngagementId: r.focus, openEngagements: Number(r.open), lastActivityAt: r.last_activity === null ? null : Number(r.last_activity),
+    contactCenter: contactCenterOf(r),
   }))
 }

@@ -17,6 +17,7 @@ import { canRead, isSupervisor, writeDenied } from './access.ts'
 import { dedupKey } from './dedup.ts'
 import { evolve, projectionKey } from './evolve.ts'
 import type { Actor, Command, Engagement, NewEvent } from './model.ts'
+import { decideZoom } from './zoom-rules.ts'
 
 export interface DecideInput {
   /** The engagement as locked in the current transaction; null when it does not exist. */
@@ -35,6 +36,7 @@ const NONE: Decision = { ok: true, events: [] }
 
 export function decide(cmd: Command, input: DecideInput): Decision {
   const { engagement: e, actor, now } = input
+  if (actor.source !== 'sdk') return decideZoom(cmd, input)
   if (cmd.type === 'engagement.observe') return decideObserve(cmd, input)
   if (!e || e.accountId !== actor.accountId) return { ok: false, code: 'NOT_FOUND' }
 

@@ -2,10 +2,13 @@
  * evolve(engagement, event) -> engagement: how each log row changes the projection.
  * Zoom may repeat or reorder status events, so the state only moves forward:
  * active <-> inactive, then wrap-up, then end (terminal). A transfer (takeover) reopens.
+ * Rows Zoom reported to the server (`data.source`: webhook, rest) carry Zoom's own time of the
+ * fact (`data.zoomAt`), used for the state times instead of the row's, so a late or retried
+ * delivery keeps the real timeline.
  */
 import type { EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable } from '@switchboard/protocol'
 import { canonicalJson } from './dedup.ts'
-import { toEpochMs, type Engagement, type NewEvent } from './model.ts'
+import { ENGAGEMENT_SOURCES, toEpochMs, type Engagement, type EngagementSource, type NewEvent } from './model.ts'
 
 export interface AppliedEvent extends NewEvent {
   seq: number
@@ -17,8 +20,26 @@ export interface AppliedEvent extends NewEvent {
 
 const RANK: Record<EngagementState, number> = { 'active': 0, 'inactive': 0, 'wrap-up': 1, 'end': 2 }
 
+/** Where a row's facts come from: the app unless Zoom reported them (`data.source`). */
+function sourceOf(ev: AppliedEvent): EngagementSource {
+  const s = ev.data['source']
+  return typeof s === 'string' && (ENGAGEMENT_SOURCES as readonly string[]).includes(s) ? (s as EngagementSource) : 'app'
+}
+
+/** The time a fact happened: Zoom's for facts Zoom reported (never after the row), else the row's. */
+function factAt(ev: AppliedEvent): number {
+  const z = ev.data['zoomAt']
+  return typeof z === 'number' && Number.isFinite(z) && z > 0 ? Math.min(z, ev.at) : ev.at
+}
+
 export function evolve(e: Engagement, ev: AppliedEvent): Engagement {
   let next: Engagement = { ...e, lastSeq: Math.max(e.lastSeq, ev.seq), updatedAt: ev.at }
+  // Facts about the engagement, and the app showing it (focus rows only ever come from the app).
+  if (ev.kind === 'context' || ev.kind === 'status' || ev.kind === 'variables' || ev.kind === 'focus') {
+    const source = sourceOf(ev)
+    if (!next.sources.includes(source)) next.sources = [...next.sources, source]
+  }
+  const at = factAt(ev)
   switch (ev.kind) {
     case 'context': {
       const takeover = ev.data['takeover'] as { fromAgentId?: string } | undefined
@@ -28,11 +49,11 @@ export function evolve(e: Engagement, ev: AppliedEvent): Engagement {
       }
       next = applyContext(next, ev.data['context'] as EngagementContext)
       const status = ev.data['status'] as EngagementStatusChanges | undefined
-      if (status) next = applyStatus(next, status, ev.at, Boolean(takeover))
+      if (status) next = applyStatus(next, status, at, Boolean(takeover))
       return next
     }
     case 'status':
-      return applyStatus(next, ev.data['changes'] as EngagementStatusChanges, ev.at, false)
+      return applyStatus(next, ev.data['changes'] as EngagementStatusChanges, at, false)
     case 'variables': {
       const vars = { ...next.variables }
       for (const v of ev.data['variables'] as EngagementVariable[]) vars[v.id] = v.value
@@ -104,8 +125,12 @@ function stripUndefined<T extends object>(o: T): T {
   return o
 }
 
-/** The projection's content without bookkeeping fields: equal keys mean "nothing changed". */
+/**
+ * The projection's content without bookkeeping fields: equal keys mean "nothing changed". Who
+ * reported a fact (`sources`) is not content: the same state from the app and from a webhook is
+ * one fact and one row, whichever came first.
+ */
 export function projectionKey(e: Engagement): string {
-  const { lastSeq: _s, updatedAt: _u, stateSince: _ss, ...rest } = e
+  const { lastSeq: _s, updatedAt: _u, stateSince: _ss, sources: _src, ...rest } = e
   return canonicalJson(rest)
 }

@@ -2,17 +2,22 @@
  * The engagement projection as the domain sees it (times in epoch ms), the log events that
  * build it, who acts, and the commands ops carry. Shapes come from the protocol's schemas.
  */
-import type { ClientOp, EngagementView, EventKind, Role, SessionUser } from '@switchboard/protocol'
+import type { ClientOp, EngagementSource, EngagementView, EventKind, Role, SessionUser } from '@switchboard/protocol'
 
 /**
  * The projection as the server holds it: the protocol's `EngagementView` plus the account it
  * belongs to (never sent: clients only see their own account). `agentName` is joined from
  * `users` when read, null when unknown.
  */
-export interface Engagement extends Omit<EngagementView, 'agentName'> {
+export interface Engagement extends Omit<EngagementView, 'agentName' | 'sources'> {
   accountId: string
   agentName?: string | null
+  /** Where its facts were reported from (the app, Zoom's webhooks, Zoom's REST API). */
+  sources: EngagementSource[]
 }
+
+export type { EngagementSource }
+export const ENGAGEMENT_SOURCES: readonly EngagementSource[] = ['app', 'webhook', 'rest']
 
 export type { EventKind } from '@switchboard/protocol'
 
@@ -26,8 +31,14 @@ export interface NewEvent {
   update?: string
 }
 
-/** Where an op came from: the agent app's SDK reports and edits over a socket, or Zoom's webhooks. */
-export type ActorSource = 'sdk' | 'webhook'
+/**
+ * Where an op came from: the agent app's SDK reports and edits over a socket, or facts Zoom
+ * reported to the server (signed webhooks, the REST backfill), which `decideZoom` rules on.
+ */
+export type ActorSource = 'sdk' | 'webhook' | 'rest'
+
+/** The user id of facts Zoom reports about an engagement as a whole, naming no user. */
+export const ZOOM_ACTOR_ID = 'zoom'
 
 /** Who an op acts for; the account and role come from a signed session or a verified webhook. */
 export interface Actor {
@@ -52,7 +63,7 @@ export function emptyEngagement(accountId: string, id: string, agentId: string, 
     state: null, channel: null, source: null, queueId: null, queueName: null,
     isConference: false, isTransfer: false, transfer: null, consumers: [], variables: {},
     startedAt: null, acceptedAt: null, stateSince: null, wrapupStartedAt: null, endedAt: null,
-    handleMs: null, wrapupMs: null, help: null, notesPreview: '', lastSeq: 0, updatedAt: now,
+    handleMs: null, wrapupMs: null, help: null, notesPreview: '', sources: [], lastSeq: 0, updatedAt: now,
   }
 }
 

@@ -13,7 +13,7 @@ export const ENGAGEMENT_COLUMNS = [
   'e.account_id', 'e.id', 'e.agent_id', 'u.display_name as agent_name', 'e.state', 'e.channel', 'e.source',
   'e.queue_id', 'e.queue_name', 'e.is_conference', 'e.is_transfer', 'e.transfer', 'e.consumers', 'e.variables',
   ms('started_at'), ms('accepted_at'), ms('state_since'), ms('wrapup_started_at'), ms('ended_at'),
-  'e.handle_ms', 'e.wrapup_ms', 'e.help', 'e.notes_preview', 'e.last_seq', ms('updated_at'),
+  'e.handle_ms', 'e.wrapup_ms', 'e.help', 'e.notes_preview', 'e.sources', 'e.last_seq', ms('updated_at'),
 ].join(', ')
 
 export const ENGAGEMENT_FROM = 'engagements e left join users u on u.account_id = e.account_id and u.id = e.agent_id'
@@ -25,7 +25,7 @@ export interface EngagementRow {
   transfer: Engagement['transfer']; consumers: Engagement['consumers']; variables: Engagement['variables']
   started_at: number | null; accepted_at: number | null; state_since: number | null
   wrapup_started_at: number | null; ended_at: number | null; handle_ms: number | null; wrapup_ms: number | null
-  help: Engagement['help']; notes_preview: string; last_seq: number; updated_at: number
+  help: Engagement['help']; notes_preview: string; sources: Engagement['sources'] | null; last_seq: number; updated_at: number
 }
 
 export function fromRow(r: EngagementRow): Engagement {
@@ -37,7 +37,7 @@ export function fromRow(r: EngagementRow): Engagement {
     startedAt: num(r.started_at), acceptedAt: num(r.accepted_at), stateSince: num(r.state_since),
     wrapupStartedAt: num(r.wrapup_started_at), endedAt: num(r.ended_at),
     handleMs: num(r.handle_ms), wrapupMs: num(r.wrapup_ms), help: r.help,
-    notesPreview: r.notes_preview, lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at),
+    notesPreview: r.notes_preview, sources: r.sources ?? [], lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at),
   }
 }
 
@@ -98,7 +98,7 @@ function projectionRows(list: readonly Engagement[]): string {
     transfer: e.transfer, consumers: e.consumers, variables: e.variables,
     started_at: e.startedAt, accepted_at: e.acceptedAt, state_since: e.stateSince,
     wrapup_started_at: e.wrapupStartedAt, ended_at: e.endedAt, handle_ms: e.handleMs, wrapup_ms: e.wrapupMs,
-    help: e.help, notes_preview: e.notesPreview, last_seq: e.lastSeq, updated_at: e.updatedAt,
+    help: e.help, notes_preview: e.notesPreview, sources: e.sources, last_seq: e.lastSeq, updated_at: e.updatedAt,
   })))
 }
 
@@ -109,11 +109,12 @@ const UPDATE_PROJECTIONS = (param: string) =>
      transfer = v.transfer, consumers = coalesce(v.consumers, '[]'::jsonb), variables = coalesce(v.variables, '{}'::jsonb),
      ${ts('started_at')}, ${ts('accepted_at')}, ${ts('state_since')}, ${ts('wrapup_started_at')}, ${ts('ended_at')},
      handle_ms = v.handle_ms, wrapup_ms = v.wrapup_ms, help = v.help, notes_preview = v.notes_preview,
+     sources = coalesce(v.sources, '[]'::jsonb),
      last_seq = v.last_seq, ${ts('updated_at')}
    from jsonb_to_recordset(${param}::jsonb) as v(a text, i text, agent_id text, state text, channel text, source text,
      queue_id text, queue_name text, is_conference boolean, is_transfer boolean, transfer jsonb, consumers jsonb,
      variables jsonb, started_at float8, accepted_at float8, state_since float8, wrapup_started_at float8,
-     ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, last_seq int8, updated_at float8)
+     ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, sources jsonb, last_seq int8, updated_at float8)
    where e.account_id = v.a and e.id = v.i`
 
 /** A log row with its seq, as committed (times epoch ms). */
