@@ -6,9 +6,10 @@
  * failure, each with what to fix.
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config.ts'
+import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { checkDeployment, formatResults } from './checks.ts'
 import { formatMarketplaceValues, marketplaceValues } from './marketplace.ts'
+import { checkS2S, checkWebhookEndpoint } from './zoom-checks.ts'
 
 const USAGE = `usage: npm run doctor -- [--url https://your-host] [--values-only] [--allow-http]
   --url          the deployment to check (default: PUBLIC_URL); also used for the printed values
@@ -42,8 +43,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   let failed = false
   let target = args.url
+  let config: Config | undefined
   try {
-    const config = loadConfig(args.url ? { ...env, PUBLIC_URL: args.url } : env)
+    config = loadConfig(args.url ? { ...env, PUBLIC_URL: args.url } : env)
     target ??= config.publicUrl
     io.out(formatMarketplaceValues(marketplaceValues(config)) + '\n')
   } catch (err) {
@@ -58,6 +60,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   io.out(`Checking ${target}\n`)
   const results = await checkDeployment(target, { allowHttp: args['allow-http'] })
+  if (config) results.push(await checkWebhookEndpoint(new URL(target), config.zoom.webhookSecretToken, 8000), await checkS2S(config))
   io.out(formatResults(results))
   if (results.some((r) => !r.ok)) failed = true
   io.out(failed ? '\nSome checks failed: fix the items above and run the doctor again.\n' : '\nAll checks passed.\n')

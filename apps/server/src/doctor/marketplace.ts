@@ -5,7 +5,9 @@
 import {
   ZOOM_OAUTH_APIS, ZOOM_OAUTH_EVENTS, ZOOM_SDK_APIS, ZOOM_SDK_EVENTS,
 } from '@switchboard/protocol/zoom-capabilities'
+import { ZOOM_SUBSCRIBED_EVENTS, ZOOM_WEBHOOK_PATH } from '@switchboard/protocol/zoom-webhooks'
 import type { Config } from '../config.ts'
+import { APP_ICONS, S2S_SCOPES } from '../zoom/scopes.ts'
 
 export interface MarketplaceValues {
   homeUrl: string
@@ -15,12 +17,18 @@ export interface MarketplaceValues {
   sdkApis: string[]
   sdkEvents: string[]
   scopes: string[]
+  /** The second app (Server-to-Server OAuth): Event notification endpoint URL, events, scopes. */
+  webhookEndpointUrl: string
+  webhookEvents: string[]
+  s2sScopes: string[]
+  /** The App Listing icon files (repository paths): 160 × 160 px, light and dark mode. */
+  appIcons: { light: string; dark: string }
   /** Things the operator should know about these values. */
   notes: string[]
 }
 
 export type MarketplaceConfig = Pick<Config, 'publicUrl' | 'allowedOrigins'> & {
-  zoom: Pick<Config['zoom'], 'oauthEnabled' | 'oauthScopes' | 'production' | 'development'>
+  zoom: Pick<Config['zoom'], 'oauthEnabled' | 'oauthScopes' | 'production' | 'development'> & Partial<Pick<Config['zoom'], 'webhookSecretToken' | 's2s'>>
 }
 
 export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues {
@@ -38,6 +46,12 @@ export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues 
   if (oauth && !scopes.some((s) => s.startsWith('user:read'))) {
     notes.push('OAuth is on: add the user:read:user scope (the server calls /v2/users/me to identify who authorized).')
   }
+  if (config.zoom.s2s === undefined) {
+    notes.push('The Server-to-Server OAuth app is not configured (ZOOM_S2S_ACCOUNT_ID, ZOOM_S2S_CLIENT_ID, ZOOM_S2S_CLIENT_SECRET): no REST backfill of agents, queues, dispositions and missed engagements.')
+  }
+  if (config.zoom.webhookSecretToken === undefined) {
+    notes.push('ZOOM_WEBHOOK_SECRET_TOKEN is not set: the event notification endpoint answers 404 until it is (copy the Secret Token from the app\'s Feature page).')
+  }
   const extraHosts = config.allowedOrigins.map((o) => new URL(o).host).filter((h) => h !== base.host)
   return {
     homeUrl: `${root}/?accountId={accountId}`,
@@ -47,6 +61,10 @@ export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues 
     sdkApis: [...ZOOM_SDK_APIS, ...(oauth ? ZOOM_OAUTH_APIS : [])],
     sdkEvents: [...ZOOM_SDK_EVENTS, ...(oauth ? ZOOM_OAUTH_EVENTS : [])],
     scopes,
+    webhookEndpointUrl: `${root}${ZOOM_WEBHOOK_PATH}`,
+    webhookEvents: [...ZOOM_SUBSCRIBED_EVENTS],
+    s2sScopes: S2S_SCOPES.map((s) => s.scope),
+    appIcons: { light: APP_ICONS.light, dark: APP_ICONS.dark },
     notes,
   }
 }
@@ -62,6 +80,13 @@ export function formatMarketplaceValues(v: MarketplaceValues): string {
     `  Zoom App SDK APIs to add:                         ${v.sdkApis.join(', ')}`,
     `  Zoom App SDK events to add:                       ${v.sdkEvents.join(', ')}`,
     `  Scopes:                                           ${v.scopes.length > 0 ? v.scopes.join(', ') : 'none (ZOOM_OAUTH_ENABLED is off)'}`,
+    `  App icon (App Listing, 160 x 160):                ${v.appIcons.light} (light mode), ${v.appIcons.dark} (dark mode)`,
+    '',
+    'Server-to-Server OAuth app (webhooks and REST; docs/zoom-setup.md, "The second app")',
+    '',
+    `  Event notification endpoint URL (Feature):       ${v.webhookEndpointUrl}`,
+    `  Events to subscribe to (Contact Center):         ${v.webhookEvents.join(',\n                                                    ')}`,
+    `  Scopes:                                           ${v.s2sScopes.join(',\n                                                    ')}`,
   ]
   if (v.notes.length > 0) lines.push('', ...v.notes.map((n) => `  note: ${n}`))
   return lines.join('\n') + '\n'
