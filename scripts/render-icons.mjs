@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core'
 
 const BRAND = join(import.meta.dirname, '..', 'docs', 'brand')
 export const ICON_SIZES = [160, 320, 512]
+/** @type {[svg: string, png: string][]} */
 const VARIANTS = [['switchboard-icon.svg', 'switchboard-icon'], ['switchboard-icon-dark.svg', 'switchboard-icon-dark']]
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] })

@@ -2,7 +2,7 @@
  * The application as a function: `buildApp(deps)` returns the Fastify instance with every plugin
  * registered but not yet listening (nor `ready()`, so tests may add routes), so tests use
  * `inject()` and the process entry (server.ts) owns sockets and signals.
- * Plugin order: error handling, security headers, health, auth, realtime, web app.
+ * Plugin order: error handling, security headers, health, auth, realtime, zoom, web app.
  */
 import type { Duplex } from 'node:stream'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
@@ -15,6 +15,7 @@ import securityHeaders, { requiredHeaders } from './plugins/security-headers.ts'
 import webApp from './plugins/web-app.ts'
 import type { Store } from './store/port.ts'
 import realtimePlugin from './ws/plugin.ts'
+import zoomPlugin from './zoom/plugin.ts'
 
 export interface AppDeps {
   config: Config
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(health, { store })
   await app.register(authPlugin, { config, store })
   await app.register(realtimePlugin, { config, store })
+  await app.register(zoomPlugin, { config, store })
   await app.register(webApp, deps.webRoot === undefined ? { config } : { config, webRoot: deps.webRoot })
   return app
 }

@@ -13,7 +13,7 @@ import { BUS_CHANNEL, type Bus } from '../bus/bus.ts'
 import { decide } from '../domain/engagement/decide.ts'
 import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
-import { emptyEngagement, type Command, type Engagement } from '../domain/engagement/model.ts'
+import { emptyEngagement, ZOOM_ACTOR_ID, type Command, type Engagement } from '../domain/engagement/model.ts'
 import {
   createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatchAndCommit, type LogRow,
 } from '../domain/engagement/queries.ts'
@@ -108,7 +108,10 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
     const a = op.actor.accountId
     const k = key(a, op.command.engagementId)
     ids.set(k, { a, i: op.command.engagementId })
-    if (op.command.type === 'engagement.observe' && !creates.has(k)) creates.set(k, { a, i: op.command.engagementId, g: op.actor.userId })
+    // Zoom's facts that name no user never create an engagement (decideZoom): nobody owns it yet.
+    if (op.command.type === 'engagement.observe' && op.actor.userId !== ZOOM_ACTOR_ID && !creates.has(k)) {
+      creates.set(k, { a, i: op.command.engagementId, g: op.actor.userId })
+    }
   }
   const opRefs = batch.map((op) => ({ a: op.actor.accountId, actor: op.actor.userId, op: op.opId }))
   const keyRefs: { a: string; e: string; dk: string }[] = []

@@ -85,11 +85,11 @@ export class ZoomBackfill {
       await store.query(
         `update zoom_sync set last_backfill_at = to_timestamp($2 / 1000.0), last_error = null, lease_owner = null, lease_until = null
          where account_id = $1`, [accountId, started])
-      this.d.metrics.backfills++
+      this.d.metrics.backfills.done++
       logger.info({ reason, ...result, ms: this.now() - started }, 'zoom backfill done')
       return result
     } catch (err) {
-      this.d.metrics.backfillFailures++
+      this.d.metrics.backfills.failed++
       const message = err instanceof Error ? err.message : String(err)
       await store.query(`update zoom_sync set last_error = $2, lease_owner = null, lease_until = null where account_id = $1`, [accountId, message.slice(0, 500)])
         .catch(() => {})

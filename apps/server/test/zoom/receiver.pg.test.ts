@@ -77,7 +77,7 @@ describe('POST /api/zoom/webhooks: refusals', () => {
   })
 
   it.each([
-    ['no signature headers', (raw: string) => ({ 'content-type': 'application/json' }), 'WEBHOOK_SIGNATURE_INVALID'],
+    ['no signature headers', (_raw: string) => ({ 'content-type': 'application/json' }), 'WEBHOOK_SIGNATURE_INVALID'],
     ['no timestamp', (raw: string) => { const { 'x-zm-request-timestamp': _t, ...rest } = signedHeaders(SECRET, raw); return rest }, 'WEBHOOK_SIGNATURE_INVALID'],
     ['a signature made with another secret', (raw: string) => signedHeaders('not-the-secret', raw), 'WEBHOOK_SIGNATURE_INVALID'],
     ['a stale timestamp (6 minutes old)', (raw: string) => signedHeaders(SECRET, raw, { now: Date.now() - 6 * 60_000 }), 'WEBHOOK_TIMESTAMP_INVALID'],

@@ -117,6 +117,7 @@ export function decideZoom(cmd: Command, input: DecideInput): Decision {
       const ev: NewEvent = {
         kind: 'status',
         data: { changes: reported, ...meta },
+        // Keyed by the fact as reported (the writer looks prior rows up by the command's key).
         dedupKey: cmd.zoomTimestamp === undefined ? null : dedupKey(e.id, 'status', cmd.changes, cmd.zoomTimestamp),
       }
       return changes(e, ev, now) ? { ok: true, events: [ev] } : NONE

@@ -1,0 +1,105 @@
+/**
+ * The `zoom` plugin: Zoom Contact Center's webhooks and REST API feeding the same engagement
+ * log as the agent app (docs/zoom-webhooks.md). Registered by `buildApp` after `realtime`.
+ *   - `POST /api/zoom/webhooks` (receiver.ts): verified, persisted, then applied (processor.ts)
+ *     through `app.realtime.submit`, the writer's port for ops that come from no socket;
+ *   - agent status changes go to the roster on every node (boards re-read the agent);
+ *   - with ZOOM_S2S_*: the REST backfill on start, after a database outage, and every
+ *     ZOOM_SYNC_INTERVAL_MS (backfill.ts).
+ * Decorates `app.zoom` with the processor, the backfill and the counters (in `/metrics`).
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import type { Store } from '../store/port.ts'
+import { zoomAccountKey } from '../auth/token-crypto.ts'
+import { ZoomBackfill } from './backfill.ts'
+import { ZoomMetrics } from './metrics.ts'
+import { ZoomProcessor } from './processor.ts'
+import { webhookRoutes } from './receiver.ts'
+import { ZoomRestClient } from './rest-client.ts'
+import { S2SToken } from './s2s-token.ts'
+import { AccountLookup } from './tenancy.ts'
+
+export interface ZoomIntegration {
+  readonly metrics: ZoomMetrics
+  readonly processor: ZoomProcessor
+  /** Null without the Server-to-Server app (ZOOM_S2S_*). */
+  readonly backfill: ZoomBackfill | null
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    zoom: ZoomIntegration
+  }
+}
+
+export interface ZoomPluginOptions {
+  config: Config
+  store: Store
+}
+
+/** How often the database's availability is looked at, to backfill once it comes back. */
+const AVAILABILITY_POLL_MS = 2000
+/** The first backfill waits this long after start, so a rolling restart does not stampede Zoom. */
+const START_DELAY_MS = 1000
+
+async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void> {
+  const { config, store } = opts
+  const { engine } = app.realtime
+  const metrics = new ZoomMetrics({ registry: engine.metrics.registry, onApplied: (ms) => engine.metrics.webhookToBoard(ms) })
+  const agentChanged = (accountId: string, userId: string): void => {
+    engine.boards.markAgent(accountId, userId)
+    engine.bus?.publish(store, { p: [[accountId, userId]] }).catch((err: unknown) => app.log.debug({ err }, 'roster publish failed'))
+  }
+  const processor = new ZoomProcessor({ store, submit: (input) => app.realtime.submit(input), agentChanged, metrics, logger: app.log })
+
+  await app.register(async (scope) => webhookRoutes(scope, {
+    store, secret: config.zoom.webhookSecretToken, metrics, accounts: new AccountLookup({ devSignIn: config.devSignIn }),
+    accepted: (delivery) => processor.submit(delivery),
+  }))
+
+  let backfill: ZoomBackfill | null = null
+  const s2s = config.zoom.s2s
+  if (s2s) {
+    const token = new S2SToken({
+      credentials: s2s, oauthHost: config.zoom.oauthHost, apiHost: config.zoom.apiHost, onFetch: () => metrics.tokenFetches++,
+    })
+    // The account the operator configured the S2S app for is served by this deployment.
+    const accountId = zoomAccountKey(s2s.accountId)
+    await store.query('insert into accounts (id) values ($1) on conflict (id) do nothing', [accountId])
+    backfill = new ZoomBackfill({
+      store, client: new ZoomRestClient({ token, metrics }), accountId, agentChanged, metrics, logger: app.log, nodeId: config.nodeId,
+      submit: (input) => app.realtime.submit(input),
+    })
+  }
+
+  app.decorate('zoom', { metrics, processor, backfill })
+
+  const timers: NodeJS.Timeout[] = []
+  const runBackfill = (reason: string): void => {
+    backfill?.run(reason).catch(() => {})
+  }
+  app.addHook('onReady', async () => {
+    processor.start()
+    if (!backfill) return
+    timers.push(setTimeout(() => runBackfill('start'), START_DELAY_MS))
+    if (config.zoom.syncIntervalMs > 0) timers.push(setInterval(() => runBackfill('interval'), config.zoom.syncIntervalMs))
+    let available = engine.writer.available
+    timers.push(setInterval(() => {
+      const now = engine.writer.available
+      if (now && !available) {
+        runBackfill('database back')
+        void processor.sweep()
+      }
+      available = now
+    }, AVAILABILITY_POLL_MS))
+    for (const t of timers) t.unref()
+  })
+  app.addHook('preClose', async () => {
+    for (const t of timers) clearTimeout(t)
+    await processor.stop()
+  })
+}
+
+export default fp(zoom, { name: 'zoom', fastify: '5.x', dependencies: ['realtime'] })
