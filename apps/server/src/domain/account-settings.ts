@@ -30,8 +30,16 @@ export async function setThresholds(db: Db, accountId: string, t: AlertThreshold
   return t
 }
 
+/**
+ * The wrap-up choices: Zoom's active dispositions when the REST backfill found any for the
+ * account (`zoom_sync.dispositions`), else the account's own list, else the defaults.
+ */
 export async function getDispositions(db: Db, accountId: string): Promise<string[]> {
-  const s = await read(db, accountId)
+  const res = await db.query<{ settings: Settings; zoom: unknown }>(
+    `select a.settings, z.dispositions as zoom from accounts a left join zoom_sync z on z.account_id = a.id where a.id = $1`, [accountId])
+  const zoom = res.rows[0]?.zoom
+  if (Array.isArray(zoom) && zoom.length > 0) return zoom.filter((d): d is string => typeof d === 'string')
+  const s = res.rows[0]?.settings ?? {}
   return Array.isArray(s.dispositions) ? s.dispositions.filter((d) => typeof d === 'string') : DEFAULT_DISPOSITIONS
 }
 

@@ -155,19 +155,24 @@ export class ZoomBackfill {
     return names.length
   }
 
-  /** The window to list: from the last engagement seen (or our oldest live one, or a day back) to now. */
+  /**
+   * The window to list: from the newest engagement start seen before (less an hour, as Zoom lists
+   * an engagement only once processed) or the last backfill, whichever is earlier, and never
+   * after the start of an engagement we still show live; a first backfill looks a day back.
+   */
   private async window(): Promise<{ from: number; to: number }> {
-    const res = await this.d.store.query<{ last: number | string | null; live: number | string | null }>(
-      `select (extract(epoch from (select last_engagement_at from zoom_sync where account_id = $1)) * 1000)::int8 as last,
+    const res = await this.d.store.query<{ last: number | string | null; done: number | string | null; live: number | string | null }>(
+      `select (extract(epoch from s.last_engagement_at) * 1000)::int8 as last, (extract(epoch from s.last_backfill_at) * 1000)::int8 as done,
               (extract(epoch from (select min(started_at) from engagements
-                                   where account_id = $1 and ended_at is null and last_seq > 0)) * 1000)::int8 as live`,
+                                   where account_id = $1 and ended_at is null and last_seq > 0)) * 1000)::int8 as live
+       from (select 1) one left join zoom_sync s on s.account_id = $1`,
       [this.d.accountId])
     const to = this.now()
     const row = res.rows[0]
-    const last = row?.last == null ? null : Number(row.last) - OVERLAP_MS
-    const live = row?.live == null ? null : Number(row.live)
-    const candidates = [last, live].filter((x): x is number => x !== null)
-    const from = candidates.length > 0 ? Math.min(...candidates) : to - DAY_MS
+    const num = (v: number | string | null | undefined) => (v == null ? null : Number(v))
+    const seen = [num(row?.last), num(row?.done)].filter((x): x is number => x !== null).map((x) => x - OVERLAP_MS)
+    const live = num(row?.live)
+    const from = Math.min(seen.length > 0 ? Math.min(...seen) : to - DAY_MS, live ?? Infinity)
     return { from: Math.max(from, to - 3 * WINDOW_MS), to }
   }
 

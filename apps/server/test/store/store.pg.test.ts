@@ -28,7 +28,7 @@ describe('pg store', () => {
     const b = await openStore({ databaseUrl: other.url, dataDir: '/x', logger: silentLogger })
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)])
-      const versions = [...ra, ...rb].map((m) => m.version).sort()
+      const versions = [...ra, ...rb].map((m) => m.version).sort((x, y) => x - y)
       const rows = await a.query<{ version: number }>('select version from schema_migrations order by version')
       expect(versions).toEqual(rows.rows.map((r) => r.version))
     } finally {

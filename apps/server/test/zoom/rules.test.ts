@@ -203,9 +203,13 @@ describe('Zoom never undoes what is settled', () => {
     expect(r.state).toMatchObject({ agentId: 'u-bob', isTransfer: true, transfer: { fromAgentId: 'u-ann', fromAgentName: 'Ann' } })
   })
 
-  it('Zoom ops never write notes, focus, help or whispers', () => {
-    const { actor } = webhook('engagement_user_answered')
-    const d = decide({ type: 'help.set', engagementId: 'e1', raised: true }, { engagement: null, actor, now: T0 })
-    expect(d).toEqual({ ok: false, code: 'FORBIDDEN' })
+  it('Zoom ops never write notes, help or whispers: FORBIDDEN where the app\'s rules would allow it', () => {
+    const answered = webhook('engagement_user_answered')
+    const r = run([answered,
+      { actor: answered.actor, cmd: { type: 'help.set', engagementId: 'e1', raised: true } },
+      { actor: answered.actor, cmd: { type: 'doc.update', engagementId: 'e1', update: 'AAA=' } }])
+    expect(r.results.slice(1)).toEqual([{ ok: false, code: 'FORBIDDEN' }, { ok: false, code: 'FORBIDDEN' }])
+    // Where the app's rules refuse, their code stands (no engagement: NOT_FOUND).
+    expect(decide({ type: 'help.set', engagementId: 'e1', raised: true }, { engagement: null, actor: answered.actor, now: T0 })).toEqual({ ok: false, code: 'NOT_FOUND' })
   })
 })

@@ -35,8 +35,18 @@ export type Decision =
 const NONE: Decision = { ok: true, events: [] }
 
 export function decide(cmd: Command, input: DecideInput): Decision {
+  if (input.actor.source === 'sdk') return decideApp(cmd, input)
+  // Facts Zoom reported (webhooks, REST) have rules of their own (zoom-rules.ts). Anything else
+  // (notes, help, focus, whispers) belongs to people in the app: refused as the app's rules
+  // would refuse it, and FORBIDDEN where they would allow it.
+  const zoom = decideZoom(cmd, input)
+  if (zoom) return zoom
+  const asApp = decideApp(cmd, input)
+  return asApp.ok ? { ok: false, code: 'FORBIDDEN' } : asApp
+}
+
+function decideApp(cmd: Command, input: DecideInput): Decision {
   const { engagement: e, actor, now } = input
-  if (actor.source !== 'sdk') return decideZoom(cmd, input)
   if (cmd.type === 'engagement.observe') return decideObserve(cmd, input)
   if (!e || e.accountId !== actor.accountId) return { ok: false, code: 'NOT_FOUND' }
 

@@ -73,7 +73,8 @@ function zoomAtOf(cmd: Command): number | undefined {
   return 'at' in cmd ? cmd.at : undefined
 }
 
-export function decideZoom(cmd: Command, input: DecideInput): Decision {
+/** The decision on a fact Zoom reported, or null for a command that is not one (decide() answers those). */
+export function decideZoom(cmd: Command, input: DecideInput): Decision | null {
   const { engagement: e, actor, now } = input
   const byZoom = actor.userId === ZOOM_ACTOR_ID
   const meta: Record<string, unknown> = { source: actor.source }
@@ -133,7 +134,6 @@ export function decideZoom(cmd: Command, input: DecideInput): Decision {
       return changes(e, ev, now) ? { ok: true, events: [ev] } : NONE
     }
     default:
-      // Notes, focus, help and whispers belong to people in the app, never to Zoom's reports.
-      return { ok: false, code: 'FORBIDDEN' }
+      return null
   }
 }
