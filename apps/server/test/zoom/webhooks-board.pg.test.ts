@@ -146,6 +146,16 @@ describe('webhooks → board', () => {
     app.close()
   })
 
+  it('/metrics counts deliveries by outcome and observes webhook → board time', async () => {
+    await send({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ACC, object: { engagement_id: 'x' } } })
+    const text = await (await fetch(`${node.url}/metrics`)).text()
+    expect(text).toMatch(/switchboard_zoom_webhooks_received_total\{outcome="accepted",node="[^"]+"\} [1-9]/)
+    expect(text).toMatch(/switchboard_zoom_webhooks_received_total\{outcome="duplicate",node="[^"]+"\} [1-9]/)
+    expect(text).toMatch(/switchboard_zoom_webhooks_received_total\{outcome="unknown_event",node="[^"]+"\} 1/)
+    expect(text).toMatch(/switchboard_zoom_webhooks_processed_total\{outcome="applied",node="[^"]+"\} [1-9]/)
+    expect(text).toMatch(/switchboard_webhook_to_board_seconds_count\{node="[^"]+"\} [1-9]/)
+  })
+
   it('a delivery persisted but never applied (the node crashed) is applied by the next sweep, once', async () => {
     const body = event('engagement_user_answered', { engagementId: 'z-5', queueName: 'Sales' })
     await node.store.query(
