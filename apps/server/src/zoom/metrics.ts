@@ -47,12 +47,12 @@ export class ZoomMetrics {
     labelled('switchboard_zoom_webhooks_processed_total', 'Accepted Zoom deliveries, by what they did (retry: left for the next sweep).', 'outcome', this.processed)
     labelled('switchboard_zoom_rest_requests_total', 'Zoom REST requests, by outcome.', 'outcome', this.rest)
     labelled('switchboard_zoom_backfills_total', 'Zoom REST backfills, by result.', 'result', this.backfills)
-    const self = this
+    const tokens = (): number => this.tokenFetches
     registry.registerMetric(new Counter({
       name: 'switchboard_zoom_s2s_tokens_total', help: 'Server-to-Server OAuth tokens fetched (about one an hour when cached).', registers: [],
       collect() {
         this.reset()
-        this.inc(self.tokenFetches)
+        this.inc(tokens())
       },
     }))
   }
