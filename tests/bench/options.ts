@@ -101,10 +101,12 @@ export interface Options {
   serverDist: boolean
   /** focus and type into a new engagement only after its observe is acked (the agent app does not wait) */
   awaitOpen: boolean
+  /** signed Zoom webhooks per second during the cadence phase (webhook → board latency); 0 = none */
+  webhooksPerSecond: number
 }
 
 const USAGE = `usage: npm run bench -- [--profile ci|large|peer] [--nodes 1|2] [--soak [--minutes N]]
-       [--agents N] [--watch-each N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--out DIR]
+       [--agents N] [--watch-each N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--webhooks N] [--out DIR]
 env: DATABASE_URL (use this database instead of a throwaway one),
      BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
 
@@ -125,6 +127,7 @@ export function parseOptions(argv: string[]): Options {
       'baselines-only': { type: 'boolean', default: false },
       dist: { type: 'boolean', default: false },
       'await-open': { type: 'boolean', default: false },
+      webhooks: { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
     },
@@ -174,5 +177,7 @@ export function parseOptions(argv: string[]): Options {
     outDir: values.out,
     serverDist: values.dist,
     awaitOpen: values['await-open'],
+    // A soak measures memory over time; webhooks there would grow the board without end.
+    webhooksPerSecond: int(values.webhooks, '--webhooks', 0, 1000) ?? (values.soak ? 0 : 10),
   }
 }

@@ -9,6 +9,7 @@ import type { Summary } from './hist.ts'
 import type { IdleResult } from './idle.ts'
 import type { MinuteSample, PhaseResult, RunCounters } from './load.ts'
 import type { Profile } from './options.ts'
+import { webhookRows, type WebhookResult } from './webhooks.ts'
 
 export interface Machine {
   nproc: number
@@ -60,6 +61,8 @@ export interface BenchReport {
   problems: string[]
   /** warnings and errors the servers logged: `node: msg (err.message)` -> count */
   serverLog?: Record<string, number>
+  /** signed Zoom webhooks sent during the cadence phase (webhooks.ts) */
+  webhooks?: WebhookResult
 }
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v} ms`)
@@ -129,6 +132,7 @@ export function evaluateTargets(r: BenchReport): Target[] {
   return [
     latencyTarget('op → ack', c?.ackLatencyMs, r.profile.name === 'large' ? 250 : 30),
     latencyTarget('agent op → supervisor board', c?.boardLatencyMs, 100),
+    ...(r.webhooks ? [latencyTarget('Zoom webhook → supervisor board (issue 15: within 1 s)', r.webhooks.answeredToBoardMs, 1000)] : []),
     durableTarget(c),
     ...shared,
   ]
@@ -209,6 +213,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
   out.push('')
   if (r.cadence) out.push('## Human cadence', '', ...phaseRows(r.cadence), '')
+  if (r.webhooks) out.push(...webhookRows(r.webhooks), '')
   if (r.saturation) out.push('## Saturation (closed loop, one op in flight per agent)', '', ...phaseRows(r.saturation), '')
   const { db, ws } = r.baselines
   if (db || ws) {

@@ -25,6 +25,7 @@ import { openFds, peakRssKb, rssKb } from './proc.ts'
 import { evaluateTargets, renderMarkdown, slope, writeReport, type BenchReport } from './report.ts'
 import { ROOT, startServers, type ServerSet } from './servers.ts'
 import { buildTopology } from './topology.ts'
+import { BENCH_WEBHOOK_SECRET, WebhookLoad, webhookUsers } from './webhooks.ts'
 
 class SkipServer extends Error {}
 
@@ -151,7 +152,10 @@ async function main(): Promise<number> {
     if (opts.baselinesOnly) throw new SkipServer()
     log(`starting ${opts.nodes} server node(s)${opts.cpuProf ? ' with --cpu-prof' : ''}`)
     mkdirSync(logDir, { recursive: true })
-    servers = await startServers({ count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist, logDir })
+    servers = await startServers({
+      count: opts.nodes, databaseUrl: db.url, cpuProf: opts.cpuProf, dist: opts.serverDist, logDir,
+      extraEnv: { ZOOM_WEBHOOK_SECRET_TOKEN: BENCH_WEBHOOK_SECRET },
+    })
     log(`server logs in ${logDir.replace(ROOT, '')}`)
     report.serverEntry = servers.entry.replace(ROOT, '')
     const idleUsers = Array.from({ length: opts.skipIdle ? 0 : p.idleConnections }, (_, i) => ({
@@ -161,6 +165,7 @@ async function main(): Promise<number> {
       ...topo.agents.map((a) => ({ accountId: a.accountId, id: a.userId, name: a.name, role: 'agent' as const })),
       ...[...topo.supervisors, ...topo.watchers].map((s) => ({ accountId: s.accountId, id: s.userId, name: s.name, role: 'supervisor' as const })),
       ...idleUsers.map((u) => ({ accountId: u.accountId, id: u.userId, name: u.name, role: 'agent' as const })),
+      ...(opts.webhooksPerSecond > 0 ? webhookUsers(topo.accounts[0]!, topo.runId) : []),
     ]
     await seedUsers(db.url, users)
 
@@ -212,12 +217,30 @@ async function main(): Promise<number> {
             + `heap live ${nodes.map((x) => mb((x.heapLiveBytes ?? 0) / 1024)).join('/')} MB, fds ${nodes.map((x) => x.fds).join('/')}`)
         }
       : undefined
-    log(`cadence: ${p.warmupSeconds} s warm-up + ${p.loadSeconds} s measured`)
+    let webhooks: WebhookLoad | null = null
+    if (opts.webhooksPerSecond > 0) {
+      const target = servers.nodes[0]!
+      webhooks = new WebhookLoad({
+        target, board: servers.nodes[servers.nodes.length - 1]!, sessionSecret: servers.secret, accountId: topo.accounts[0]!,
+        runId: topo.runId, ratePerSecond: opts.webhooksPerSecond,
+      })
+      await webhooks.connect()
+      const live = webhooks
+      onCleanup('close the webhook board', () => live.close())
+    }
+    log(`cadence: ${p.warmupSeconds} s warm-up + ${p.loadSeconds} s measured${webhooks ? `, with ${opts.webhooksPerSecond} Zoom webhooks/s` : ''}`)
+    const webhookRun = webhooks?.run(p.warmupSeconds + p.loadSeconds).catch((err: unknown) => {
+      problem('webhooks', err)
+      return undefined
+    })
     try {
       report.cadence = await run.cadence(p.warmupSeconds, p.loadSeconds, onMinute)
     } finally {
       clearInterval(floorTimer)
     }
+    report.webhooks = await webhookRun
+    webhooks?.close()
+    if (report.webhooks) log(`  webhook → board p50 ${report.webhooks.answeredToBoardMs.p50} / p99 ${report.webhooks.answeredToBoardMs.p99} ms (${report.webhooks.answeredToBoardMs.count} samples)`)
     const c = report.cadence
     log(`  ${c.opsPerSecond} ops/s, ack p50 ${c.ackLatencyMs.p50} / p99 ${c.ackLatencyMs.p99} ms, delivery p99 ${c.deliveryLatencyMs.p99} ms, board p99 ${c.boardLatencyMs.p99} ms, `
       + `CPU per op: server ${c.serverCpuUsPerOp} µs, Postgres ${c.postgresCpuUsPerOp} µs; durable in window ${c.durable.pct}%`)

@@ -62,6 +62,8 @@ export interface Config {
      * the receiver answers 404 WEBHOOKS_DISABLED.
      */
     webhookSecretToken: string | undefined
+    /** The token was generated for development (the emulator may have it), not set by an operator. */
+    webhookSecretGenerated?: boolean
     /** Server-to-Server OAuth app (ZOOM_S2S_*): the REST client and backfill; undefined = off. */
     s2s: ZoomS2SCredentials | undefined
     /** Period of the safety-net backfill while the server runs (ZOOM_SYNC_INTERVAL_MS; 0 = only at start and after an outage). */

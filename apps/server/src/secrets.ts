@@ -42,5 +42,5 @@ export async function ensureSessionSecret(config: Config): Promise<ResolvedConfi
 export async function ensureWebhookSecret<C extends Config>(config: C): Promise<C> {
   if (config.zoom.webhookSecretToken !== undefined || !config.devSignIn) return config
   const webhookSecretToken = await generatedSecret(config.dataDir, 'zoom-webhook-secret')
-  return { ...config, zoom: { ...config.zoom, webhookSecretToken } }
+  return { ...config, zoom: { ...config.zoom, webhookSecretToken, webhookSecretGenerated: true } }
 }

@@ -31,6 +31,36 @@ export type ZoomUserEvent = (typeof ZOOM_USER_EVENTS)[number]
 /** Full names, as the Marketplace lists them under Event Subscriptions → Contact Center. */
 export const ZOOM_SUBSCRIBED_EVENTS: readonly string[] = [...ZOOM_ENGAGEMENT_EVENTS, ...ZOOM_USER_EVENTS].map((e) => ZOOM_EVENT_PREFIX + e)
 
+/**
+ * The webhooks' `channel_source` and the Zoom Apps SDK's `source` for the same thing (the SDK
+ * joins channel and source in camel case). Inferred from both sides' documented values; a value
+ * not listed is not translated.
+ */
+export const ZOOM_CHANNEL_SOURCES: Readonly<Record<string, string>> = {
+  in_app_video: 'video_inAppVideo',
+  web_video: 'video_webVideo',
+  kiosk_video: 'video_kiosk',
+  web_chat: 'messaging_webChat',
+  in_app_chat: 'messaging_inAppChat',
+  facebook_messenger: 'messaging_facebook',
+  whatsapp: 'messaging_whatsapp',
+  sms: 'messaging_sms',
+}
+
+/** The webhook `channel_source` for an SDK `source`, when there is one. */
+export function webhookChannelSource(sdkSource: string | undefined): string | undefined {
+  if (!sdkSource) return undefined
+  return Object.entries(ZOOM_CHANNEL_SOURCES).find(([, v]) => v === sdkSource)?.[0]
+}
+
+/** `GET /api/dev/zoom-webhooks` (dev sign-in only): what the emulator needs to sign its webhooks. */
+export interface DevWebhookSettings {
+  /** The development Secret Token, when the server generated it (never one an operator set). */
+  secretToken: string | null
+  /** Why there is no token to sign with, when there is none. */
+  reason?: string
+}
+
 export interface ZoomWebhookBody {
   event: string
   event_ts: number

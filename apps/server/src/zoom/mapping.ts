@@ -19,6 +19,7 @@
  * Times are Zoom's (`date_time_ms`), so a late or retried delivery keeps the real times.
  */
 import type { Consumer, EngagementContext, EngagementStatusChanges } from '@switchboard/protocol'
+import { ZOOM_CHANNEL_SOURCES } from '@switchboard/protocol/zoom-webhooks'
 import type { Command } from '../domain/engagement/model.ts'
 import { factTime, isEngagementEvent, knownEvent, str, type Envelope } from './events.ts'
 
@@ -45,24 +46,8 @@ export type Mapped =
 /** The variable a Zoom disposition is kept in (the board and timeline show variables). */
 export const DISPOSITION_VARIABLE = 'zoom.disposition'
 
-/**
- * SDK `source` values per webhook `channel_source`. The SDK joins channel and source
- * (`video_inAppVideo`, `messaging_webChat`); the webhooks send snake case. An unlisted value
- * is not guessed at: the field stays as the app reported it, or empty.
- */
-const SOURCES: Record<string, string> = {
-  in_app_video: 'video_inAppVideo',
-  web_video: 'video_webVideo',
-  kiosk_video: 'video_kiosk',
-  web_chat: 'messaging_webChat',
-  in_app_chat: 'messaging_inAppChat',
-  facebook_messenger: 'messaging_facebook',
-  whatsapp: 'messaging_whatsapp',
-  sms: 'messaging_sms',
-}
-
 export function sourceOf(channelSource: string | undefined): string | undefined {
-  return channelSource === undefined ? undefined : SOURCES[channelSource]
+  return channelSource === undefined ? undefined : ZOOM_CHANNEL_SOURCES[channelSource]
 }
 
 function consumersOf(o: Record<string, unknown>): Consumer[] | undefined {

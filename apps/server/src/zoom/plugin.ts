@@ -10,7 +10,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { DevWebhookSettings } from '@switchboard/protocol/zoom-webhooks'
 import type { Config } from '../config.ts'
+import { sendError } from '../errors.ts'
 import type { Store } from '../store/port.ts'
 import { zoomAccountKey } from '../auth/token-crypto.ts'
 import { ZoomBackfill } from './backfill.ts'
@@ -53,6 +55,21 @@ async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void
     engine.bus?.publish(store, { p: [[accountId, userId]] }).catch((err: unknown) => app.log.debug({ err }, 'roster publish failed'))
   }
   const processor = new ZoomProcessor({ store, submit: (input) => app.realtime.submit(input), agentChanged, metrics, logger: app.log })
+
+  // The Zoom client emulator signs the webhooks it sends with the generated development token.
+  app.get('/api/dev/zoom-webhooks', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    if (!config.devSignIn) return sendError(reply, 'DEV_SIGNIN_DISABLED')
+    const body: DevWebhookSettings = config.zoom.webhookSecretGenerated && config.zoom.webhookSecretToken
+      ? { secretToken: config.zoom.webhookSecretToken }
+      : {
+          secretToken: null,
+          reason: config.zoom.webhookSecretToken
+            ? 'ZOOM_WEBHOOK_SECRET_TOKEN is set on the server: the emulator is not given a token an operator set. Unset it to let the emulator sign.'
+            : 'The server has no webhook Secret Token.',
+        }
+    return body
+  })
 
   await app.register(async (scope) => webhookRoutes(scope, {
     store, secret: config.zoom.webhookSecretToken, metrics, accounts: new AccountLookup({ devSignIn: config.devSignIn }),

@@ -6,6 +6,7 @@
 import type { SessionUser } from '@switchboard/protocol'
 import { getJson, postJson } from '../lib/api.ts'
 import { ZoomBridge, type BridgeLogEntry, type ScriptedReply } from './bridge.ts'
+import { ZoomWebhookSender } from './webhook-sender.ts'
 import {
   ZoomModel, type ClientSettings, type CreateEngagementOptions, type EmulatedEngagement, type StatusChanges,
 } from './zoom-model.ts'
@@ -33,6 +34,8 @@ export type AppStatus = 'loading' | 'failed' | 'waiting' | 'silent' | 'configure
 export class Emulator {
   readonly model = new ZoomModel()
   readonly bridge: ZoomBridge
+  /** The webhooks Zoom would send the server about what happens here (webhook-sender.ts). */
+  readonly webhooks = new ZoomWebhookSender(() => this.model.agent)
   readonly appUrl: string
   /** The server session shared with the framed app (null: not signed in or unknown). */
   user: SessionUser | null = null
@@ -126,6 +129,8 @@ export class Emulator {
   createEngagement(options: CreateEngagementOptions = {}): string {
     const { id, events } = this.model.createEngagement(options)
     this.bridge.emit(events)
+    const created = this.model.engagements.get(id)
+    if (created) this.webhooks.created(structuredClone(created))
     this.#changed()
     return id
   }
@@ -136,7 +141,11 @@ export class Emulator {
   }
 
   setStatus(engagementId: string, changes: StatusChanges): void {
+    const before = this.model.engagements.get(engagementId)
+    const copy = before ? structuredClone(before) : undefined
     this.bridge.emit(this.model.setStatus(engagementId, changes))
+    const after = this.model.engagements.get(engagementId)
+    if (copy && after) this.webhooks.changed(copy, structuredClone(after))
     this.#changed()
   }
 

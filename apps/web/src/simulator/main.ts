@@ -15,6 +15,7 @@ const emulator = new Emulator({ appUrl: appUrl() })
 installWindowApi(emulator)
 const view = new EmulatorView(emulator)
 void emulator.loadSession()
+void emulator.webhooks.load()
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app is missing')

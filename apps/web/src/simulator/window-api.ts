@@ -5,6 +5,7 @@
 import { EMULATOR_MARKER } from '../agent/zoom/host.ts'
 import type { BridgeLogEntry, ScriptedReply } from './bridge.ts'
 import type { AppStatus, Emulator, SignInOptions } from './emulator.ts'
+import type { AgentStatus, SentWebhook } from './webhook-sender.ts'
 import type { ClientSettings, CreateEngagementOptions, EmulatedEngagement, StatusChanges } from './zoom-model.ts'
 
 export interface ZoomEmulatorApi {
@@ -26,6 +27,20 @@ export interface ZoomEmulatorApi {
   clientSettings(): ClientSettings
   scriptNext(apiName: string, reply: ScriptedReply): void
   emitRaw(name: string, data: unknown): void
+  /** The signed Zoom webhooks the emulator sends the server (webhook-sender.ts). */
+  readonly webhooks: {
+    /** Resolves once the page asked the server for the development Secret Token. */
+    readonly loaded: Promise<void>
+    enabled(): boolean
+    setEnabled(on: boolean): void
+    /** Why they cannot be sent (no development Secret Token), or null. */
+    unavailable(): string | null
+    setAgentStatus(status: AgentStatus): void
+    setLoggedIn(on: boolean): void
+    log(): SentWebhook[]
+    /** Resolves once every webhook queued so far was answered. */
+    settled(): Promise<void>
+  }
 }
 
 declare global {
@@ -51,6 +66,16 @@ export function installWindowApi(emulator: Emulator, win: Window = window): Zoom
     clientSettings: () => emulator.model.settings,
     scriptNext: (apiName, reply) => emulator.scriptNext(apiName, reply),
     emitRaw: (name, data) => emulator.emitRaw(name, data),
+    webhooks: {
+      get loaded() { return emulator.webhooks.loaded },
+      enabled: () => emulator.webhooks.enabled,
+      setEnabled: (on) => emulator.webhooks.setEnabled(on),
+      unavailable: () => emulator.webhooks.unavailable,
+      setAgentStatus: (status) => emulator.webhooks.setAgentStatus(status),
+      setLoggedIn: (on) => emulator.webhooks.setLoggedIn(on),
+      log: () => structuredClone(emulator.webhooks.log),
+      settled: () => emulator.webhooks.settled(),
+    },
   }
   win.zoomEmulator = api
   // Lets the framed agent page tell the emulator from the real Zoom client (host.ts).

@@ -5,6 +5,7 @@
  */
 import type { AgentView, EngagementView } from '@switchboard/protocol'
 import { ALERT_KINDS, evaluateAlerts, handleTimeMs, rowAlertLevel } from './alerts.ts'
+import { inContactCenter } from './zoom-status.ts'
 import type { AlertThresholds } from '@switchboard/protocol'
 import type { BoardFilters, SortDir, SortKey } from './url-state.ts'
 
@@ -118,7 +119,7 @@ export function sortEngagements(
  */
 export function isRosterAgent(a: AgentView): boolean {
   if (a.openEngagements > 0) return true
-  return a.role === 'agent' && a.online
+  return a.role === 'agent' && (a.online || inContactCenter(a))
 }
 
 /** The roster: its members (`isRosterAgent`), sorted as `sortRoster`. */
