@@ -133,6 +133,7 @@ export class ZoomProcessor {
         return changed ? 'applied' : 'unchanged'
       }
       case 'engagement': {
+        if (m.cmd.type === 'engagement.observe') await this.fillQueueName(accountId, m.cmd.context)
         const named: ZoomUser[] = []
         if (m.actor.userId) named.push({ id: m.actor.userId, displayName: m.actor.displayName, email: null })
         const from = m.cmd.type === 'engagement.observe' ? m.cmd.context.transferFromAgentId : undefined
@@ -149,6 +150,15 @@ export class ZoomProcessor {
         return 'applied'
       }
     }
+  }
+
+  /** An event that names a queue by id only gets its name from the REST backfill's queue list. */
+  private async fillQueueName(accountId: string, context: { queueId?: string; queueName?: string }): Promise<void> {
+    if (context.queueId === undefined || context.queueName !== undefined) return
+    const res = await this.d.store.query<{ queue_name: string }>(
+      'select queue_name from zoom_queues where account_id = $1 and queue_id = $2', [accountId, context.queueId])
+    const name = res.rows[0]?.queue_name
+    if (name !== undefined) context.queueName = name
   }
 
   /** Users Zoom names get a row in the account (once per process; names only fill gaps). */

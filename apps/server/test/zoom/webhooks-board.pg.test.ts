@@ -146,6 +146,13 @@ describe('webhooks → board', () => {
     app.close()
   })
 
+  it('an event naming a queue by id only gets the name the REST backfill stored', async () => {
+    await node.store.query(`insert into zoom_queues (account_id, queue_id, queue_name) values ($1, 'q-named', 'Renewals')`, [ACC])
+    await send(event('engagement_user_answered', { engagementId: 'z-6', queueId: 'q-named' }))
+    await expect.poll(async () => (await node.store.query<{ queue_name: string | null }>(
+      `select queue_name from engagements where account_id = $1 and id = 'z-6'`, [ACC])).rows[0]?.queue_name).toBe('Renewals')
+  })
+
   it('/metrics counts deliveries by outcome and observes webhook → board time', async () => {
     await send({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ACC, object: { engagement_id: 'x' } } })
     const text = await (await fetch(`${node.url}/metrics`)).text()

@@ -85,9 +85,9 @@ export class ZoomWebhookSender {
     this.#agent = agent
   }
 
-  /** Settles once `load()` has answered (tests wait for it). */
-  loaded: Promise<void> = new Promise((resolve) => { this.#loadedResolve = resolve })
   #loadedResolve: () => void = () => {}
+  /** Settles once `load()` has answered (tests wait for it). */
+  readonly loaded: Promise<void> = new Promise((resolve) => { this.#loadedResolve = resolve })
 
   /** Fetches the development Secret Token (dev sign-in servers only). */
   async load(): Promise<void> {
