@@ -51,7 +51,8 @@ export function normalizeNumber(raw: string): string {
 
 /**
  * Deletes everything about these engagements of one account (log rows, notes document with its
- * snapshot and search entry, presence focus, projection) and records the audit row, in `tx`.
+ * snapshot and search entry, presence focus, Zoom's webhook deliveries about them, projection) and
+ * records the audit row, in `tx`.
  * The projection rows are locked first in the writers' order, so a batch in flight finishes first.
  */
 export async function eraseEngagements(
@@ -67,6 +68,7 @@ export async function eraseEngagements(
           docs as (delete from notes_docs where account_id = $1 and engagement_id = any($2::text[]) returning 1),
           focus as (update presence set focus_engagement_id = null, focus_at = null
                     where account_id = $1 and focus_engagement_id = any($2::text[]) returning 1),
+          zoom as (delete from zoom_webhook_deliveries where account_id = $1 and engagement_id = any($2::text[]) returning 1),
           engs as (delete from engagements where account_id = $1 and id = any($2::text[]) returning 1)
      select (select count(*) from ev) as events, (select count(*) from docs) as documents,
             (select count(*) from engs) as engagements, (select count(*) from focus) as focus`,

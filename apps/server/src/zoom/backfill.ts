@@ -8,6 +8,7 @@
  * keeps one node at it at a time.
  */
 import { createHash } from 'node:crypto'
+import { getRetentionDays } from '../domain/retention.ts'
 import type { Logger, Store } from '../store/port.ts'
 import type { ZoomMetrics } from './metrics.ts'
 import { actorFor, type SubmitOp } from './processor.ts'
@@ -32,6 +33,8 @@ export interface BackfillDeps {
   metrics: ZoomMetrics
   logger: Logger
   nodeId: string
+  /** NOTES_RETENTION_DAYS: engagements that ended longer ago than the account keeps them are skipped. */
+  defaultRetentionDays: number
   now?: () => number
 }
 
@@ -176,9 +179,23 @@ export class ZoomBackfill {
     return { from: Math.max(from, to - 3 * WINDOW_MS), to }
   }
 
+  /**
+   * What must not come back: engagements erased (by an admin, or the retention purge) since the
+   * window's start, and any that ended before the account's retention cutoff.
+   */
+  private async keepOut(from: number): Promise<{ erased: Set<string>; cutoff: number }> {
+    const { store, accountId } = this.d
+    const res = await store.query<{ id: string }>(
+      `select distinct unnest(engagement_ids) as id from erasures where account_id = $1 and created_at >= to_timestamp($2 / 1000.0)`,
+      [accountId, from - DAY_MS])
+    const days = (await getRetentionDays(store, accountId)) ?? this.d.defaultRetentionDays
+    return { erased: new Set(res.rows.map((r) => r.id)), cutoff: this.now() - days * DAY_MS }
+  }
+
   private async engagements(): Promise<{ engagements: number; applied: number }> {
     const { client, store, accountId, submit } = this.d
     const { from, to } = await this.window()
+    const keepOut = await this.keepOut(from)
     let seen = 0
     let applied = 0
     let newest: number | null = null
@@ -187,7 +204,7 @@ export class ZoomBackfill {
       for await (const page of client.pages('/contact_center/engagements', 'engagements', { from: zoomTime(start), to: zoomTime(end) })) {
         for (const item of page) {
           const m = mapRestEngagement(item)
-          if (!m) continue
+          if (!m || keepOut.erased.has(m.engagementId) || m.endedAt < keepOut.cutoff) continue
           seen++
           if (m.startedAt !== null && (newest === null || m.startedAt > newest)) newest = m.startedAt
           await ensureUsers(store, accountId, m.users)

@@ -78,18 +78,20 @@ export async function giveUp(db: Db, maxAttempts: number): Promise<number> {
 
 /**
  * What earlier and later deliveries of one engagement say, for mapping one of them: when it
- * started (its `engagement_started` delivery, null when none came), and whether a delivery of
- * one of `stateEvents` with a later `event_ts` was already received (this one's active/inactive
- * state is then old news). One round trip.
+ * started (its `engagement_started` delivery, null when none came), whether a delivery of one of
+ * `stateEvents` with a later `event_ts` was already received (this one's active/inactive state is
+ * then old news), and whether the engagement was erased (retention or an admin: never recreated).
+ * One round trip.
  */
 export async function engagementHistory(
   db: Db, d: Pick<Delivery, 'accountId' | 'engagementId' | 'eventTs' | 'key'>, stateEvents: readonly string[],
-): Promise<{ startedAt: number | null; stateSuperseded: boolean }> {
-  const res = await db.query<{ o: Record<string, unknown> | null; ts: string | number | null; newer: boolean }>(
+): Promise<{ startedAt: number | null; stateSuperseded: boolean; erased: boolean }> {
+  const res = await db.query<{ o: Record<string, unknown> | null; ts: string | number | null; newer: boolean; erased: boolean }>(
     `select s.object as o, s.event_ts as ts,
        exists (select 1 from zoom_webhook_deliveries n
                where n.account_id = $1 and n.engagement_id = $2 and n.event = any($3::text[])
-                 and n.event_ts > $4 and n.delivery_key <> $5) as newer
+                 and n.event_ts > $4 and n.delivery_key <> $5) as newer,
+       exists (select 1 from erasures x where x.account_id = $1 and $2 = any(x.engagement_ids)) as erased
      from (select 1) one
      left join lateral (select object, event_ts from zoom_webhook_deliveries
                         where account_id = $1 and engagement_id = $2 and event = 'contact_center.engagement_started'
@@ -99,7 +101,12 @@ export async function engagementHistory(
   return {
     startedAt: row?.o && row.ts !== null ? objectTime(row.o, Number(row.ts)) : null,
     stateSuperseded: row?.newer === true,
+    erased: row?.erased === true,
   }
+}
+
+export async function deleteDelivery(db: Db, accountId: string, key: string): Promise<void> {
+  await db.query('delete from zoom_webhook_deliveries where account_id = $1 and delivery_key = $2', [accountId, key])
 }
 
 /** Deletes deliveries older than `keepMs` (long past Zoom's last retry, about 85 minutes). */

@@ -87,6 +87,7 @@ async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void
     await store.query('insert into accounts (id) values ($1) on conflict (id) do nothing', [accountId])
     backfill = new ZoomBackfill({
       store, client: new ZoomRestClient({ token, metrics }), accountId, agentChanged, metrics, logger: app.log, nodeId: config.nodeId,
+      defaultRetentionDays: config.notesRetentionDays,
       submit: (input) => app.realtime.submit(input),
     })
   }

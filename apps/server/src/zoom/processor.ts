@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto'
 import type { ErrorCode } from '@switchboard/protocol'
 import { ZOOM_ACTOR_ID, type Actor, type Command } from '../domain/engagement/model.ts'
 import type { Logger, Store } from '../store/port.ts'
-import { claimPending, engagementHistory, giveUp, markProcessed, pruneDeliveries, type Delivery, type DeliveryOutcome } from './deliveries.ts'
+import {
+  claimPending, deleteDelivery, engagementHistory, giveUp, markProcessed, pruneDeliveries, type Delivery, type DeliveryOutcome,
+} from './deliveries.ts'
 import { ZOOM_EVENT_PREFIX as PREFIX } from '@switchboard/protocol/zoom-webhooks'
 import type { Envelope } from './events.ts'
 import { mapEvent, REVERSIBLE_STATE_EVENTS, type Mapped } from './mapping.ts'
@@ -35,7 +37,8 @@ const SWEEP_EVERY_MS = 10_000
 /** An unprocessed delivery claimed longer ago than this is taken over by a sweep. */
 const STALE_CLAIM_MS = 30_000
 const MAX_ATTEMPTS = 20
-const KEEP_MS = 3 * 24 * 3600_000
+/** Deliveries are kept a day: Zoom's last retry comes about 85 minutes after the event. */
+const KEEP_MS = 24 * 3600_000
 const STATE_EVENTS = REVERSIBLE_STATE_EVENTS.map((e) => PREFIX + e)
 /** Users known to exist, so a busy account does not re-check its agents on every delivery. */
 const MAX_KNOWN_USERS = 50_000
@@ -119,6 +122,11 @@ export class ZoomProcessor {
     const accountId = delivery.accountId
     if (m.kind === 'engagement' && m.cmd.type === 'engagement.observe' && m.actor.userId) {
       const history = await engagementHistory(store, delivery, STATE_EVENTS)
+      if (history.erased) {
+        // Erased (retention or an admin): never recreated from a late report, nor kept here.
+        await deleteDelivery(store, accountId, delivery.key)
+        return 'ignored'
+      }
       m = mapEvent(envelope, history)
     }
     switch (m.kind) {

@@ -19,6 +19,7 @@ export interface RestEngagementOps {
   engagementId: string
   /** Zoom's start time, epoch ms (the backfill remembers the newest it saw). */
   startedAt: number | null
+  endedAt: number
   actor: ZoomActor
   /** Agents it names (they get a user row, so the board shows their names). */
   users: ZoomUser[]
@@ -92,7 +93,7 @@ export function mapRestEngagement(item: Record<string, unknown>): RestEngagement
     commands.push({ type: 'engagement.variables', engagementId, variables: [{ id: DISPOSITION_VARIABLE, name: 'Disposition', value: dispositionName }], at: endedAt })
   }
   const users: ZoomUser[] = agents.map((a) => ({ id: str(a, 'user_id')!, displayName: str(a, 'display_name') ?? null, email: null }))
-  return { engagementId, startedAt, actor, users, commands }
+  return { engagementId, startedAt, endedAt, actor, users, commands }
 }
 
 /** An agent from `GET /contact_center/users`, with the status it shows now. */

@@ -114,6 +114,21 @@ describe('REST backfill', () => {
     expect(zoom.tokensIssued).toBe(1)
   })
 
+  it('never brings back what was erased, nor what ended before the retention cutoff', async () => {
+    const now = Date.now()
+    const { eraseEngagements, setRetentionDays } = await import('../../src/domain/retention.ts')
+    await node.store.transaction((tx) => eraseEngagements(tx, ACC, ['missed-1'], 'engagement', 'admin'))
+    await setRetentionDays(node.store, ACC, 2)
+    zoom.setList('/contact_center/engagements', 'engagements', [
+      { engagement_id: 'missed-1', start_time: iso(now - 900_000), end_time: iso(now - 300_000), agents: [{ user_id: 'u-cy' }] },
+      { engagement_id: 'old-1', start_time: iso(now - 4 * 86_400_000), end_time: iso(now - 3 * 86_400_000), agents: [{ user_id: 'u-cy' }] },
+      { engagement_id: 'new-1', start_time: iso(now - 200_000), end_time: iso(now - 100_000), agents: [{ user_id: 'u-cy' }] },
+    ])
+    expect(await node.app.zoom.backfill!.run('after erasure')).toMatchObject({ engagements: 1, applied: 1 })
+    const ids = await node.store.query<{ id: string }>('select id from engagements where account_id = $1 order by id', [ACC])
+    expect(ids.rows.map((r) => r.id)).toEqual(['live-1', 'new-1'])
+  })
+
   it('a Zoom that keeps failing: the backfill fails, records why, and frees the lease', async () => {
     zoom.fail('/contact_center/users', { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 })
     await expect(node.app.zoom.backfill!.run('test')).rejects.toThrow(/HTTP 500/)

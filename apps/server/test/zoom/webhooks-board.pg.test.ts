@@ -153,6 +153,19 @@ describe('webhooks → board', () => {
       `select queue_name from engagements where account_id = $1 and id = 'z-6'`, [ACC])).rows[0]?.queue_name).toBe('Renewals')
   })
 
+  it('an erased engagement is not recreated by a late webhook, and its deliveries are gone', async () => {
+    await send(event('engagement_user_answered', { engagementId: 'z-7', consumer: { name: 'Erin Private', number: '+15550107777' } }))
+    await expect.poll(async () => (await rows('z-7')).length).toBe(1)
+    const { eraseEngagements } = await import('../../src/domain/retention.ts')
+    await node.store.transaction((tx) => eraseEngagements(tx, ACC, ['z-7'], 'engagement', 'sup-1'))
+    expect((await node.store.query(`select 1 from zoom_webhook_deliveries where engagement_id = 'z-7'`)).rows).toEqual([])
+    // Zoom retries, or reports it once more, after the erasure.
+    expect((await send(event('engagement_user_hold', { engagementId: 'z-7', consumer: { name: 'Erin Private' } }))).json).toEqual({ outcome: 'accepted' })
+    await expect.poll(async () => (await node.store.query(`select 1 from zoom_webhook_deliveries where engagement_id = 'z-7'`)).rows.length).toBe(0)
+    expect(await rows('z-7')).toEqual([])
+    expect((await node.store.query(`select 1 from engagements where id = 'z-7'`)).rows).toEqual([])
+  })
+
   it('/metrics counts deliveries by outcome and observes webhook → board time', async () => {
     await send({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ACC, object: { engagement_id: 'x' } } })
     const text = await (await fetch(`${node.url}/metrics`)).text()
