@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openPgliteStore } from '../../src/store/pglite.ts'
 import { pendingMigrations } from '../../src/store/migrate.ts'
 import { silentLogger } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, type TestUser } from '../ws/harness.ts'
+import { Client, createUser, opId, startNode, type TestUser } from '../ws/harness.ts'
 
 const run = promisify(execFile)
 const SCRIPT = resolve(import.meta.dirname, '../../../../scripts/backup.mjs')
@@ -73,9 +73,7 @@ describe('npm run backup (embedded database)', () => {
       await createUser(node.store, agent)
       const c = await Client.connect(node, agent)
       for (const id of ['b-1', 'b-2', 'b-3']) {
-        const ob = observe(id)
-        c.send(ob)
-        await c.ack(ob.opId as string)
+        await c.observe(id)
       }
       // Ops keep arriving while the copy is taken.
       const writer = (async () => {

@@ -13,7 +13,7 @@ import { afterAll, expect, it } from 'vitest'
 import { signToken } from '../../src/auth/session-token.ts'
 import { pendingMigrations } from '../../src/store/migrate.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, SECRET, startNode, type TestUser } from '../ws/harness.ts'
+import { Client, createUser, opId, SECRET, startNode, type TestUser } from '../ws/harness.ts'
 
 const run = promisify(execFile)
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
@@ -32,9 +32,7 @@ it('pg_dump while the server runs, pg_restore into a new database, and the serve
   try {
     await createUser(node.store, agent)
     const c = await Client.connect(node, agent)
-    const ob = observe('pg-b1')
-    c.send(ob)
-    await c.ack(ob.opId as string)
+    await c.observe('pg-b1')
     const doc = new Y.Doc()
     doc.getText('notes').insert(0, 'restored from pg_dump')
     const up = { type: 'doc.update', opId: opId(), engagementId: 'pg-b1', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }

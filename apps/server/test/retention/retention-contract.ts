@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../../src/auth/session-token.ts'
 import { key } from '../../src/domain/engagement/queries.ts'
 import { purgeExpired } from '../../src/domain/retention.ts'
-import { Client, createUser, observe, opId, SECRET, type Node, type TestUser } from '../ws/harness.ts'
+import { Client, createUser, opId, SECRET, type Node, type TestUser } from '../ws/harness.ts'
 
 export const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 export const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
@@ -28,9 +28,7 @@ export async function request(node: Node, u: TestUser | null, method: 'GET' | 'P
 /** An engagement with notes, wrap-up, a whisper and a consumer; ended when `end`. Leaves `c` open when given. */
 export async function seed(node: Node, id: string, text: string, o: { end?: boolean; consumerNumber?: string; keep?: Client } = {}): Promise<void> {
   const c = o.keep ?? await Client.connect(node, agent)
-  const ob = observe(id, o.consumerNumber ? { status: { state: 'active', channel: 'voice', consumers: [{ consumerNumber: o.consumerNumber, consumerDisplayName: 'Pat Doe' }] } } : {})
-  c.send(ob)
-  await c.ack(ob.opId as string)
+  await c.observe(id, o.consumerNumber ? { status: { state: 'active', channel: 'voice', consumers: [{ consumerNumber: o.consumerNumber, consumerDisplayName: 'Pat Doe' }] } } : {})
   const doc = new Y.Doc()
   doc.getText('notes').insert(0, text)
   doc.getMap('wrapup').set('summary', `summary of ${text}`)
@@ -134,8 +132,7 @@ export function retentionContract(start: () => Node) {
       await seed(n, 'erase-me', 'bravo-private-note', { keep: agentSession })
       await seed(n, 'keep-me', 'bravo-other-note')
       const watcher = await Client.connect(n, sup, 'supervisor')
-      watcher.send({ type: 'subscribe', engagementId: 'erase-me' })
-      await watcher.next('engagement.snapshot')
+      await watcher.watch('erase-me')
       const board = await Client.board(n, sup)
       await compacted(n, 'erase-me')
       expect(n.app.realtime.engine.docs.get(key('acc1', 'erase-me'))).toBeDefined()

@@ -19,8 +19,7 @@ describe('retention and erasure across nodes', () => {
     const agentB = await Client.connect(b, agent)
     await seed(b, 'delta-cross', 'delta-cross-node-note', { keep: agentB })
     const watcherB = await Client.connect(b, sup, 'supervisor')
-    watcherB.send({ type: 'subscribe', engagementId: 'delta-cross' })
-    await watcherB.next('engagement.snapshot')
+    await watcherB.watch('delta-cross')
     const boardB = await Client.board(b, sup)
     expect(b.app.realtime.engine.docs.get(key('acc1', 'delta-cross'))).toBeDefined()
 

@@ -56,9 +56,7 @@ beforeAll(async () => {
   }
   // An engagement of another account with the same id as one in acc1.
   const o = await Client.connect(node, other)
-  const ob = observe('eng-other')
-  o.send(ob)
-  await o.reply(ob.opId as string)
+  await o.observe('eng-other')
   o.close()
 })
 afterAll(async () => {
@@ -112,9 +110,7 @@ describe('bad input on /ws', () => {
 
   it('a doc.update that is not a Yjs update -> BAD_MESSAGE', async () => {
     const c = await Client.connect(node, agent)
-    const ob = observe('eng-doc')
-    c.send(ob)
-    await c.reply(ob.opId as string)
+    await c.observe('eng-doc')
     await writesNothing(async () => {
       const bad = { type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from('hello world').toString('base64') }
       c.send(bad)

@@ -28,8 +28,7 @@ describe('across nodes', () => {
     expect(await agentA.reply(ob.opId as string)).toMatchObject({ type: 'ack', seq: 1 })
 
     const watch = await Client.connect(b, sup, 'supervisor')
-    watch.send({ type: 'subscribe', engagementId: 'eng-x' })
-    await watch.next('engagement.snapshot')
+    await watch.watch('eng-x')
 
     const doc = new Y.Doc()
     for (let i = 0; i < 20; i++) {
@@ -69,12 +68,9 @@ describe('across nodes', () => {
 
   it('catches up from the log after node B\'s LISTEN connection is killed', async () => {
     const agentA = await Client.connect(a, agent)
-    const ob = observe('eng-y')
-    agentA.send(ob)
-    await agentA.reply(ob.opId as string)
+    await agentA.observe('eng-y')
     const watch = await Client.connect(b, sup, 'supervisor')
-    watch.send({ type: 'subscribe', engagementId: 'eng-y' })
-    await watch.next('engagement.snapshot', (m) => m['engagementId'] === 'eng-y')
+    await watch.watch('eng-y')
 
     const admin = new pg.Client({ connectionString: a.config.databaseUrl! })
     await admin.connect()

@@ -1,7 +1,7 @@
 /** The same engine on embedded PGlite (no DATABASE_URL): in-process bus, one node. */
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
+import { Client, nodeForFile, opId, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
@@ -14,9 +14,7 @@ describe('engine on PGlite', () => {
     const a1 = await Client.connect(node, agent)
     const a2 = await Client.connect(node, agent)
     const board = await Client.board(node, sup)
-    const ob = observe('eng-p')
-    a1.send(ob)
-    await a1.reply(ob.opId as string)
+    await a1.observe('eng-p')
 
     const ids: string[] = []
     for (let i = 0; i < 30; i++) {

@@ -6,13 +6,10 @@
  * purpose (the store is real Postgres; only the hand-back of one transaction's result waits).
  */
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Store, Tx } from '../../src/store/port.ts'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, startNode, type Msg, type Node, type TestUser } from './harness.ts'
+import { Client, nodeForFile, opId, type Msg, type TestUser } from './harness.ts'
 
-let db: TestDatabase
-let node: Node
 /** op id whose batch's commit is handed back late, and by how much */
 let holdOp: { opId: string; ms: number } | null = null
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
@@ -38,15 +35,7 @@ function slowReplies(store: Store): Store {
   return slow
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url, wrapStore: slowReplies })
-  for (const u of [agent, sup]) await createUser(node.store, u)
-}, 60_000)
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
-})
+const node = nodeForFile({ pg: true, users: [agent, sup], wrapStore: slowReplies })
 
 const lastView = (c: Client, type: 'board.delta' | 'engagement.changed', id: string): Record<string, unknown> | undefined => {
   const views = c.of(type).flatMap((m: Msg) => (type === 'board.delta' ? (m['engagements'] as Array<Record<string, unknown>>) : [m['engagement'] as Record<string, unknown>]))
@@ -58,11 +47,8 @@ describe('fan-out when two batches of one engagement finish out of order', () =>
     const a1 = await Client.connect(node, agent)
     const a2 = await Client.connect(node, agent)
     const board = await Client.board(node, sup)
-    const ob = observe('eng-order')
-    a1.send(ob)
-    await a1.reply(ob.opId as string)
-    a2.send({ type: 'subscribe', engagementId: 'eng-order' })
-    await a2.next('engagement.snapshot')
+    await a1.observe('eng-order')
+    await a2.watch('eng-order')
 
     // A: a status change whose commit reply comes back 600 ms late. B: a notes update sent
     // while A's reply is held; it takes the row lock after A's commit and finishes first.

@@ -159,6 +159,19 @@ export class Client {
     return c
   }
 
+  /** Observes an engagement (as the agent's SDK does) and waits for the answer. */
+  async observe(engagementId: string, extra: Record<string, unknown> = {}): Promise<Msg> {
+    const ob = observe(engagementId, extra)
+    this.send(ob)
+    return this.reply(ob.opId as string)
+  }
+
+  /** Subscribes to an engagement (a watcher) and waits for its snapshot. */
+  async watch(engagementId: string): Promise<Msg> {
+    this.send({ type: 'subscribe', engagementId })
+    return this.next('engagement.snapshot', (m) => m['engagementId'] === engagementId)
+  }
+
   send(msg: unknown): void {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg))
   }

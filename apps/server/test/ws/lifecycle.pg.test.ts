@@ -24,9 +24,7 @@ describe('connection lifecycle', () => {
   it('hands a transferred engagement to the new agent; the previous agent loses it', async () => {
     const a = await Client.connect(node, ann)
     const b = await Client.connect(node, bob)
-    const ob = observe('eng-t')
-    a.send(ob)
-    await a.reply(ob.opId as string)
+    await a.observe('eng-t')
     const plain = observe('eng-t')
     b.send(plain)
     expect(await b.reply(plain.opId as string)).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
@@ -56,9 +54,7 @@ describe('connection lifecycle', () => {
 
   it('on shutdown drains, sends going-away and closes sockets with 1001', async () => {
     const c = await Client.connect(node, ann)
-    const ob = observe('eng-last')
-    c.send(ob)
-    await c.reply(ob.opId as string)
+    await c.observe('eng-last')
     await node.app.close()
     expect(await c.next('notice', (m) => m['code'] === 'going-away')).toBeDefined()
     expect(await c.closed()).toBe(CLOSE.GOING_AWAY)

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Metrics } from '../../src/ws/metrics.ts'
-import { Client, nodeForFile, observe, type TestUser } from './harness.ts'
+import { Client, nodeForFile, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
@@ -53,9 +53,7 @@ describe('/metrics', () => {
 
     const a = await Client.connect(node, agent)
     const board = await Client.board(node, sup)
-    const ob = observe('eng-m')
-    a.send(ob)
-    await a.ack(ob.opId as string)
+    await a.observe('eng-m')
     a.send('{not json')
     await a.next('error', (m) => m['code'] === 'BAD_JSON')
     await board.next('board.delta', (m) => (m['engagements'] as { id: string }[]).some((e) => e.id === 'eng-m'))

@@ -2,7 +2,7 @@
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { CLOSE } from '@switchboard/protocol'
-import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
+import { Client, nodeForFile, opId, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
@@ -12,12 +12,9 @@ const node = nodeForFile({ pg: true, users: [agent, sup], env: { WS_SEND_BUFFER_
 describe('slow consumer', () => {
   it('closes a socket whose unsent bytes exceed the limit; the writer is unaffected', async () => {
     const a = await Client.connect(node, agent)
-    const ob = observe('eng-s')
-    a.send(ob)
-    await a.reply(ob.opId as string)
+    await a.observe('eng-s')
     const w = await Client.connect(node, sup, 'supervisor')
-    w.send({ type: 'subscribe', engagementId: 'eng-s' })
-    await w.next('engagement.snapshot')
+    await w.watch('eng-s')
     const raw = (w.ws as unknown as Record<string, { pause(): void; resume(): void }>)['_socket']!
     raw.pause()
 
