@@ -66,13 +66,14 @@ function words(args) {
   return args.split(/\s+/).filter(Boolean)
 }
 
+/** @param {string} root @returns {{ errors: string[], notes: string[], stages: Stage[] }} the Dockerfile's stages and empty reports */
+function start(root) {
+  return { errors: [], notes: [], stages: parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8')).stages }
+}
+
 /** @param {string} root @returns {{ errors: string[], notes: string[] }} */
 export function checkDockerfile(root) {
-  /** @type {string[]} */
-  const errors = []
-  /** @type {string[]} */
-  const notes = []
-  const { stages } = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'))
+  const { errors, notes, stages } = start(root)
   const floor = Number(/\d+/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '')?.[0] ?? NaN)
   if (!Number.isInteger(floor)) errors.push('package.json: engines.node names no version')
   const ignored = dockerignore(root)
@@ -123,13 +124,7 @@ export function checkDockerfile(root) {
  * @returns {Promise<{ errors: string[], notes: string[] }>}
  */
 export async function emulateDockerfile(root, opts) {
-  /** @type {string[]} */
-  const errors = []
-  /** @type {string[]} */
-  const notes = []
-  const { stages } = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'))
-  const floor = Number(/\d+/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '')?.[0] ?? NaN)
-  if (!Number.isInteger(floor)) errors.push('package.json: engines.node names no version')
+  const { errors, notes, stages } = start(root)
   const ignored = dockerignore(root)
   const base = mkdtempSync(join(tmpdir(), 'sb-docker-'))
   /** @type {Map<string, string>} */
