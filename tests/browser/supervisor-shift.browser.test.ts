@@ -117,9 +117,21 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
     await expect.poll(() => dialog().count(), POLL).toBe(0)
   })
 
-  it('shows a wrap-up finished within a second as <0:01, and no whisper box on the closed engagement', async () => {
+  it('shows a wrap-up finished within a second as <0:01, no whisper box on the closed engagement, and a complete CSV at once', async () => {
+    await type(ada, A2, 'Upgraded to the annual plan.')
     await ada.op({ type: 'engagement.status', engagementId: A2, changes: { state: 'wrap-up' }, at: Date.now() })
+    const doc = docs.get(A2)!
+    const sv = Y.encodeStateVector(doc)
+    doc.getMap('wrapup').set('disposition', 'Sale')
+    doc.getMap('wrapup').set('summary', 'Annual plan, 12 seats')
+    await ada.op({ type: 'doc.update', engagementId: A2, update: Buffer.from(Y.encodeStateAsUpdate(doc, sv)).toString('base64') })
     await ada.op({ type: 'engagement.status', engagementId: A2, changes: { state: 'end' }, at: Date.now() })
+    // Exported right after it ended: notes and wrap-up are there already (no compaction delay).
+    const csv = await page.evaluate(async () => (await fetch('/api/engagements/export.csv?state=closed')).text())
+    const line = csv.split('\r\n').find((l) => l.startsWith(A2)) ?? ''
+    expect(line).toContain('Upgraded to the annual plan.')
+    expect(line).toContain('Annual plan, 12 seats')
+    expect(line).toContain('Sale')
     await expect.poll(() => row(A2).count(), POLL).toBe(0)
 
     await page.getByRole('button', { name: 'History' }).click()

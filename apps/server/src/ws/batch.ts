@@ -5,7 +5,8 @@
  * allocating gap-free seqs; then write log rows, projections (with the notes preview), focus
  * and the NOTIFY in one statement, committed with it. Creating engagements and loading hot
  * docs that are not in memory add a round trip each. The notes' full text, wrap-up and
- * snapshot are written by compaction (`Writer.compact`), not per keystroke.
+ * snapshot are written by compaction (`Writer.compact`), not per keystroke, and right after the
+ * commit that ends an engagement (`Writer.snapshotEnded`).
  */
 import * as Y from 'yjs'
 import type { ErrorCode } from '@switchboard/protocol'

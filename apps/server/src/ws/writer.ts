@@ -9,7 +9,7 @@
  */
 import type { Bus } from '../bus/bus.ts'
 import { key } from '../domain/engagement/queries.ts'
-import { BatchDocs, type DocCache } from '../domain/notes/doc-cache.ts'
+import { BatchDocs, type DocCache, type HotDoc } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
 import type { Logger, Store } from '../store/port.ts'
@@ -166,6 +166,7 @@ export class Writer implements OpSink {
     }
     bd.committed()
     this.o.metrics.commit(performance.now() - started, batch.length)
+    await this.snapshotEnded(outcome)
     try {
       this.answer(outcome.results)
       this.o.onCommitted(outcome)
@@ -299,20 +300,43 @@ export class Writer implements OpSink {
       if (this.inFlight > 0) return
       if (hot.sinceSnapshot === 0 || hot.suspect) continue
       if (!all && hot.sinceSnapshot < COMPACT_EVERY && now - hot.lastWriteAt < COMPACT_IDLE_MS) continue
-      const [accountId, engagementId] = k.split('\0') as [string, string]
-      const seq = hot.seq
-      try {
-        await saveSnapshot(this.o.store.writes, {
-          a: accountId, e: engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
-          text: plainText(hot.doc), wrapup: wrapupOf(hot.doc),
-        })
-        hot.snapshotSeq = seq
-        hot.sinceSnapshot = 0
-      } catch (err) {
-        this.o.logger.warn({ err }, 'snapshot compaction failed')
-        return
-      }
+      if (!await this.writeSnapshot(k, hot)) return
     }
+  }
+
+  /**
+   * An ended engagement's notes are final: their text, wrap-up and snapshot are written right
+   * after the commit that ended it (or changed it after the end), before its acks and fan-out, so
+   * history search and CSV export are complete the moment it leaves the board. Live engagements
+   * wait for compaction (up to a second behind typing).
+   */
+  private async snapshotEnded(outcome: BatchOutcome): Promise<void> {
+    for (const [k, e] of outcome.engagements) {
+      if (e.state !== 'end') continue
+      const hot = this.o.docs.get(k)
+      // Suspect: another batch applied updates it has not committed (read in the same turn as the write takes its copy).
+      if (!hot || hot.suspect || hot.sinceSnapshot === 0) continue
+      await this.writeSnapshot(k, hot)
+    }
+  }
+
+  /** Stores a hot doc's snapshot, plain text and wrap-up at its seq (copied before the first await); false when that failed. */
+  private async writeSnapshot(k: string, hot: HotDoc): Promise<boolean> {
+    const [accountId, engagementId] = k.split('\0') as [string, string]
+    const seq = hot.seq
+    try {
+      await saveSnapshot(this.o.store.writes, {
+        a: accountId, e: engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
+        text: plainText(hot.doc), wrapup: wrapupOf(hot.doc),
+      })
+    } catch (err) {
+      this.o.logger.warn({ err }, 'snapshot compaction failed')
+      return false
+    }
+    hot.snapshotSeq = seq
+    // Updates applied while it was written still wait for the next compaction.
+    if (hot.seq === seq) hot.sinceSnapshot = 0
+    return true
   }
 
   /** Finishes queued work and writes pending snapshots (shutdown). */

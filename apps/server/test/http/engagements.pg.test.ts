@@ -117,6 +117,30 @@ describe('engagement REST', () => {
     expect(alias.body.trim().split('\r\n')).toHaveLength(7)
   })
 
+  it('has an engagement\'s final notes and wrap-up in history and CSV the moment its end is acked', async () => {
+    const c = await Client.connect(node, agent)
+    const ob = observe('e-final', { context: { engagementId: 'e-final', queueId: 'q9', startTime: Date.now() - 5000 } })
+    c.send(ob)
+    await c.reply(ob.opId as string)
+    const doc = new Y.Doc()
+    doc.getText('notes').insert(0, 'chargeback filed for the duplicate payment')
+    doc.getMap('wrapup').set('disposition', 'Escalated')
+    doc.getMap('wrapup').set('summary', 'Bank contacted')
+    const up = { type: 'doc.update', opId: opId(), engagementId: 'e-final', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
+    const end = { type: 'engagement.status', opId: opId(), engagementId: 'e-final', changes: { state: 'end' }, at: Date.now() }
+    c.send(up)
+    c.send(end)
+    await c.reply(end.opId)
+    c.close()
+    // No waiting for compaction (a second after typing stops): it is written with the end.
+    const found = (await get(sup, '/api/engagements?state=closed&q=chargeback')).json() as { items: { id: string }[] }
+    expect(found.items.map((e) => e.id)).toEqual(['e-final'])
+    const csv = (await get(sup, '/api/engagements/export.csv?queueId=q9')).body
+    expect(csv).toContain('chargeback filed for the duplicate payment')
+    expect(csv).toContain('Escalated')
+    expect(csv).toContain('Bank contacted')
+  })
+
   it('stores thresholds per account (supervisors only) and serves dispositions', async () => {
     expect((await get(agent, '/api/settings/thresholds')).statusCode).toBe(403)
     const t = { handleMs: 300000, wrapupMs: 60000, inactiveMs: 30000 }

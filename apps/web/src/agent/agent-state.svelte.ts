@@ -92,8 +92,9 @@ export class AgentState {
         if (changed) f.focus(id)
       },
       onStatus: (id, changes, ts) => {
-        f.status(id, changes, ts)
+        // Edits go first: the server writes an engagement's final notes when it commits its end.
         if (changes.state === 'end' || changes.state === 'wrap-up') this.sessions[id]?.doc.flush()
+        f.status(id, changes, ts)
         if (changes.state === 'end') this.#scheduleRetire(id)
       },
       onVariables: (id, variables, ts) => f.variables(id, variables, ts),
