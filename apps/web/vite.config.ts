@@ -1,18 +1,20 @@
 /**
  * Multi-page build: `index.html` (agent app, the Zoom Home URL), `supervisor.html` (dashboard),
- * `simulator.html` (Zoom client emulator, served only with dev sign-in). The server serves
- * `dist/`; in development Vite serves the pages and proxies the API and WebSocket to the server.
+ * `simulator.html` (Zoom client emulator, served only with dev sign-in), and `sw.js`, the agent
+ * app's service worker (sw/). The server serves `dist/`; in development Vite serves the pages and
+ * proxies the API and WebSocket to the server (no service worker there).
  */
 import { resolve } from 'node:path'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
+import { agentShell } from './sw/vite-plugin.ts'
 
 const root = import.meta.dirname
 const server = process.env['SB_SERVER_URL'] ?? `http://localhost:${process.env['PORT'] ?? '3000'}`
 
 export default defineConfig({
   root,
-  plugins: [svelte()],
+  plugins: [svelte(), agentShell()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

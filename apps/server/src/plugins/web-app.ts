@@ -1,7 +1,7 @@
 /**
  * Serves the built web app (apps/web/dist, a Vite multi-page build). Hashed files under
- * /assets/ are cached immutably; HTML is revalidated on every load so a deploy takes effect at
- * once. The emulator page exists only while dev sign-in is on. Unknown page-like GETs fall back
+ * /assets/ are cached immutably; HTML and the agent app's service worker (`/sw.js`) are
+ * revalidated on every load so a deploy takes effect at once. The emulator page exists only while dev sign-in is on. Unknown page-like GETs fall back
  * to the agent app (the Zoom Home URL may carry any path); everything else gets a JSON 404.
  */
 import { existsSync } from 'node:fs'
@@ -60,7 +60,8 @@ async function webApp(app: FastifyInstance, opts: { config: Config; webRoot?: st
     cacheControl: false,
     allowedPath: (pathName) => devSignIn || !/^\/simulator(\.html)?$/.test(pathName),
     setHeaders: (reply: FastifyReply, path: string) => {
-      if (path.endsWith('.html')) reply.header('cache-control', NO_CACHE)
+      // The service worker's script too: a new build must reach the browser's update check.
+      if (path.endsWith('.html') || path.endsWith(`${sep}sw.js`)) reply.header('cache-control', NO_CACHE)
       else if (path.startsWith(join(resolve(root), 'assets') + sep)) reply.header('cache-control', IMMUTABLE)
       else reply.header('cache-control', 'public, max-age=3600')
     },

@@ -25,6 +25,7 @@ export function fakeWebRoot(): { root: string; remove(): void } {
   mkdirSync(join(root, 'assets'))
   writeFileSync(join(root, ASSET.slice(1)), 'console.log("app")\n')
   writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>')
+  writeFileSync(join(root, 'sw.js'), 'self.SHELL = { version: "v1", files: [] }\n')
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
 

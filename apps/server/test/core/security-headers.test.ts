@@ -87,6 +87,14 @@ describe('security headers on every response kind', () => {
     expectSecurityHeaders(res)
   })
 
+  it('the agent app\'s service worker, revalidated on every load so a deploy reaches its update check', async () => {
+    const res = await app.inject({ url: '/sw.js' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/javascript/)
+    expect(res.headers['cache-control']).toBe(NO_CACHE)
+    expectSecurityHeaders(res)
+  })
+
   it('unhashed static file is not immutable', async () => {
     const res = await app.inject({ url: '/favicon.svg' })
     expect(res.statusCode).toBe(200)
