@@ -14,6 +14,7 @@ import { zoomEngagementEvent, ZOOM_WEBHOOK_PATH, type ZoomEngagementEvent } from
 import { connectClient } from './fleet.ts'
 import { Samples, type Summary } from './hist.ts'
 import { sleep } from './limit.ts'
+import { fetchMetrics } from './metrics.ts'
 import type { SeedUser } from './pgdb.ts'
 import type { ServerNode } from './servers.ts'
 
@@ -25,6 +26,13 @@ export interface WebhookResult {
   notAccepted: Record<string, number>
   answeredToBoardMs: Summary
   endedToBoardMs: Summary
+  /** POST → the server's 200 (verified and persisted) */
+  postAnsweredMs: Summary
+  /**
+   * The server's own `switchboard_webhook_to_board_seconds` over the run (receipt to commit; the
+   * board frame follows within one BOARD_TICK_MS): upper bounds of the buckets holding p50/p99.
+   */
+  serverApplyMs: { p50: number | null; p99: number | null; count: number }
   /** answered engagements the board never showed within 10 s */
   missing: number
 }
@@ -60,6 +68,7 @@ export class WebhookLoad {
   readonly #ended = new Map<string, number>()
   readonly #answeredMs = new Samples()
   readonly #endedMs = new Samples()
+  readonly #postMs = new Samples()
   readonly #notAccepted: Record<string, number> = {}
   readonly #pending = new Set<Promise<void>>()
   #sent = 0
@@ -109,11 +118,13 @@ export class WebhookLoad {
       channel: 'voice', queueId: 'q-zoom', queueName: 'Zoom queue', consumer: { name: `Caller ${engagementId.slice(-4)}` },
     })
     const raw = JSON.stringify(body)
-    sentAt.set(engagementId, performance.now())
+    const t0 = performance.now()
+    sentAt.set(engagementId, t0)
     this.#sent++
     try {
       const res = await fetch(this.#target.url + ZOOM_WEBHOOK_PATH, { method: 'POST', body: raw, headers: sign(raw) })
       const answer = (await res.json().catch(() => null)) as { outcome?: string } | null
+      this.#postMs.add(performance.now() - t0)
       if (answer?.outcome !== 'accepted') {
         const k = answer?.outcome ?? `HTTP ${res.status}`
         this.#notAccepted[k] = (this.#notAccepted[k] ?? 0) + 1
@@ -133,6 +144,7 @@ export class WebhookLoad {
 
   /** Posts one new engagement every 1/rate seconds for `seconds`, each ended two seconds later. */
   async run(seconds: number): Promise<WebhookResult> {
+    const before = histogram(await fetchMetrics(this.#target.url))
     const every = 1000 / this.#rate
     const start = performance.now()
     let n = 0
@@ -150,15 +162,38 @@ export class WebhookLoad {
     // Stragglers: give the board up to 10 s more.
     const deadline = performance.now() + 10_000
     while ((this.#answered.size > 0 || this.#ended.size > 0) && performance.now() < deadline) await sleep(100)
+    const after = histogram(await fetchMetrics(this.#target.url))
     return {
       ratePerSecond: this.#rate, seconds, sent: this.#sent, notAccepted: this.#notAccepted,
       answeredToBoardMs: this.#answeredMs.summary(), endedToBoardMs: this.#endedMs.summary(), missing: this.#answered.size,
+      postAnsweredMs: this.#postMs.summary(), serverApplyMs: quantiles(before, after),
     }
   }
 
   close(): void {
     this.#board?.close()
   }
+}
+
+/** Cumulative bucket counts of `switchboard_webhook_to_board_seconds` by upper bound (seconds). */
+function histogram(text: string | null): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const m of (text ?? '').matchAll(/^switchboard_webhook_to_board_seconds_bucket\{([^}]*)\}\s+(\d+)/gm)) {
+    const le = /le="([^"]+)"/.exec(m[1]!)?.[1]
+    if (le) out.set(le === '+Inf' ? Infinity : Number(le), (out.get(le === '+Inf' ? Infinity : Number(le)) ?? 0) + Number(m[2]))
+  }
+  return out
+}
+
+function quantiles(before: Map<number, number>, after: Map<number, number>): WebhookResult['serverApplyMs'] {
+  const bounds = [...after.keys()].sort((a, b) => a - b)
+  const count = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0)
+  const at = (q: number): number | null => {
+    if (count <= 0) return null
+    for (const b of bounds) if ((after.get(b) ?? 0) - (before.get(b) ?? 0) >= q * count) return b === Infinity ? null : Math.round(b * 1000)
+    return null
+  }
+  return { p50: at(0.5), p99: at(0.99), count }
 }
 
 const ms = (v: number | null) => (v === null ? 'n/a' : `${v} ms`)
@@ -174,6 +209,8 @@ export function webhookRows(r: WebhookResult): string[] {
     '| --- | --- | --- | --- | --- | --- |',
     lat('engagement_user_answered → on the board', r.answeredToBoardMs),
     lat('engagement_ended → off the board', r.endedToBoardMs),
+    lat('POST → 200 (verified, persisted)', r.postAnsweredMs),
+    `| server: receipt → commit (its histogram, bucket bounds) | ≤ ${ms(r.serverApplyMs.p50)} | | ≤ ${ms(r.serverApplyMs.p99)} | | ${r.serverApplyMs.count} |`,
     '',
     `Sent ${r.sent}; not accepted: ${refused.length === 0 ? 'none' : refused.map(([k, v]) => `${k} ${v}`).join(', ')}; never on the board: ${r.missing}.`,
   ]

@@ -15,18 +15,41 @@ export interface Delivery {
   object: Record<string, unknown>
   /** epoch ms, our clock */
   receivedAt: number
+  /** Read when it was stored (the receiver); a delivery picked up by a sweep reads it then. */
+  history?: EngagementHistory | null
 }
 
 export type DeliveryOutcome = 'applied' | 'duplicate' | 'ignored' | 'refused' | 'failed'
 
-/** Inserts the delivery; false when the same key is already there (a retried or replayed delivery). */
-export async function insertDelivery(db: Db, d: Delivery): Promise<boolean> {
-  const res = await db.query(
-    `insert into zoom_webhook_deliveries (account_id, delivery_key, event, event_ts, engagement_id, user_id, object, received_at, claimed_at)
-     values ($1, $2, $3, $4, $5, $6, $7::jsonb, to_timestamp($8 / 1000.0), now())
-     on conflict do nothing`,
-    [d.accountId, d.key, d.event, d.eventTs, d.engagementId, d.userId, JSON.stringify(d.object), d.receivedAt])
-  return (res.rowCount ?? 0) > 0
+/**
+ * Inserts deliveries in one statement and, in the same round trip, reads each one's engagement
+ * history (see `engagementHistories`; deliveries of the same statement do not see each other).
+ * For each: `inserted` false when the same key is already there (a retried or replayed delivery,
+ * or the same one twice in the list).
+ */
+export async function insertDeliveries(
+  db: Db, list: readonly Delivery[], stateEvents: readonly string[],
+): Promise<{ inserted: boolean; history: EngagementHistory | null }[]> {
+  const res = await db.query<HistoryRow & { n: number; inserted: boolean }>(
+    `with q as (select * from jsonb_to_recordset($1::jsonb) as q(n int, a text, k text, ev text, ts int8, e text, u text, o jsonb, r float8)),
+     ins as (
+       insert into zoom_webhook_deliveries (account_id, delivery_key, event, event_ts, engagement_id, user_id, object, received_at, claimed_at)
+       select q.a, q.k, q.ev, q.ts, q.e, q.u, q.o, to_timestamp(q.r / 1000.0), now() from q order by q.n
+       on conflict do nothing
+       returning account_id, delivery_key)
+     select q.n, exists (select 1 from ins where ins.account_id = q.a and ins.delivery_key = q.k) as inserted, ${HISTORY_COLUMNS}
+     from q ${HISTORY_JOIN}`,
+    [JSON.stringify(list.map((d, n) => ({ n, a: d.accountId, k: d.key, ev: d.event, ts: d.eventTs, e: d.engagementId, u: d.userId, o: d.object, r: d.receivedAt }))), stateEvents])
+  const out = list.map(() => ({ inserted: false, history: null as EngagementHistory | null }))
+  for (const row of res.rows) out[Number(row.n)] = { inserted: row.inserted, history: list[Number(row.n)]!.engagementId ? historyOf(row) : null }
+  // The same delivery twice in one batch: only the first is new.
+  const seen = new Set<string>()
+  list.forEach((d, i) => {
+    const k = `${d.accountId}\0${d.key}`
+    if (seen.has(k)) out[i]!.inserted = false
+    seen.add(k)
+  })
+  return out
 }
 
 export async function markProcessed(db: Db, list: readonly { accountId: string; key: string; outcome: DeliveryOutcome }[]): Promise<void> {
@@ -76,33 +99,49 @@ export async function giveUp(db: Db, maxAttempts: number): Promise<number> {
   return res.rowCount ?? 0
 }
 
+export interface EngagementHistory {
+  startedAt: number | null
+  stateSuperseded: boolean
+  erased: boolean
+}
+
+interface HistoryRow { o: Record<string, unknown> | null; ts: string | number | null; newer: boolean; erased: boolean }
+
+/** Columns and join reading the history of `q` (a, e, ts, k); `$2` is the state events. */
+const HISTORY_COLUMNS = `s.object as o, s.event_ts as ts,
+  exists (select 1 from zoom_webhook_deliveries n
+          where n.account_id = q.a and n.engagement_id = q.e and n.event = any($2::text[])
+            and n.event_ts > q.ts and n.delivery_key <> q.k) as newer,
+  exists (select 1 from erasures x where x.account_id = q.a and q.e = any(x.engagement_ids)) as erased`
+const HISTORY_JOIN = `left join lateral (select object, event_ts from zoom_webhook_deliveries
+                     where account_id = q.a and engagement_id = q.e and event = 'contact_center.engagement_started'
+                     order by event_ts limit 1) s on true`
+
+function historyOf(row: HistoryRow): EngagementHistory {
+  return {
+    startedAt: row.o && row.ts !== null ? objectTime(row.o, Number(row.ts)) : null,
+    stateSuperseded: row.newer === true,
+    erased: row.erased === true,
+  }
+}
+
 /**
- * What earlier and later deliveries of one engagement say, for mapping one of them: when it
+ * What earlier and later deliveries of an engagement say, for mapping one of them: when it
  * started (its `engagement_started` delivery, null when none came), whether a delivery of one of
  * `stateEvents` with a later `event_ts` was already received (this one's active/inactive state is
  * then old news), and whether the engagement was erased (retention or an admin: never recreated).
- * One round trip.
+ * For several deliveries in one round trip, answered in order.
  */
-export async function engagementHistory(
-  db: Db, d: Pick<Delivery, 'accountId' | 'engagementId' | 'eventTs' | 'key'>, stateEvents: readonly string[],
-): Promise<{ startedAt: number | null; stateSuperseded: boolean; erased: boolean }> {
-  const res = await db.query<{ o: Record<string, unknown> | null; ts: string | number | null; newer: boolean; erased: boolean }>(
-    `select s.object as o, s.event_ts as ts,
-       exists (select 1 from zoom_webhook_deliveries n
-               where n.account_id = $1 and n.engagement_id = $2 and n.event = any($3::text[])
-                 and n.event_ts > $4 and n.delivery_key <> $5) as newer,
-       exists (select 1 from erasures x where x.account_id = $1 and $2 = any(x.engagement_ids)) as erased
-     from (select 1) one
-     left join lateral (select object, event_ts from zoom_webhook_deliveries
-                        where account_id = $1 and engagement_id = $2 and event = 'contact_center.engagement_started'
-                        order by event_ts limit 1) s on true`,
-    [d.accountId, d.engagementId, stateEvents, d.eventTs, d.key])
-  const row = res.rows[0]
-  return {
-    startedAt: row?.o && row.ts !== null ? objectTime(row.o, Number(row.ts)) : null,
-    stateSuperseded: row?.newer === true,
-    erased: row?.erased === true,
-  }
+export async function engagementHistories(
+  db: Db, list: readonly Pick<Delivery, 'accountId' | 'engagementId' | 'eventTs' | 'key'>[], stateEvents: readonly string[],
+): Promise<EngagementHistory[]> {
+  const res = await db.query<HistoryRow & { n: number }>(
+    `select q.n, ${HISTORY_COLUMNS}
+     from jsonb_to_recordset($1::jsonb) as q(n int, a text, e text, ts int8, k text) ${HISTORY_JOIN}`,
+    [JSON.stringify(list.map((d, n) => ({ n, a: d.accountId, e: d.engagementId, ts: d.eventTs, k: d.key }))), stateEvents])
+  const out: EngagementHistory[] = list.map(() => ({ startedAt: null, stateSuperseded: false, erased: false }))
+  for (const row of res.rows) out[Number(row.n)] = historyOf(row)
+  return out
 }
 
 export async function deleteDelivery(db: Db, accountId: string, key: string): Promise<void> {

@@ -19,7 +19,7 @@
  * Times are Zoom's (`date_time_ms`), so a late or retried delivery keeps the real times.
  */
 import type { Consumer, EngagementContext, EngagementStatusChanges } from '@switchboard/protocol'
-import { ZOOM_CHANNEL_SOURCES } from '@switchboard/protocol/zoom-webhooks'
+import { ZOOM_CHANNEL_SOURCES, ZOOM_EVENT_PREFIX } from '@switchboard/protocol/zoom-webhooks'
 import type { Command } from '../domain/engagement/model.ts'
 import { factTime, isEngagementEvent, knownEvent, str, type Envelope } from './events.ts'
 
@@ -87,8 +87,9 @@ export interface MapOptions {
   stateSuperseded?: boolean
 }
 
-/** Events whose state (active/inactive) a newer one of them supersedes. */
-export const REVERSIBLE_STATE_EVENTS = ['engagement_user_answered', 'engagement_user_hold', 'engagement_user_unhold'] as const
+/** Events whose state (active/inactive) a newer one of them supersedes (full names). */
+export const STATE_EVENTS: readonly string[] = ['engagement_user_answered', 'engagement_user_hold', 'engagement_user_unhold']
+  .map((e) => ZOOM_EVENT_PREFIX + e)
 
 export function mapEvent(e: Envelope, opts: MapOptions = {}): Mapped {
   const name = knownEvent(e.event)

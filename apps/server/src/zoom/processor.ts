@@ -10,11 +10,12 @@ import type { ErrorCode } from '@switchboard/protocol'
 import { ZOOM_ACTOR_ID, type Actor, type Command } from '../domain/engagement/model.ts'
 import type { Logger, Store } from '../store/port.ts'
 import {
-  claimPending, deleteDelivery, engagementHistory, giveUp, markProcessed, pruneDeliveries, type Delivery, type DeliveryOutcome,
+  claimPending, deleteDelivery, engagementHistories, giveUp, markProcessed, pruneDeliveries, type Delivery, type DeliveryOutcome,
+  type EngagementHistory,
 } from './deliveries.ts'
-import { ZOOM_EVENT_PREFIX as PREFIX } from '@switchboard/protocol/zoom-webhooks'
+import { Batcher } from './batcher.ts'
 import type { Envelope } from './events.ts'
-import { mapEvent, REVERSIBLE_STATE_EVENTS, type Mapped } from './mapping.ts'
+import { mapEvent, STATE_EVENTS, type Mapped } from './mapping.ts'
 import type { ProcessedOutcome, ZoomMetrics } from './metrics.ts'
 import { applyUserStatus, ensureUsers, type ZoomUser } from './user-status.ts'
 
@@ -39,7 +40,6 @@ const STALE_CLAIM_MS = 30_000
 const MAX_ATTEMPTS = 20
 /** Deliveries are kept a day: Zoom's last retry comes about 85 minutes after the event. */
 const KEEP_MS = 24 * 3600_000
-const STATE_EVENTS = REVERSIBLE_STATE_EVENTS.map((e) => PREFIX + e)
 /** Users known to exist, so a busy account does not re-check its agents on every delivery. */
 const MAX_KNOWN_USERS = 50_000
 
@@ -60,14 +60,23 @@ export class ZoomProcessor {
   private readonly d: ProcessorDeps
   private timer: NodeJS.Timeout | undefined
   private sweeping: Promise<void> | undefined
+  /** Deliveries being applied and marks being written (shutdown waits for them). */
   private readonly inFlight = new Set<Promise<unknown>>()
   /** Deliveries of one engagement (or user) are applied one after another, in arrival order. */
   private readonly chains = new Map<string, Promise<unknown>>()
   private readonly knownUsers = new Set<string>()
   private stopped = false
+  /** Deliveries applied together read their history in one query, and are marked in one statement. */
+  private readonly histories: Batcher<Delivery, EngagementHistory>
+  private readonly marks: Batcher<{ accountId: string; key: string; outcome: DeliveryOutcome }, undefined>
 
   constructor(deps: ProcessorDeps) {
     this.d = deps
+    this.histories = new Batcher((list) => engagementHistories(deps.store, list, STATE_EVENTS))
+    this.marks = new Batcher(async (list) => {
+      await markProcessed(deps.store, list)
+      return list.map(() => undefined)
+    }, { windowMs: 20 })
   }
 
   start(): void {
@@ -109,8 +118,12 @@ export class ZoomProcessor {
     }
     this.d.metrics.processed[outcome]++
     if (outcome !== 'retry') {
-      await markProcessed(this.d.store, [{ accountId: delivery.accountId, key: delivery.key, outcome: outcome as DeliveryOutcome }])
+      // Marked in batches, off the engagement's chain. Unmarked (a crash before the mark) means
+      // applied again by a sweep: a no-op, by op id.
+      const marked = this.marks.add({ accountId: delivery.accountId, key: delivery.key, outcome: outcome as DeliveryOutcome })
         .catch((err: unknown) => this.d.logger.warn({ err }, 'zoom delivery could not be marked processed'))
+      this.inFlight.add(marked)
+      void marked.finally(() => this.inFlight.delete(marked))
     }
     return outcome
   }
@@ -121,7 +134,7 @@ export class ZoomProcessor {
     const { store } = this.d
     const accountId = delivery.accountId
     if (m.kind === 'engagement' && m.cmd.type === 'engagement.observe' && m.actor.userId) {
-      const history = await engagementHistory(store, delivery, STATE_EVENTS)
+      const history = delivery.history ?? await this.histories.add(delivery)
       if (history.erased) {
         // Erased (retention or an admin): never recreated from a late report, nor kept here.
         await deleteDelivery(store, accountId, delivery.key)

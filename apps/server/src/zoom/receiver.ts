@@ -23,9 +23,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ZOOM_WEBHOOK_PATH } from '@switchboard/protocol/zoom-webhooks'
 import { sendError } from '../errors.ts'
 import type { Store } from '../store/port.ts'
-import { insertDelivery, type Delivery } from './deliveries.ts'
+import { Batcher } from './batcher.ts'
+import { insertDeliveries, type Delivery } from './deliveries.ts'
 import { deliveryKey, knownEvent, parseEnvelope, subjectOf } from './events.ts'
-import { mapEvent } from './mapping.ts'
+import { mapEvent, STATE_EVENTS } from './mapping.ts'
 import type { ReceivedOutcome, ZoomMetrics } from './metrics.ts'
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, urlValidationReply, verifySignature } from './signature.ts'
 import type { AccountLookup } from './tenancy.ts'
@@ -63,6 +64,8 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
 export async function webhookRoutes(app: FastifyInstance, deps: ReceiverDeps): Promise<void> {
   const now = deps.now ?? Date.now
   const count = (o: ReceivedOutcome) => deps.metrics.received[o]++
+  // Deliveries arriving together are stored in one statement and one commit.
+  const inserts = new Batcher((list: Delivery[]) => insertDeliveries(deps.store, list, STATE_EVENTS))
 
   // The signature covers the raw bytes: keep them, whatever the content type says.
   app.removeAllContentTypeParsers()
@@ -138,7 +141,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: ReceiverDeps): P
           accountId, key: deliveryKey(envelope), event: envelope.event, eventTs: envelope.eventTs,
           engagementId, userId, object: envelope.object, receivedAt: now(),
         }
-        return (await insertDelivery(deps.store, delivery)) ? 'accepted' : 'duplicate'
+        const stored = await inserts.add(delivery)
+        delivery.history = stored.history
+        return stored.inserted ? 'accepted' : 'duplicate'
       })(), PERSIST_DEADLINE_MS)
     } catch (err) {
       count('unavailable')
