@@ -4,20 +4,14 @@
  * of the same agent, and a server restart. Nothing is mocked: the real `@zoom/appssdk` talks to
  * the emulator's bridge, and the page talks to the server over /ws.
  */
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
 import { PROTOCOL_VERSION } from '@switchboard/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
 import { outboxOpIds } from '../e2e/support/agent.ts'
+import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 const POLL = { timeout: 20_000, interval: 200 }
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -27,7 +21,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
   }, 120_000)
   afterAll(async () => {
     await browser?.close()

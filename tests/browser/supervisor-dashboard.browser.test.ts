@@ -6,20 +6,14 @@
  * Checks behaviour (keyboard, URL filters, live notes, whispers, resnapshot) and prints the
  * measured update cost; it asserts no timings (performance figures are reported, not gated).
  */
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { build, preview, type PreviewServer } from 'vite'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 const WEB = resolve(import.meta.dirname, '../../apps/web')
 const HARNESS = '/src/supervisor/bench/scale.html'
 
@@ -64,7 +58,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     const addr = server.httpServer.address()
     if (!addr || typeof addr === 'string') throw new Error('vite preview did not listen')
     origin = `http://127.0.0.1:${addr.port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
   })
   afterAll(async () => {
     await browser?.close()

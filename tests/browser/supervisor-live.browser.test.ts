@@ -5,20 +5,14 @@
  * CSV link, and "Supervisors only" for an agent.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
 import { ProtocolAgent } from './protocol-agent.ts'
+import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -44,7 +38,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   })
   afterAll(async () => {

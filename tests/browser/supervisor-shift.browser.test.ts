@@ -5,19 +5,13 @@
  * and text too long for its column. Agents speak the real protocol over `ws`.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
 import { ProtocolAgent } from './protocol-agent.ts'
+import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
 const POLL = { timeout: 20_000, interval: 100 }
 const LONG_QUEUE = 'Premium customers — billing disputes, refunds and chargebacks (EMEA)'
@@ -62,7 +56,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${h.origin}/supervisor.html`)
     await page.getByLabel('Account').fill(ACCOUNT)

@@ -3,19 +3,13 @@
  * page sits in an iframe and the parent answers the SDK's postMessage bridge with the emulator's
  * own bridge and model (see zoom-adapter.harness.ts). Nothing of the SDK is mocked.
  */
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
+import { type Browser, type Frame, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './zoom-adapter.harness.ts'
+import { CHROMIUM, haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) process.stderr.write(`[zoom-adapter] skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).\n`)
 
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 
 describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   let harness: Harness
@@ -24,7 +18,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   beforeAll(async () => {
     harness = await startHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
   })
   afterAll(async () => {
     await browser?.close()

@@ -3,20 +3,14 @@
  * and accessible names, hosting the adapter probe page (`?app=/child.html`) that runs the real
  * Zoom SDK, adapter and engagement cache. Also runs axe-core over the page.
  */
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
+import { type Browser, type Frame, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './zoom-adapter.harness.ts'
+import { CHROMIUM, haveChromium, launchBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) process.stderr.write(`[zoom-emulator-page] skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).\n`)
 
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 
 describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
   let harness: Harness
@@ -25,7 +19,7 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
 
   beforeAll(async () => {
     harness = await startHarness({ simulator: true })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
   })
   afterAll(async () => {
     await browser?.close()

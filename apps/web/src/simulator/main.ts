@@ -1,5 +1,6 @@
 import { mount } from 'svelte'
 import '../lib/styles.css'
+import './forms.css'
 import { Emulator } from './emulator.ts'
 import { EmulatorView } from './emulator-view.svelte.ts'
 import Simulator from './Simulator.svelte'
