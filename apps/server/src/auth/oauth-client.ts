@@ -38,7 +38,8 @@ export class ZoomHttpError extends Error {
   }
 }
 
-function basic(c: ClientCredentials): string {
+/** HTTP Basic `client_id:client_secret`, as Zoom's token endpoint takes it. */
+export function basic(c: ClientCredentials): string {
   return 'Basic ' + Buffer.from(`${c.clientId}:${c.clientSecret}`, 'utf8').toString('base64')
 }
 

@@ -50,7 +50,8 @@ export function sourceOf(channelSource: string | undefined): string | undefined 
   return channelSource === undefined ? undefined : ZOOM_CHANNEL_SOURCES[channelSource]
 }
 
-function consumersOf(o: Record<string, unknown>): Consumer[] | undefined {
+/** A consumer from Zoom's `consumer_*` fields (a webhook's object, or an item of REST's `consumers`). */
+export function consumerOf(o: Record<string, unknown>): Consumer | null {
   const c: Consumer = {}
   const id = str(o, 'consumer_id')
   const name = str(o, 'consumer_display_name')
@@ -60,7 +61,12 @@ function consumersOf(o: Record<string, unknown>): Consumer[] | undefined {
   if (name) c.consumerDisplayName = name
   if (number) c.consumerNumber = number
   if (email) c.consumerEmail = email
-  return Object.keys(c).length > 0 ? [c] : undefined
+  return Object.keys(c).length > 0 ? c : null
+}
+
+function consumersOf(o: Record<string, unknown>): Consumer[] | undefined {
+  const c = consumerOf(o)
+  return c ? [c] : undefined
 }
 
 function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {

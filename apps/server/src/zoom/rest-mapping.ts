@@ -12,7 +12,7 @@
 import type { Consumer, EngagementContext, EngagementStatusChanges } from '@switchboard/protocol'
 import type { Command } from '../domain/engagement/model.ts'
 import { str } from './events.ts'
-import { DISPOSITION_VARIABLE, sourceOf, type UserStatusChange, type ZoomActor } from './mapping.ts'
+import { consumerOf, DISPOSITION_VARIABLE, sourceOf, type UserStatusChange, type ZoomActor } from './mapping.ts'
 import type { ZoomUser } from './user-status.ts'
 
 export interface RestEngagementOps {
@@ -73,17 +73,7 @@ export function mapRestEngagement(item: Record<string, unknown>): RestEngagement
     const s = sourceOf(str(channel, 'channel_source'))
     if (s) status.source = s
   }
-  const consumers: Consumer[] = []
-  for (const c of arr(item, 'consumers').slice(0, 10)) {
-    const out: Consumer = {}
-    const id = str(c, 'consumer_id')
-    const name = str(c, 'consumer_display_name')
-    const number = str(c, 'consumer_number')
-    if (id) out.consumerId = id
-    if (name) out.consumerDisplayName = name
-    if (number) out.consumerNumber = number
-    if (Object.keys(out).length > 0) consumers.push(out)
-  }
+  const consumers = arr(item, 'consumers').slice(0, 10).map(consumerOf).filter((c): c is Consumer => c !== null)
   if (consumers.length > 0) status.consumers = consumers
 
   const commands: Command[] = [{ type: 'engagement.observe', engagementId, context, status, at: endedAt }]

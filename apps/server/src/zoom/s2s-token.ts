@@ -7,7 +7,7 @@
  * Errors never carry the token, the secret or a response body.
  */
 import type { ZoomS2SCredentials } from '../config.ts'
-import { ZoomHttpError } from '../auth/oauth-client.ts'
+import { basic, ZoomHttpError } from '../auth/oauth-client.ts'
 
 const TIMEOUT_MS = 10_000
 /** Fetch a new token this long before the cached one expires. */
@@ -76,7 +76,7 @@ export class S2SToken {
     const res = await fetch(url, {
       method: 'POST',
       headers: {
-        authorization: 'Basic ' + Buffer.from(`${c.clientId}:${c.clientSecret}`, 'utf8').toString('base64'),
+        authorization: basic(c),
         accept: 'application/json',
       },
       signal: AbortSignal.timeout(TIMEOUT_MS),
