@@ -6,17 +6,11 @@
  * emulator's control is on the roster beside "app closed".
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { haveChromium, launchChromium, signInSupervisor } from './browser-support.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
 
 describe.skipIf(!haveChromium)('emulator → signed Zoom webhooks → supervisor dashboard', () => {
@@ -27,7 +21,7 @@ describe.skipIf(!haveChromium)('emulator → signed Zoom webhooks → supervisor
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchChromium()
     // Two contexts: the agent's cookie and the supervisor's do not mix.
     emulator = await (await browser.newContext()).newPage()
     board = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage()
@@ -38,13 +32,7 @@ describe.skipIf(!haveChromium)('emulator → signed Zoom webhooks → supervisor
   })
 
   it('signs the supervisor in and the agent in the emulator, with no agent app running', async () => {
-    await board.goto(`${h.origin}/supervisor.html`)
-    await expect.poll(() => board.getByRole('heading', { name: /Sign in to the supervisor dashboard/ }).count(), { timeout: 60_000 }).toBe(1)
-    await board.getByLabel('Account').fill(ACCOUNT)
-    await board.getByLabel('User id').fill('sup-1')
-    await board.getByLabel('Name').fill('Sam Supervisor')
-    await board.getByRole('button', { name: 'Sign in' }).click()
-    await expect.poll(() => board.getByText('No live engagements.').count(), { timeout: 30_000 }).toBe(1)
+    await signInSupervisor(board, h.origin, { accountId: ACCOUNT, userId: 'sup-1', name: 'Sam Supervisor' })
 
     // The emulator hosts a page that is not the agent app: only Zoom's webhooks tell the server.
     await emulator.goto(`${h.origin}/simulator.html?app=/api/dev/status`)

@@ -47,6 +47,16 @@ async function rows(engagementId: string): Promise<{ seq: number; kind: string; 
   return r.rows.map((x) => ({ seq: Number(x.seq), kind: x.kind, data: x.data }))
 }
 
+/** The agent app observes the engagement, then reports it in `state` (both acked). */
+async function appReports(app: Client, engagementId: string, state: string): Promise<void> {
+  const ob = observe(engagementId)
+  app.send(ob)
+  await app.reply(ob.opId as string)
+  const st = { type: 'engagement.status', opId: opId(), engagementId, changes: { state }, zoomTimestamp: Date.now(), at: Date.now() }
+  app.send(st)
+  await app.reply(st.opId)
+}
+
 const onBoard = (id: string) => (m: Msg) => (m['engagements'] as { id: string }[] | undefined)?.some((e) => e.id === id) ?? false
 const engagementIn = (m: Msg, id: string) => (m['engagements'] as Record<string, unknown>[]).find((e) => e['id'] === id)!
 
@@ -104,12 +114,7 @@ describe('webhooks → board', () => {
   it('the app and Zoom reporting the same state change write one row, whichever comes first', async () => {
     const app = await Client.connect(node, ann)
     await app.next('agent.engagements')
-    const ob = observe('z-2')
-    app.send(ob)
-    await app.reply(ob.opId as string)
-    const wrap = { type: 'engagement.status', opId: opId(), engagementId: 'z-2', changes: { state: 'wrap-up' }, zoomTimestamp: Date.now(), at: Date.now() }
-    app.send(wrap)
-    await app.reply(wrap.opId)
+    await appReports(app, 'z-2', 'wrap-up')
     await send(event('engagement_wrap_up_started', { engagementId: 'z-2', userId: 'u-ann' }))
     await expect.poll(async () => (await node.store.query(`select 1 from zoom_webhook_deliveries where engagement_id = 'z-2' and processed_at is not null`)).rows.length).toBe(1)
     expect((await rows('z-2')).map((r) => r.kind)).toEqual(['context', 'status'])
@@ -127,12 +132,7 @@ describe('webhooks → board', () => {
 
   it('a webhook for an engagement the agent\'s app already ended writes nothing and keeps it off the board', async () => {
     const app = await Client.connect(node, ann)
-    const ob = observe('z-4')
-    app.send(ob)
-    await app.reply(ob.opId as string)
-    const end = { type: 'engagement.status', opId: opId(), engagementId: 'z-4', changes: { state: 'end' }, zoomTimestamp: Date.now(), at: Date.now() }
-    app.send(end)
-    await app.reply(end.opId)
+    await appReports(app, 'z-4', 'end')
     const board = await Client.board(node, sup)
     for (const name of ['engagement_user_answered', 'engagement_user_unhold', 'engagement_wrap_up_started', 'engagement_ended'] as const) {
       expect((await send(event(name, { engagementId: 'z-4', userId: name === 'engagement_ended' ? undefined : 'u-ann' }))).status).toBe(200)
