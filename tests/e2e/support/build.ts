@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path'
 export const REPO = resolve(import.meta.dirname, '../../..')
 const INPUTS = [
   'packages/protocol/src', 'apps/server/src', 'apps/web/src', 'apps/web/index.html',
-  'apps/web/supervisor.html', 'apps/web/simulator.html', 'apps/web/vite.config.ts',
+  'apps/web/supervisor.html', 'apps/web/simulator.html', 'apps/web/vite.config.ts', 'apps/web/sw',
   'apps/web/svelte.config.js', 'apps/web/package.json', 'apps/server/package.json',
 ]
 
@@ -75,12 +75,22 @@ async function buildInto(dir: string): Promise<void> {
   symlinkSync(join(REPO, 'apps/server/migrations'), join(dir, 'apps/server/migrations'), 'dir')
 
   const { build } = await import('vite')
-  await build({
-    root: join(REPO, 'apps/web'),
-    configFile: join(REPO, 'apps/web/vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir: join(dir, 'apps/web/dist'), emptyOutDir: true },
-  })
+  // As `npm run build` makes it: vitest sets NODE_ENV=test, with which Vite builds the development
+  // variant (Svelte's dev runtime, import.meta.env.DEV, no service worker registration).
+  const nodeEnv = process.env['NODE_ENV']
+  process.env['NODE_ENV'] = 'production'
+  try {
+    await build({
+      root: join(REPO, 'apps/web'),
+      configFile: join(REPO, 'apps/web/vite.config.ts'),
+      logLevel: 'error',
+      mode: 'production',
+      build: { outDir: join(dir, 'apps/web/dist'), emptyOutDir: true },
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV']
+    else process.env['NODE_ENV'] = nodeEnv
+  }
 
   const esbuild = await import('esbuild')
   await esbuild.build({
