@@ -2,20 +2,10 @@
  * What browser tests share: the Chromium they drive (CHROMIUM_PATH, default /usr/bin/chromium)
  * with its flags, and the supervisor dashboard's dev sign-in form.
  */
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
 
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-export const haveChromium = existsSync(CHROMIUM)
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-}
+export { CHROMIUM, CHROMIUM_ARGS, haveChromium, launchBrowser as launchChromium } from '../support/chromium.ts'
 
 /** Opens the supervisor dashboard and signs in with the dev form; resolves once the live board is empty and loaded. */
 export async function signInSupervisor(page: Page, origin: string, who: { accountId: string; userId: string; name: string }): Promise<void> {

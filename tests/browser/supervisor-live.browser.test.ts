@@ -10,6 +10,7 @@ import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { signInSupervisor } from './browser-support.ts'
 import { ProtocolAgent } from './protocol-agent.ts'
 import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
@@ -55,13 +56,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard on a real server', () => {
   }
 
   it('signs a supervisor in with the dev form and shows an empty live board', async () => {
-    await page.goto(`${h.origin}/supervisor.html`)
-    await expect.poll(() => page.getByRole('heading', { name: /Sign in to the supervisor dashboard/ }).count(), { timeout: 60_000 }).toBe(1)
-    await page.getByLabel('Account').fill(ACCOUNT)
-    await page.getByLabel('User id').fill('sup-1')
-    await page.getByLabel('Name').fill('Sam Supervisor')
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await expect.poll(() => page.getByText('No live engagements.').count(), { timeout: 30_000 }).toBe(1)
+    await signInSupervisor(page, h.origin, { accountId: ACCOUNT, userId: 'sup-1', name: 'Sam Supervisor' })
     // The dashboard's status line says whether the board is live (not the agent's "saved" wording).
     await expect.poll(() => page.locator('.sv-conn').getByRole('status').textContent()).toMatch(/^\s*Live\s*$/)
   })
