@@ -166,6 +166,22 @@ describe('webhooks → board', () => {
     expect((await node.store.query(`select 1 from engagements where id = 'z-7'`)).rows).toEqual([])
   })
 
+  it('a webhook to one node reaches a board on another, engagement and agent status alike', async () => {
+    const other = await startNode({ databaseUrl: db.url, env: { ZOOM_WEBHOOK_SECRET_TOKEN: SECRET } })
+    try {
+      const board = await Client.board(other, sup)
+      await send(event('engagement_user_answered', { engagementId: 'z-8', userId: 'u-cal', userName: 'Cal Zoom' }))
+      expect(engagementIn(await board.next('board.delta', onBoard('z-8')), 'z-8')).toMatchObject({ agentId: 'u-cal', state: 'active', sources: ['webhook'] })
+      await send(zoomUserEvent('user_status_changed', ACC, { userId: 'u-cal', status: { id: '3', name: 'Occupied' }, at: Date.now() }))
+      const roster = await board.next('board.delta', (m) => (m['agents'] as { id: string; contactCenter?: { status?: string } | null }[])
+        .some((a) => a.id === 'u-cal' && a.contactCenter?.status === 'Occupied'))
+      expect((roster['agents'] as Record<string, unknown>[]).find((a) => a['id'] === 'u-cal')).toMatchObject({ online: false })
+      board.close()
+    } finally {
+      await other.close()
+    }
+  })
+
   it('/metrics counts deliveries by outcome and observes webhook → board time', async () => {
     await send({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ACC, object: { engagement_id: 'x' } } })
     const text = await (await fetch(`${node.url}/metrics`)).text()
