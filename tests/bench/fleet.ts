@@ -2,7 +2,7 @@
 import WebSocket from 'ws'
 import { MemoryOutbox } from '@switchboard/protocol/outbox'
 import { SyncClient, type WebSocketConstructor } from '@switchboard/protocol/sync-client'
-import { signToken } from '../../apps/server/src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../apps/server/src/auth/session-token.ts'
 
 export type Role = 'agent' | 'supervisor'
 
@@ -39,7 +39,7 @@ export interface ClientSpec {
 export function mintWsToken(secret: string, s: Pick<ClientSpec, 'accountId' | 'userId' | 'name' | 'role'>): string {
   const now = Date.now()
   return signToken(secret, {
-    k: 'ws', sub: s.userId, acc: s.accountId, role: s.role, name: s.name, cred: 'dev-signin', iat: now, exp: now + 15 * 60_000,
+    k: 'ws', sid: newSessionId(), sub: s.userId, acc: s.accountId, role: s.role, name: s.name, cred: 'dev-signin', iat: now, exp: now + 15 * 60_000,
   })
 }
 

@@ -55,11 +55,11 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     ])
     const config = reqs[0]!.data as { version: string; js_api_lists: string[] }
     expect(config.version).toBe('0.16')
-    expect(config.js_api_lists).toEqual(expect.arrayContaining([
-      'getRunningContext', 'getEngagementContext', 'getEngagementStatus', 'getEngagementVariableValue',
-      'getAppVariableList', 'getAppContext', 'getUserContext',
+    // Exactly what the app calls: each capability is a permission the operator grants.
+    expect([...config.js_api_lists].sort()).toEqual([
+      'getAppContext', 'getEngagementContext', 'getEngagementStatus', 'getEngagementVariableValue', 'getRunningContext',
       'onEngagementContextChange', 'onEngagementStatusChange', 'onEngagementVariableValueChange',
-    ]))
+    ])
     expect(reqs[3]!.data).toEqual({ engagementId: 'e1' })
     expect(await child().evaluate(() => window.zoomProbe.host.kind)).toBe('emulator')
     const s = await snapshot()
@@ -186,12 +186,12 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     const missing = await child().evaluate(() => window.zoomProbe.call('getEngagementStatus', 'missing'))
     expect(missing).toEqual({ error: expect.objectContaining({ kind: 'not-in-engagement', code: 10243, api: 'getEngagementStatus' }) })
 
-    await page.evaluate(() => window.zoomEmulator!.scriptNext('getUserContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
-    const outside = await child().evaluate(() => window.zoomProbe.call('getUserContext'))
+    await page.evaluate(() => window.zoomEmulator!.scriptNext('getRunningContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
+    const outside = await child().evaluate(() => window.zoomProbe.call('getRunningContext'))
     expect(outside).toEqual({ error: expect.objectContaining({ kind: 'not-in-contact-center', code: 10242 }) })
 
-    const user = await child().evaluate(() => window.zoomProbe.call('getUserContext'))
-    expect(user).toEqual({ ok: expect.objectContaining({ status: 'authorized', role: 'agent' }) })
+    const running = await child().evaluate(() => window.zoomProbe.call('getRunningContext'))
+    expect(running).toEqual({ ok: 'inContactCenter' })
   })
 
   it('answers like the Zoom client: no id means the engagement on screen, an ended one is gone, nothing invented', async () => {
@@ -228,8 +228,8 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   it('turns an unanswered call into a timeout error', async () => {
     await open(`?seed=1&child=${encodeURIComponent('?timeout=800')}`)
     await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: 'e1' })
-    await page.evaluate(() => window.zoomEmulator!.scriptNext('getAppVariableList', () => new Promise(() => undefined)))
-    const result = await child().evaluate(() => window.zoomProbe.call('getAppVariableList'))
+    await page.evaluate(() => window.zoomEmulator!.scriptNext('getAppContext', () => new Promise(() => undefined)))
+    const result = await child().evaluate(() => window.zoomProbe.call('getAppContext'))
     expect(result).toEqual({ error: expect.objectContaining({ kind: 'timeout', code: null }) })
   })
 

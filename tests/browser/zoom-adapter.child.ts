@@ -22,8 +22,8 @@ function describeError(e: unknown) {
 /** SDK methods called directly (as Zoom's samples call them), after the adapter configured the SDK. */
 type RawCallable = 'getEngagementStatus' | 'getEngagementContext' | 'getMeetingContext'
 
-type Callable = 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariables' | 'getAppVariableList'
-  | 'getAppContext' | 'getUserContext' | 'getRunningContext'
+type Callable = 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariables' | 'getAppContext'
+  | 'getRunningContext'
 
 const probe = {
   host: detectHost(),

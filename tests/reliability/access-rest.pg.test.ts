@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ERRORS } from '@switchboard/protocol'
-import { signToken } from '../../apps/server/src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../apps/server/src/auth/session-token.ts'
 import { cleanup } from '../bench/cleanup.ts'
 import { ACC1, ACC2, CALLERS, PEOPLE, TARGETS, type Caller, type SignedIn, type Target } from './lib/access.ts'
 import { createRelDb, writeCounts, type RelDb } from './lib/db.ts'
@@ -52,7 +52,7 @@ async function call(method: string, path: string, caller: Caller, body?: unknown
   if (caller !== 'anonymous') {
     const p = PEOPLE[caller]
     const now = Date.now()
-    headers['cookie'] = `sb_session=${signToken(srv.secret, { k: 'session', sub: p.userId, acc: p.accountId, role: p.role, name: p.userId, cred: 'dev-signin', iat: now, exp: now + 600_000 })}`
+    headers['cookie'] = `sb_session=${signToken(srv.secret, { k: 'session', sid: newSessionId(), sub: p.userId, acc: p.accountId, role: p.role, name: p.userId, cred: 'dev-signin', iat: now, exp: now + 600_000 })}`
   }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(`${srv.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' })
@@ -162,11 +162,28 @@ const ENTRIES: Record<string, Entry> = {
     check: (_c, r) => ((JSON.parse(r.body) as { erasure: { engagements: number } }).erasure.engagements === 0 ? '' : 'erased something'),
   },
   'GET /api/admin/erasures': { path: () => '/api/admin/erasures', expect: adminOnly },
-  'POST /api/oauth/start': { path: () => '/api/oauth/start', expect: () => 'OAUTH_DISABLED' },
-  'POST /api/oauth/complete': {
-    path: () => '/api/oauth/complete', body: { code: 'c', state: 's', redirectUri: 'http://127.0.0.1:3999/' }, expect: () => 'OAUTH_DISABLED',
+  'DELETE /api/admin/users/:userId': {
+    path: (t) => `/api/admin/users/${t === 'foreign' ? 'am-victim2' : 'am-victim'}`, targets: ['own', 'foreign'],
+    expect: (c, t) => (c === 'anonymous' ? AUTH : !isAdmin(c) ? 'FORBIDDEN' : t === 'foreign' ? 'NOT_FOUND' : 204), state: roles,
   },
-  'GET /api/oauth/status': { path: () => '/api/oauth/status', expect: () => 200 },
+  // In-client OAuth needs a session Zoom signed in (dev sign-in is not one); dev mode runs it
+  // against the built-in Zoom stand-in.
+  'POST /api/oauth/start': { path: () => '/api/oauth/start', expect: (c) => (c === 'anonymous' ? AUTH : 'FORBIDDEN') },
+  'POST /api/oauth/complete': {
+    path: () => '/api/oauth/complete', body: { code: 'c', state: 's', redirectUri: 'http://127.0.0.1:3999/' },
+    expect: (c) => (c === 'anonymous' ? AUTH : 'FORBIDDEN'),
+  },
+  'GET /api/oauth/status': { path: () => '/api/oauth/status', expect: signedIn },
+  'GET /api/client-config': { path: () => '/api/client-config', expect: () => 200 },
+  // Dev mode only, open to anyone like dev sign-in (a made-up Zoom for the emulator).
+  'POST /api/dev/zoom/app-context': { path: () => '/api/dev/zoom/app-context', body: { accountId: ACC1, userId: 'am-emulated' }, expect: () => 200 },
+  'POST /api/dev/zoom/authorize': {
+    path: () => '/api/dev/zoom/authorize', body: { accountId: ACC1, userId: 'am-emulated', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:3999/' },
+    expect: () => 200,
+  },
+  // The Zoom stand-in answers in Zoom's own shapes: without the client's Basic auth or a token, 401.
+  'POST /dev/zoom/oauth/token': { path: () => '/dev/zoom/oauth/token', body: { grant_type: 'authorization_code' }, expect: () => 401 },
+  'GET /dev/zoom/v2/users/me': { path: () => '/dev/zoom/v2/users/me', expect: () => 401 },
   'GET /supervisor': { path: () => '/supervisor', expect: () => 200 },
   'GET /simulator': { path: () => '/simulator', expect: () => 200 },
   'GET *': { path: () => '/assets/app-abc123.js', expect: () => 200 },

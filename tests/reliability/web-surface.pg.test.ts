@@ -171,7 +171,7 @@ describe('web attack surface', () => {
     const token = wsTokenFor(cluster.secret, agent)
     const requests: Array<[string, string, RequestInit?]> = [
       ['page', '/'], ['asset 404', '/assets/missing-123.js'], ['health', '/healthz'], ['ready', '/readyz'], ['metrics', '/metrics'],
-      ['api 401', '/api/engagements'], ['api 200', `/api/settings/dispositions?token=${token}`],
+      ['api 401', '/api/engagements'], ['ws token on REST', `/api/settings/dispositions?token=${token}`],
       ['api 400', '/api/dev/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"accountId":1}' }],
       ['bad json', '/api/dev/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }],
       ['413', '/api/dev/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"x":"${'a'.repeat(1_100_000)}"}` }],
@@ -196,5 +196,7 @@ describe('web attack surface', () => {
     }
     results['headers'] = { codes, missing }
     expect(missing).toEqual({})
+    // A WS token is for /ws only: on REST it is no credential.
+    expect(codes['ws token on REST']).toBe('401 UNAUTHENTICATED')
   })
 })

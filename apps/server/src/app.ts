@@ -2,13 +2,14 @@
  * The application as a function: `buildApp(deps)` returns the Fastify instance with every plugin
  * registered but not yet listening (nor `ready()`, so tests may add routes), so tests use
  * `inject()` and the process entry (server.ts) owns sockets and signals.
- * Plugin order: error handling, security headers, health, auth, realtime, zoom, web app.
+ * Plugin order: error handling, security headers, rate limits, health, auth, realtime, zoom, web app.
  */
 import type { Duplex } from 'node:stream'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import authPlugin from './auth/plugin.ts'
 import type { Config } from './config.ts'
 import { errorHandler } from './errors.ts'
+import rateLimit from './http/rate-limit.ts'
 import { createLogger, genReqId, type Logger } from './logger.ts'
 import health from './plugins/health.ts'
 import securityHeaders, { requiredHeaders } from './plugins/security-headers.ts'
@@ -61,6 +62,11 @@ interface RealtimeLike {
 
 const PROBES = new Set(['/healthz', '/readyz'])
 
+function sessionSecretOf(config: Config): string {
+  if (!config.sessionSecret) throw new Error('buildApp: SESSION_SECRET is not set (the process entry generates one in development)')
+  return config.sessionSecret
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps
   const app = Fastify({
@@ -75,6 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,
+    // Requests are strict (docs/protocol.md): an unknown field is refused with 400
+    // VALIDATION_FAILED, not silently dropped (Fastify's default removes it).
+    ajv: { customOptions: { removeAdditional: false } },
     // Slowloris: a request must arrive whole within REQUEST_TIMEOUT_MS and a silent socket is cut
     // after IDLE_TIMEOUT_MS. Upgraded WebSockets are exempt (ws clears the socket timeout) and are
     // kept alive by their own heartbeat.
@@ -109,6 +118,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   await app.register(securityHeaders, { config })
+  await app.register(rateLimit, {
+    userPerMinute: config.rateLimit.userPerMinute, ipPerMinute: config.rateLimit.ipPerMinute, sessionSecret: sessionSecretOf(config),
+  })
   await app.register(health, { store })
   await app.register(authPlugin, { config, store })
   await app.register(realtimePlugin, { config, store })

@@ -51,6 +51,12 @@ export interface Config {
     production: ZoomCredentials | undefined
     /** Development credentials (ZOOM_DEV_CLIENT_ID / ZOOM_DEV_CLIENT_SECRET). */
     development: ZoomCredentials | undefined
+    /**
+     * ZOOM_ACCOUNT_ID: single-tenant, every verified Zoom user belongs to this account. Unset:
+     * multi-tenant, each Zoom user's account is bound through in-client OAuth (`/v2/users/me`).
+     */
+    accountId: string | undefined
+    /** In-client OAuth: always on in multi-tenant mode (it is how accounts are bound). */
     oauthEnabled: boolean
     oauthScopes: string[]
     oauthHost: string
@@ -81,7 +87,11 @@ export interface Config {
     opsBurst: number
     sendBufferBytes: number
     heartbeatMs: number
+    /** Open sockets one user may hold on one node; more are refused (429 TOO_MANY_CONNECTIONS). */
+    maxSocketsPerUser: number
   }
+  /** REST requests per minute: per signed-in user and per client address (route classes scale these). */
+  rateLimit: { userPerMinute: number; ipPerMinute: number }
   boardTickMs: number
   groupCommitMs: number
   nodeId: string
@@ -227,16 +237,25 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('TOKEN_ENCRYPTION_KEY', `must be at least 32 characters (got ${tokenEncryptionKey.length})`)
   }
 
-  const oauthEnabled = bool(env, 'ZOOM_OAUTH_ENABLED', false)
-  if (oauthEnabled && !hasZoomSecret) {
-    throw new ConfigError('ZOOM_OAUTH_ENABLED', 'needs Zoom client credentials (ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET)')
+  const accountId = read(env, 'ZOOM_ACCOUNT_ID')
+  if (accountId !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(accountId)) {
+    throw new ConfigError('ZOOM_ACCOUNT_ID', 'must be a Zoom account id (letters, digits, - and _; see docs/zoom-setup.md)')
+  }
+  // Multi-tenant deployments bind every Zoom user to an account through in-client OAuth, so it
+  // cannot be off there; in dev mode it runs against the built-in Zoom stand-in (/dev/zoom).
+  const oauthEnabled = bool(env, 'ZOOM_OAUTH_ENABLED', authMode === 'dev' || accountId === undefined)
+  if (!oauthEnabled && authMode === 'zoom' && accountId === undefined) {
+    throw new ConfigError('ZOOM_OAUTH_ENABLED', 'cannot be off while ZOOM_ACCOUNT_ID is unset: a multi-tenant deployment binds each Zoom user to their account through in-client OAuth (set ZOOM_ACCOUNT_ID to serve a single account)')
   }
   const metricsToken = read(env, 'METRICS_TOKEN')
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters (got ${metricsToken.length})`)
   }
-  const oauthHost = stripSlash(httpUrl('ZOOM_OAUTH_HOST', read(env, 'ZOOM_OAUTH_HOST') ?? 'https://zoom.us').href)
-  const apiHost = stripSlash(httpUrl('ZOOM_API_HOST', read(env, 'ZOOM_API_HOST') ?? 'https://api.zoom.us').href)
+  // Dev sign-in mode has no Zoom credentials: OAuth goes to the development stand-in this server
+  // serves under /dev/zoom (src/auth/dev-zoom.ts).
+  const standIn = `${stripSlash(publicURL.href)}/dev/zoom`
+  const oauthHost = stripSlash(httpUrl('ZOOM_OAUTH_HOST', read(env, 'ZOOM_OAUTH_HOST') ?? (authMode === 'dev' ? standIn : 'https://zoom.us')).href)
+  const apiHost = stripSlash(httpUrl('ZOOM_API_HOST', read(env, 'ZOOM_API_HOST') ?? (authMode === 'dev' ? standIn : 'https://api.zoom.us')).href)
 
   const allowedOrigins = [publicOrigin]
   for (const raw of list(env, 'ALLOWED_ORIGINS')) {
@@ -263,6 +282,7 @@ export function loadConfig(env: Env): Config {
     zoom: {
       production,
       development,
+      accountId,
       oauthEnabled,
       oauthScopes: list(env, 'ZOOM_OAUTH_SCOPES'),
       oauthHost,
@@ -281,6 +301,11 @@ export function loadConfig(env: Env): Config {
       opsBurst: int(env, 'WS_OPS_BURST', 200, 1, 1_000_000),
       sendBufferBytes: int(env, 'WS_SEND_BUFFER_BYTES', 1048576, 1024, 1024 * 1024 * 1024),
       heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 20000, 100, 600_000),
+      maxSocketsPerUser: int(env, 'WS_MAX_SOCKETS_PER_USER', 16, 1, 100_000),
+    },
+    rateLimit: {
+      userPerMinute: int(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 1, 10_000_000),
+      ipPerMinute: int(env, 'RATE_LIMIT_IP_PER_MINUTE', 6000, 1, 10_000_000),
     },
     boardTickMs: int(env, 'BOARD_TICK_MS', 250, 1, 60_000),
     groupCommitMs: int(env, 'GROUP_COMMIT_MS', 2, 0, 1000),

@@ -1,6 +1,8 @@
 /**
- * Structured logs (pino). Secrets never reach a log line: credential headers are redacted and
- * token-like query values are masked in logged URLs.
+ * Structured logs (pino). Neither secrets nor customer text reach a log line: credential headers
+ * are redacted; in logged URLs every query value is masked (a history search term is words from
+ * notes; others are tokens, codes or account ids) and the ids in a route's path (user and
+ * engagement ids are personal data) appear as the route's parameter names.
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
@@ -17,22 +19,17 @@ export const REDACT_PATHS = [
   '*.context', '*.code_verifier', '*.codeVerifier',
 ]
 
-const SECRET_QUERY = /token|code|state|secret|password|key|context|verifier|signature|sig$|account/i
-
-/** Masks the values of token-like query parameters: `/ws?token=abc` → `/ws?token=[redacted]`. */
-export function redactUrl(url: string): string {
+/**
+ * Masks every query value (`/api/engagements?q=refund&limit=5` → `?q=[redacted]&limit=[redacted]`);
+ * with `route` (the matched pattern, e.g. `/api/engagements/:engagementId`) a path carrying
+ * parameters is logged as that pattern.
+ */
+export function redactUrl(url: string, route?: string): string {
   const q = url.indexOf('?')
-  if (q < 0) return url
-  const params = new URLSearchParams(url.slice(q + 1))
-  let changed = false
-  for (const key of new Set(params.keys())) {
-    if (SECRET_QUERY.test(key)) {
-      params.set(key, '[redacted]')
-      changed = true
-    }
-  }
-  if (!changed) return url
-  return `${url.slice(0, q)}?${params.toString().replaceAll('%5Bredacted%5D', '[redacted]')}`
+  const path = route !== undefined && route.includes(':') ? route : q < 0 ? url : url.slice(0, q)
+  if (q < 0) return path
+  const keys = new Set(new URLSearchParams(url.slice(q + 1)).keys())
+  return `${path}?${[...keys].map((k) => `${encodeURIComponent(k).slice(0, 64)}=[redacted]`).join('&')}`
 }
 
 interface LoggableRequest {
@@ -43,12 +40,14 @@ interface LoggableRequest {
   ip?: string
   headers?: Record<string, unknown>
   socket?: { remotePort?: number }
+  /** Fastify's request: the matched route's pattern. */
+  routeOptions?: { url?: string }
 }
 
 function serializeRequest(req: LoggableRequest) {
   return {
     method: req.method,
-    url: redactUrl(req.url ?? ''),
+    url: redactUrl(req.url ?? '', req.routeOptions?.url),
     host: req.host ?? req.headers?.host,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,

@@ -21,6 +21,8 @@ export const ERRORS = {
   INVALID_APP_CONTEXT: { status: 401, message: 'The Zoom app context could not be verified.' },
   APP_CONTEXT_EXPIRED: { status: 401, message: 'The Zoom app context has expired; reopen the app.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
+  ACCOUNT_NOT_CONNECTED: { status: 403, message: 'Connect Switchboard to your Zoom account first.' },
+  TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many open Switchboard connections for this user; close one and retry.' },
   ORIGIN_NOT_ALLOWED: { status: 403, message: 'This origin is not allowed.' },
   DEV_SIGNIN_DISABLED: { status: 403, message: 'Dev sign-in is not available on this server.' },
   OAUTH_DISABLED: { status: 404, message: 'Zoom OAuth is not enabled on this server.' },

@@ -38,9 +38,59 @@ export const SessionResponse = Type.Object({
 })
 export type SessionResponse = Static<typeof SessionResponse>
 
-/** `GET /api/session`: who am I (404-free: 401 UNAUTHENTICATED when signed out). */
-export const MeResponse = Type.Object({ user: SessionUser, devSignIn: Type.Boolean() })
+/**
+ * `GET /api/session`: who am I, and a fresh `wsToken` for the next connect. 401
+ * UNAUTHENTICATED / SESSION_EXPIRED when signed out; 403 ACCOUNT_NOT_CONNECTED while a Zoom user's
+ * account is not yet bound (multi-tenant: in-client OAuth binds it).
+ */
+export const MeResponse = Type.Object({
+  user: SessionUser,
+  devSignIn: Type.Boolean(),
+  wsToken: Type.String(),
+  expiresAt: EpochMs,
+})
 export type MeResponse = Static<typeof MeResponse>
+
+/** `GET /api/client-config` (no session needed): what the app asks Zoom for before signing in. */
+export const ClientConfig = Type.Object({
+  devSignIn: Type.Boolean(),
+  /** In-client OAuth is on: the agent app adds `authorize`/`onAuthorized` to `config()`. */
+  oauth: Type.Boolean(),
+  /** `single`: every Zoom user belongs to ZOOM_ACCOUNT_ID; `multi`: bound through OAuth. */
+  tenancy: Type.Union([Type.Literal('single'), Type.Literal('multi')]),
+})
+export type ClientConfig = Static<typeof ClientConfig>
+
+/**
+ * `POST /api/dev/zoom/app-context` (development only, like dev sign-in): an encrypted Zoom app
+ * context for this Zoom user, made with the development client secret, as the Zoom client emulator
+ * returns from `getAppContext()`. `connected` (default true) also binds the user to the account,
+ * the way dev sign-in does; false leaves a new user to connect through in-client OAuth.
+ */
+export const DevAppContextRequest = Type.Object({
+  accountId: Id,
+  userId: Id,
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  connected: Type.Optional(Type.Boolean()),
+}, strict)
+export type DevAppContextRequest = Static<typeof DevAppContextRequest>
+export const DevAppContextResponse = Type.Object({ context: Type.String() })
+export type DevAppContextResponse = Static<typeof DevAppContextResponse>
+
+/**
+ * `POST /api/dev/zoom/authorize` (development only): the consent the emulator's user gave to
+ * `authorize()`; answers the authorization code the development Zoom stand-in exchanges.
+ */
+export const DevAuthorizeRequest = Type.Object({
+  accountId: Id,
+  userId: Id,
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  codeChallenge: Type.String({ minLength: 43, maxLength: 128 }),
+  redirectUri: Type.String({ minLength: 1, maxLength: 2048 }),
+}, strict)
+export type DevAuthorizeRequest = Static<typeof DevAuthorizeRequest>
+export const DevAuthorizeResponse = Type.Object({ code: Type.String() })
+export type DevAuthorizeResponse = Static<typeof DevAuthorizeResponse>
 
 // ---- engagements ------------------------------------------------------------------------------
 
@@ -52,8 +102,8 @@ const engagementFilters = {
   channel: Type.Optional(Channel),
   /** Full-text search over the notes' plain text. */
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  from: Type.Optional(Type.Integer({ minimum: 0 })),
-  to: Type.Optional(Type.Integer({ minimum: 0 })),
+  from: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
+  to: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
 }
 
 /** `GET /api/engagements?…` (agents see their own, supervisors their account's). */
@@ -115,6 +165,8 @@ export type UserList = Static<typeof UserList>
 export const UserParams = Type.Object({ userId: Id }, strict)
 export type UserParams = Static<typeof UserParams>
 
+/** `DELETE /api/admin/users/:userId` -> 204: removes the user; their open sockets close (4003). */
+
 /** `PUT /api/admin/users/:userId/role` -> `{ user: UserSummary }` */
 export const RoleChangeRequest = Type.Object({ role: Role }, strict)
 export type RoleChangeRequest = Static<typeof RoleChangeRequest>
@@ -166,7 +218,7 @@ export type ConsumerErasureRequest = Static<typeof ConsumerErasureRequest>
 export const ErasureList = Type.Object({ items: Type.Array(Erasure) })
 export type ErasureList = Static<typeof ErasureList>
 
-// ---- in-client OAuth (optional) ---------------------------------------------------------------
+// ---- in-client OAuth (multi-tenant: required to bind the account; single-tenant: optional) -------
 
 /** `POST /api/oauth/start` (no body): PKCE challenge and state for `zoomSdk.authorize()`. */
 export const OAuthStartResponse = Type.Object({
@@ -183,15 +235,20 @@ export const OAuthCompleteRequest = Type.Object({
 }, strict)
 export type OAuthCompleteRequest = Static<typeof OAuthCompleteRequest>
 
+/** Also sets a new `sb_session` cookie (the session is now bound to the verified account). */
 export const OAuthCompleteResponse = Type.Object({
   connected: Type.Boolean(),
   scopes: Type.Array(Type.String()),
+  user: SessionUser,
+  wsToken: Type.String(),
+  expiresAt: EpochMs,
 })
 export type OAuthCompleteResponse = Static<typeof OAuthCompleteResponse>
 
 /** Every REST schema by name (the schema-hash test and docs walk this). */
 export const restSchemas = {
-  DevSignInRequest, SessionRequest, SessionResponse, MeResponse,
+  DevSignInRequest, SessionRequest, SessionResponse, MeResponse, ClientConfig,
+  DevAppContextRequest, DevAppContextResponse, DevAuthorizeRequest, DevAuthorizeResponse,
   EngagementListQuery, EngagementPage, EngagementExportQuery, EngagementParams, EngagementDetail,
   ThresholdsBody, AccountSettings,
   UserSummary, UserList, UserParams, RoleChangeRequest, RoleChangeResponse,

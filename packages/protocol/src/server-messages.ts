@@ -129,10 +129,15 @@ export const BoardDelta = Type.Object({
   thresholds: Type.Optional(AlertThresholds),
 })
 
-/** Operational notices: saving delayed while the database is unreachable, and resumed. */
+/**
+ * Operational notices: saving delayed while the database is unreachable, and resumed; the server
+ * going away; the user's role changed (it applies to this socket from the next message on).
+ */
 export const Notice = Type.Object({
   type: Type.Literal('notice'),
-  code: Type.Union([Type.Literal('saving-delayed'), Type.Literal('saving-resumed'), Type.Literal('going-away')]),
+  code: Type.Union([
+    Type.Literal('saving-delayed'), Type.Literal('saving-resumed'), Type.Literal('going-away'), Type.Literal('role-changed'),
+  ]),
   message: Type.String(),
 })
 

@@ -8,8 +8,10 @@
  * 2 — `engagement.erased` (retention purge, admin erasure); admin REST bodies for retention and erasures.
  * 3 — Zoom webhooks and REST: EngagementView.sources, AgentView.contactCenter (optional), error
  *     codes WEBHOOKS_DISABLED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_TIMESTAMP_INVALID.
+ * 4 — trust: ACCOUNT_NOT_CONNECTED and TOO_MANY_CONNECTIONS, the `role-changed` notice, client
+ *     config, dev app-context/authorize bodies, OAuth completion returns the bound session.
  */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
 import { PROTOCOL_VERSION } from '@switchboard/protocol'
-import { signToken } from '../../../apps/server/src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../../apps/server/src/auth/session-token.ts'
 
 export type Msg = Record<string, unknown> & { type: string }
 
@@ -17,7 +17,7 @@ export interface Identity {
 
 export function wsTokenFor(secret: string, who: Identity, ttlMs = 600_000): string {
   const now = Date.now()
-  return signToken(secret, { k: 'ws', sub: who.userId, acc: who.accountId, role: who.role, name: who.userId, cred: 'dev-signin', iat: now, exp: now + ttlMs })
+  return signToken(secret, { k: 'ws', sid: newSessionId(), sub: who.userId, acc: who.accountId, role: who.role, name: who.userId, cred: 'dev-signin', iat: now, exp: now + ttlMs })
 }
 
 export class RawClient {

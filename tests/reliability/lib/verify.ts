@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { sleep } from '../../bench/limit.ts'
 import { storedRows, type RelDb, type StoredRow } from './db.ts'
 import type { Endpoint } from './session.ts'
-import { signToken } from '../../../apps/server/src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../../apps/server/src/auth/session-token.ts'
 import type { Workload } from './workload.ts'
 
 export interface Audit {
@@ -75,7 +75,7 @@ function storedDocs(rows: StoredRow[]): Map<string, { text: string; lastSeq: num
 
 async function restNotes(ep: Endpoint, secret: string, accountId: string, supervisorId: string, e: string): Promise<string | null> {
   const now = Date.now()
-  const token = signToken(secret, { k: 'ws', sub: supervisorId, acc: accountId, role: 'supervisor', name: supervisorId, cred: 'dev-signin', iat: now, exp: now + 600_000 })
+  const token = signToken(secret, { k: 'ws', sid: newSessionId(), sub: supervisorId, acc: accountId, role: 'supervisor', name: supervisorId, cred: 'dev-signin', iat: now, exp: now + 600_000 })
   const res = await fetch(`${ep.url}/api/engagements/${encodeURIComponent(e)}?token=${encodeURIComponent(token)}`, { signal: AbortSignal.timeout(10_000) })
     .catch(() => null)
   if (res === null) return null

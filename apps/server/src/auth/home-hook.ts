@@ -1,7 +1,11 @@
 /**
  * The Home URL sign-in: Zoom sends `x-zoom-app-context` with every request for the app's page.
- * A valid context sets our session cookie and the page is served as usual; an invalid one gets
- * a 401 page that says what happened (the Zoom client shows it in place of the app).
+ * A valid context sets our session cookie and the page is served as usual (for a Zoom user whose
+ * account is not bound yet, a session that can only connect it); an invalid one gets a 401 page
+ * that says what happened (the Zoom client shows it in place of the app).
+ *
+ * The Home URL's `accountId` template value is plain query data anyone can edit: it is never
+ * used. When present and not the account this deployment serves, that is logged (without it).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '@switchboard/protocol'
@@ -9,7 +13,7 @@ import { ERRORS } from '@switchboard/protocol'
 import type { Store } from '../store/port.ts'
 import { signInWithContext } from './identity.ts'
 import { issueSession, setSessionCookie } from './session.ts'
-import type { AuthSettings } from './settings.ts'
+import { accountRowId, type AuthSettings } from './settings.ts'
 
 export const APP_CONTEXT_HEADER = 'x-zoom-app-context'
 export const HOME_PATHS: ReadonlySet<string> = new Set(['/', '/index.html', '/supervisor.html', '/supervisor'])
@@ -30,10 +34,11 @@ function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-function accountParam(query: unknown): string | undefined {
+/** The Home URL hint, when it names an account (Zoom fills absent template values with "none"). */
+function accountHint(query: unknown): string | undefined {
   if (typeof query !== 'object' || query === null) return undefined
   const v = (query as Record<string, unknown>)['accountId']
-  return typeof v === 'string' ? v : undefined
+  return typeof v === 'string' && v.trim() !== '' && v.trim() !== 'none' ? v.trim() : undefined
 }
 
 const escape = (s: string): string =>
@@ -72,9 +77,13 @@ export function homeContextHook(store: Store, settings: AuthSettings, now: () =>
     // Without a header this is an ordinary browser visit (dev sign-in, or a reload that already
     // holds a cookie); without credentials we cannot verify anything, so leave it to the page.
     if (typeof header !== 'string' || settings.credentials.length === 0) return
-    const result = await signInWithContext(store, settings, header, { claimedAccountId: accountParam(request.query), now: now() })
+    const result = await signInWithContext(store, settings, header, { via: 'home', now: now() })
     if (result.ok) {
-      setSessionCookie(reply, issueSession(settings, result.user, result.cred, now()))
+      const hint = accountHint(request.query)
+      if (hint !== undefined && result.user && accountRowId(settings.devSignIn, hint) !== result.user.accountId) {
+        request.log.info({ tenancy: settings.tenancy.mode }, 'home url accountId names another account: ignored (never trusted)')
+      }
+      setSessionCookie(reply, issueSession(settings, result.user, result.cred, now(), result.zoomUserId))
       reply.header('cache-control', 'no-store')
       return
     }

@@ -1,49 +1,57 @@
 /**
- * In-client OAuth (only when ZOOM_OAUTH_ENABLED): the agent app asks for a PKCE challenge and a
- * signed state, calls `zoomSdk.authorize`, and posts what `onAuthorized` returns.
+ * In-client OAuth: the agent app asks for a PKCE challenge and a signed state, calls
+ * `zoomSdk.authorize`, and posts what `onAuthorized` returns. Completing it proves which Zoom
+ * account the user belongs to (`GET /v2/users/me`, whose `id` must be the signed-in Zoom user):
+ * multi tenant, that binds the user to that account; single tenant, it must be ZOOM_ACCOUNT_ID.
+ * Either way the answer is a new session bound to that account (one that was not is signed out).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthCompleteRequest } from '@switchboard/protocol/rest'
-import { rateLimit, sendError } from './http.ts'
+import { sendError } from './http.ts'
+import { signInUser } from './identity.ts'
 import { exchangeCode, fetchMe, ZoomHttpError } from './oauth-client.ts'
 import { checkOAuthState, startOAuth } from './oauth-state.ts'
 import { getAccessToken, saveTokens } from './oauth-tokens.ts'
-import type { RouteDeps } from './routes-session.ts'
-import { authenticateRequest, type AuthResult } from './session.ts'
+import { sendSession, type RouteDeps } from './routes-session.ts'
+import { authenticateRequest, issueSession, readSession, revokeSession } from './session.ts'
+import type { SessionClaims } from './session-token.ts'
 import { credentialsOf } from './settings.ts'
-import { zoomAccountKey } from './token-crypto.ts'
-import { upsertUser } from './users.ts'
+import { bindZoomUser } from './tenancy.ts'
 
 export async function oauthRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { store, settings, limits, now } = deps
-  const config = rateLimit(limits.oauth)
+  const { store, settings, live, now } = deps
 
-  async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<Extract<AuthResult, { ok: true }> | null> {
+  /** The session (bound or still to connect) of a Zoom user; dev sign-in has no Zoom user. */
+  async function zoomSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionClaims | null> {
     if (!settings.oauth.enabled) {
       await sendError(reply, 'OAUTH_DISABLED')
       return null
     }
-    const auth = await authenticateRequest(store, settings, request, now())
-    if (!auth.ok) {
-      await sendError(reply, auth.code)
+    const s = await readSession(store, settings, request, now())
+    if (!s.ok) {
+      await sendError(reply, s.code)
       return null
     }
-    return auth
+    if (s.claims.cred === 'dev-signin') {
+      await sendError(reply, 'FORBIDDEN', 'In-client OAuth needs a session that Zoom signed in (open the app from Zoom or the emulator).')
+      return null
+    }
+    return s.claims
   }
 
-  app.post('/api/oauth/start', { config }, async (request, reply) => {
-    const auth = await requireSession(request, reply)
-    if (!auth) return reply
-    const s = startOAuth(settings.sessionSecret, auth.user.accountId, auth.user.id, now())
+  app.post('/api/oauth/start', async (request, reply) => {
+    const claims = await zoomSession(request, reply)
+    if (!claims) return reply
+    const s = startOAuth(settings.sessionSecret, claims.sid, claims.sub, now())
     reply.header('cache-control', 'no-store')
     return { codeChallenge: s.codeChallenge, state: s.state }
   })
 
-  app.post<{ Body: OAuthCompleteRequest }>('/api/oauth/complete', { config, schema: { body: OAuthCompleteRequest } }, async (request, reply) => {
-    const auth = await requireSession(request, reply)
-    if (!auth) return reply
+  app.post<{ Body: OAuthCompleteRequest }>('/api/oauth/complete', { schema: { body: OAuthCompleteRequest } }, async (request, reply) => {
+    const claims = await zoomSession(request, reply)
+    if (!claims) return reply
     const { code, state, redirectUri } = request.body
-    const checked = checkOAuthState(settings.sessionSecret, state, auth.user.accountId, auth.user.id, now())
+    const checked = checkOAuthState(settings.sessionSecret, state, claims.sid, claims.sub, now())
     if (!checked) return sendError(reply, 'OAUTH_STATE_INVALID')
     // The redirect URI is the page where authorize ran: it must be ours.
     let redirectOrigin: string
@@ -53,8 +61,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       return sendError(reply, 'VALIDATION_FAILED', 'redirectUri is not a URL.')
     }
     if (redirectOrigin !== settings.publicOrigin) return sendError(reply, 'VALIDATION_FAILED', 'redirectUri is not on this app.')
-    const kind = auth.claims.cred === 'development' ? 'development' : 'production'
-    const cred = credentialsOf(settings, kind) ?? settings.credentials[0]
+    const cred = credentialsOf(settings, claims.cred === 'development' ? 'development' : 'production') ?? settings.credentials[0]
     if (!cred) return sendError(reply, 'OAUTH_DISABLED')
     let tokens, me
     try {
@@ -64,24 +71,35 @@ export async function oauthRoutes(app: FastifyInstance, deps: RouteDeps): Promis
       request.log.warn({ status: err instanceof ZoomHttpError ? err.status : undefined, err: err instanceof ZoomHttpError ? undefined : err }, 'zoom oauth exchange failed')
       return sendError(reply, 'OAUTH_EXCHANGE_FAILED')
     }
-    // The token must belong to the signed-in user, in the account the session is bound to.
-    if (me.id !== auth.user.id || zoomAccountKey(me.accountId) !== auth.user.accountId) {
-      request.log.warn('zoom oauth identity does not match the session')
-      return sendError(reply, 'FORBIDDEN', 'The Zoom account you authorized is not the one signed in.')
+    // The token must belong to the Zoom user the app context proved.
+    if (me.id !== claims.sub) {
+      request.log.warn('zoom oauth identity is not the signed-in Zoom user')
+      return sendError(reply, 'FORBIDDEN', 'The Zoom user who authorized is not the one signed in.')
     }
-    await saveTokens(store, settings.tokenKey, {
-      ...tokens, accountId: auth.user.accountId, zoomUserId: me.id, userId: auth.user.id, cred: cred.kind,
+    const tenancy = settings.tenancy
+    if (tenancy.mode === 'single' && me.accountId !== tenancy.zoomAccountId) {
+      request.log.warn('zoom oauth account is not the one this deployment serves')
+      return sendError(reply, 'FORBIDDEN', 'Your Zoom account is not the one this Switchboard serves.')
+    }
+    const user = await store.transaction(async (tx) => {
+      const accountId = tenancy.mode === 'single' ? tenancy.accountId : await bindZoomUser(tx, settings, me.id, me.accountId, 'oauth')
+      const u = await signInUser(tx, settings, accountId, me.id, { displayName: me.displayName, email: me.email })
+      await saveTokens(tx, settings.tokenKey, { ...tokens, accountId, zoomUserId: me.id, userId: me.id, cred: cred.kind })
+      // A session that was not bound to this account ends (its cookie is replaced by the answer's).
+      if (claims.acc !== accountId) {
+        await revokeSession(tx, claims.sid, claims.exp)
+        await live.publish(tx, { t: 'end', s: claims.sid })
+      }
+      return u
     })
-    if (me.displayName || me.email) {
-      await upsertUser(store, { accountId: auth.user.accountId, userId: auth.user.id, displayName: me.displayName, email: me.email })
-    }
-    return { connected: true, scopes: tokens.scopes }
+    request.log.info({ tenancy: tenancy.mode }, 'zoom account connected')
+    return sendSession(reply, issueSession(settings, user, claims.cred, now()), { connected: true, scopes: tokens.scopes })
   })
 
-  app.get('/api/oauth/status', { config }, async (request, reply) => {
+  app.get('/api/oauth/status', async (request, reply) => {
     if (!settings.oauth.enabled) return { enabled: false, connected: false, scopes: [] }
-    const auth = await requireSession(request, reply)
-    if (!auth) return reply
+    const auth = await authenticateRequest(store, settings, request, now())
+    if (!auth.ok) return sendError(reply, auth.code)
     try {
       const t = await getAccessToken({
         store, key: settings.tokenKey, hosts: settings.oauth.hosts, now,

@@ -1,7 +1,6 @@
 /**
- * Accounts, users and roles. Every function takes the executor first and, except
- * `findAccountOfUser` (used to pin a Zoom user to the account it was first seen in), is scoped
- * by account.
+ * Accounts, users and roles. Every function takes the executor first and is scoped by account
+ * (which account a Zoom user belongs to is tenancy.ts's question).
  */
 import type { Role } from '@switchboard/protocol'
 import type { Db } from '../store/port.ts'
@@ -116,13 +115,13 @@ export async function countAdmins(db: Db, accountId: string): Promise<number> {
 }
 
 /**
- * The account a Zoom user was last seen in. Zoom user ids are globally unique, so once a user is
- * bound to an account (on first sight or by a verified OAuth identity) later contexts reuse it.
+ * Removes a user from the account: the row, their stored Zoom tokens and their account binding.
+ * Their engagements and notes stay (history). Opening the app from Zoom again starts over: an
+ * agent, and in a multi-tenant deployment only after connecting through in-client OAuth again.
  */
-export async function findAccountOfUser(db: Db, userId: string): Promise<string | null> {
-  const res = await db.query<{ account_id: string }>(
-    'select account_id from users where id = $1 order by last_seen_at desc limit 1',
-    [userId],
-  )
-  return res.rows[0]?.account_id ?? null
+export async function deleteUser(db: Db, accountId: string, userId: string): Promise<boolean> {
+  await db.query('delete from oauth_tokens where account_id = $1 and user_id = $2', [accountId, userId])
+  await db.query('delete from zoom_identities where account_id = $1 and zoom_user_id = $2', [accountId, userId])
+  const res = await db.query('delete from users where account_id = $1 and id = $2', [accountId, userId])
+  return res.rowCount > 0
 }

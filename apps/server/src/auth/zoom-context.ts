@@ -29,8 +29,7 @@ export interface ZoomAppContext {
   exp: number
   iss: string
   aud: string
-  /** Not documented for every surface; used as the account when present. */
-  aid?: string
+  // Others, e.g. `aid` (a chat "Action Command ID", not an account): never read.
   [key: string]: unknown
 }
 
@@ -126,7 +125,6 @@ function checkClaims(
   const ts = payload['ts']
   if (ts !== undefined && (typeof ts !== 'number' || ts > now + skewMs)) return invalid
   if (exp + skewMs <= now) return { ok: false, code: 'APP_CONTEXT_EXPIRED' }
-  if (payload['aid'] !== undefined && !nonEmpty(payload['aid'])) return invalid
   return { ok: true, context: payload as ZoomAppContext }
 }
 

@@ -10,6 +10,8 @@ import type { Config } from '../config.ts'
 import { APP_ICONS, S2S_SCOPES } from '../zoom/scopes.ts'
 
 export interface MarketplaceValues {
+  /** `single`: ZOOM_ACCOUNT_ID; `multi`: each Zoom user's account is bound through in-client OAuth. */
+  tenancy: 'single' | 'multi'
   homeUrl: string
   domainAllowList: string[]
   oauthRedirectUrl: string
@@ -28,8 +30,11 @@ export interface MarketplaceValues {
 }
 
 export type MarketplaceConfig = Pick<Config, 'publicUrl' | 'allowedOrigins'> & {
-  zoom: Pick<Config['zoom'], 'oauthEnabled' | 'oauthScopes' | 'production' | 'development'> & Partial<Pick<Config['zoom'], 'webhookSecretToken' | 's2s'>>
+  zoom: Pick<Config['zoom'], 'oauthEnabled' | 'oauthScopes' | 'production' | 'development' | 'accountId'> & Partial<Pick<Config['zoom'], 'webhookSecretToken' | 's2s'>>
 }
+
+/** In-client OAuth identifies the user with `GET /v2/users/me`, which needs this scope. */
+export const IDENTITY_SCOPE = 'user:read:user'
 
 export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues {
   const base = new URL(config.publicUrl)
@@ -42,10 +47,11 @@ export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues 
   if (!config.zoom.production && !config.zoom.development) {
     notes.push('No Zoom credentials are configured: copy the Client ID and Client Secret from the app\'s Basic Information page into ZOOM_DEV_CLIENT_ID/ZOOM_DEV_CLIENT_SECRET (development) or ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET (production).')
   }
-  const scopes = oauth ? [...config.zoom.oauthScopes] : []
-  if (oauth && !scopes.some((s) => s.startsWith('user:read'))) {
-    notes.push('OAuth is on: add the user:read:user scope (the server calls /v2/users/me to identify who authorized).')
-  }
+  const scopes = oauth ? [...new Set([IDENTITY_SCOPE, ...config.zoom.oauthScopes])] : []
+  const tenancy = config.zoom.accountId === undefined ? 'multi' : 'single'
+  notes.push(tenancy === 'multi'
+    ? 'Multi-tenant (ZOOM_ACCOUNT_ID unset): each Zoom user connects their account once through in-client OAuth (authorize/onAuthorized and the user:read:user scope are required).'
+    : 'Single-tenant (ZOOM_ACCOUNT_ID set): every Zoom user who opens the app belongs to that one account. Publish the app to that account only.')
   if (config.zoom.s2s === undefined) {
     notes.push('The Server-to-Server OAuth app is not configured (ZOOM_S2S_ACCOUNT_ID, ZOOM_S2S_CLIENT_ID, ZOOM_S2S_CLIENT_SECRET): no REST backfill of agents, queues, dispositions and missed engagements.')
   }
@@ -54,7 +60,9 @@ export function marketplaceValues(config: MarketplaceConfig): MarketplaceValues 
   }
   const extraHosts = config.allowedOrigins.map((o) => new URL(o).host).filter((h) => h !== base.host)
   return {
-    homeUrl: `${root}/?accountId={accountId}`,
+    tenancy,
+    // No {accountId} template: Home URL values are unsigned query data and are never trusted.
+    homeUrl: `${root}/`,
     domainAllowList: [base.host, ...extraHosts],
     oauthRedirectUrl: `${root}/`,
     oauthAllowList: [base.origin],
@@ -73,13 +81,14 @@ export function formatMarketplaceValues(v: MarketplaceValues): string {
   const lines = [
     'Zoom Marketplace values for this deployment',
     '',
+    `  Tenancy:                                          ${v.tenancy === 'single' ? 'single account (ZOOM_ACCOUNT_ID)' : 'multi-tenant (accounts bound through in-client OAuth)'}`,
     `  Home URL (Features > Surface > Contact Center):  ${v.homeUrl}`,
     `  Domain Allow List:                                ${v.domainAllowList.join(', ')}`,
     `  OAuth Redirect URL (Basic Information):           ${v.oauthRedirectUrl}`,
     `  OAuth Allow List:                                 ${v.oauthAllowList.join(', ')}`,
     `  Zoom App SDK APIs to add:                         ${v.sdkApis.join(', ')}`,
     `  Zoom App SDK events to add:                       ${v.sdkEvents.join(', ')}`,
-    `  Scopes:                                           ${v.scopes.length > 0 ? v.scopes.join(', ') : 'none (ZOOM_OAUTH_ENABLED is off)'}`,
+    `  Scopes:                                           ${v.scopes.length > 0 ? v.scopes.join(', ') : 'none (in-client OAuth is off)'}`,
     `  App icon (App Listing, 160 x 160):                ${v.appIcons.light} (light mode), ${v.appIcons.dark} (dark mode)`,
     '',
     'Server-to-Server OAuth app (webhooks and REST; docs/zoom-setup.md, "The second app")',

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
-import { CLOSE, type SessionUser } from '@switchboard/protocol'
+import { CLOSE } from '@switchboard/protocol'
+import type { SocketAuth } from '../auth/plugin.ts'
 import { sendError } from '../errors.ts'
 import type { Socket } from 'node:net'
 import type { Engine } from './engine.ts'
@@ -45,7 +46,7 @@ export function wsPeer(socket: WebSocket, tcp?: Socket): Peer {
 
 export function registerGateway(app: FastifyInstance, engine: Engine, opts: GatewayOptions): { stop(): void } {
   const allowed = new Set(opts.allowedOrigins)
-  const users = new WeakMap<FastifyRequest, SessionUser>()
+  const users = new WeakMap<FastifyRequest, Extract<SocketAuth, { ok: true }>>()
   const alive = new Map<WebSocket, { missed: number; session: Session }>()
 
   async function gate(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -54,11 +55,10 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
     // tests, the Node sync client) do not, and cannot be stopped by Origin checks anyway.
     if (origin !== undefined && !allowed.has(origin)) return sendError(reply, 'ORIGIN_NOT_ALLOWED')
     if (engine.shuttingDown) return sendError(reply, 'SHUTTING_DOWN')
-    const auth = app.hasDecorator('authenticateRequest')
-      ? await app.authenticateRequest(request)
-      : await app.authenticate(request).then((user) => (user ? { ok: true as const, user } : { ok: false as const, code: 'UNAUTHENTICATED' as const }))
+    // The session (a WS token or the cookie), and the per-user socket cap (live authorization).
+    const auth = await app.authenticateSocket(request)
     if (!auth.ok) return sendError(reply, auth.code)
-    users.set(request, auth.user)
+    users.set(request, auth)
     return undefined
   }
 
@@ -69,12 +69,14 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
     // A plain HTTP request (no upgrade) gets the catalog's answer, not an empty 404.
     handler: async (_request, reply) => sendError(reply, 'ROUTE_NOT_FOUND', 'Open /ws as a WebSocket.'),
     wsHandler: (socket, request) => {
-      const user = users.get(request)
-      if (!user) {
+      const auth = users.get(request)
+      if (!auth) {
         socket.close(CLOSE.UNAUTHENTICATED, 'UNAUTHENTICATED')
         return
       }
-      const session = engine.connect(user, wsPeer(socket, request.raw.socket))
+      const session = engine.connect(auth.user, wsPeer(socket, request.raw.socket))
+      // Role changes, removal, sign-out and expiry reach this socket from now on.
+      const detach = app.liveAuth.attach(session, auth.claims)
       alive.set(socket, { missed: 0, session })
       socket.on('message', (data, isBinary) => engine.frame(session, data as Buffer, isBinary))
       socket.on('pong', () => {
@@ -83,6 +85,7 @@ export function registerGateway(app: FastifyInstance, engine: Engine, opts: Gate
       })
       socket.on('close', (code) => {
         engine.metrics.closed(code)
+        detach()
         alive.delete(socket)
         engine.disconnect(session)
       })

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
+import { zoomAccountKey } from '../../src/auth/token-crypto.ts'
 import { encryptZoomContext, ZOOM_ISSUER } from '../../src/auth/zoom-context.ts'
 import { cookieHeader, openHarnessStore, sessionCookie, testConfig, type Harness } from './harness.ts'
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   webRoot = mkdtempSync(join(tmpdir(), 'sb-web-'))
   writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>agent</title>')
   writeFileSync(join(webRoot, 'supervisor.html'), '<!doctype html><title>supervisor</title>')
-  app = await buildApp({ config: testConfig({ ZOOM_CLIENT_ID: PROD.id, ZOOM_CLIENT_SECRET: PROD.secret }), store: h.store, webRoot })
+  app = await buildApp({ config: testConfig({ ZOOM_CLIENT_ID: PROD.id, ZOOM_CLIENT_SECRET: PROD.secret, ZOOM_ACCOUNT_ID: 'acct1' }), store: h.store, webRoot })
 })
 afterAll(async () => {
   await app?.close()
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 describe('auth inside buildApp', () => {
   it('the Home URL page carries the cookie and the Zoom headers', async () => {
-    for (const url of ['/?accountId=acct1', '/supervisor.html', '/some/deep/link']) {
+    for (const url of ['/?accountId=acct2', '/supervisor.html', '/some/deep/link']) {
       const res = await app.inject({ method: 'GET', url, headers: { 'x-zoom-app-context': context(), accept: 'text/html' } })
       expect(res.statusCode, url).toBe(200)
       expect(res.headers['content-type'], url).toMatch(/^text\/html/)
@@ -46,7 +47,7 @@ describe('auth inside buildApp', () => {
       const token = sessionCookie(res)
       expect(token, url).toBeTypeOf('string')
       const me = await app.inject({ method: 'GET', url: '/api/session', headers: cookieHeader(token!) })
-      expect(me.json().user.id).toBe('wired1')
+      expect(me.json().user).toMatchObject({ id: 'wired1', accountId: zoomAccountKey('acct1') })
     }
   })
 

@@ -69,7 +69,7 @@ describe('dev sign-in (development, no client secret)', () => {
   })
 
   it('rate-limits sign-in with RATE_LIMITED', async () => {
-    const limited = await buildAuthApp(h.store, config, { rateLimits: { devSignIn: 1 } })
+    const limited = await buildAuthApp(h.store, config, { rateLimit: { ipPerMinute: 1 } })
     try {
       expect((await signIn(limited, { accountId: 'acme', userId: 'x', role: 'agent' })).statusCode).toBe(200)
       const res = await signIn(limited, { accountId: 'acme', userId: 'x', role: 'agent' })

@@ -52,23 +52,26 @@ afterAll(async () => {
 
 describe('doctor: Marketplace values', () => {
   it('lists every SDK API and event the agent app asks for', () => {
-    const off = marketplaceValues(testConfig())
+    const off = marketplaceValues(testConfig({ ZOOM_CLIENT_ID: 'p', ZOOM_CLIENT_SECRET: 'ps', ZOOM_ACCOUNT_ID: 'acct1' }))
+    expect(off.tenancy).toBe('single')
     expect([...off.sdkApis, ...off.sdkEvents].sort()).toEqual(contactCenterCapabilities().sort())
     expect(off.sdkApis.every((a) => !a.startsWith('on'))).toBe(true)
     expect(off.sdkEvents.every((e) => e.startsWith('on'))).toBe(true)
     expect([...off.sdkApis, ...off.sdkEvents]).not.toContain('authorize')
     expect(off.scopes).toEqual([])
-    const on = marketplaceValues(testConfig({ ZOOM_CLIENT_ID: 'p', ZOOM_CLIENT_SECRET: 'ps', ZOOM_OAUTH_ENABLED: 'true', ZOOM_OAUTH_SCOPES: 'user:read:user' }))
+    // Multi tenant: OAuth is how accounts are bound, so it is on, with the identity scope.
+    const on = marketplaceValues(testConfig({ ZOOM_CLIENT_ID: 'p', ZOOM_CLIENT_SECRET: 'ps', ZOOM_OAUTH_SCOPES: 'meeting:read' }))
+    expect(on.tenancy).toBe('multi')
     expect([...on.sdkApis, ...on.sdkEvents].sort()).toEqual(contactCenterCapabilities({ oauth: true }).sort())
     expect(on.sdkApis).toContain('authorize')
     expect(on.sdkEvents).toContain('onAuthorized')
-    expect(on.scopes).toEqual(['user:read:user'])
+    expect(on.scopes).toEqual(['user:read:user', 'meeting:read'])
   })
 
   it('derives the URLs from PUBLIC_URL', () => {
     const v = marketplaceValues(testConfig({ PUBLIC_URL: 'https://sb.example.com' }))
     expect(v).toMatchObject({
-      homeUrl: 'https://sb.example.com/?accountId={accountId}',
+      homeUrl: 'https://sb.example.com/',
       domainAllowList: ['sb.example.com'],
       oauthRedirectUrl: 'https://sb.example.com/',
       oauthAllowList: ['https://sb.example.com'],
@@ -130,6 +133,7 @@ describe('doctor: deployment checks', () => {
     expect(out).toContain('fix:')
     let values = ''
     expect(await main(['--values-only', '--url', 'https://sb.example.com'], {}, { out: (t) => { values += t } })).toBe(0)
-    expect(values).toContain('https://sb.example.com/?accountId={accountId}')
+    expect(values).toContain('https://sb.example.com/')
+    expect(values).not.toContain('accountId')
   })
 })

@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import authPlugin, { type AuthPluginOptions } from '../../src/auth/plugin.ts'
+import rateLimit from '../../src/http/rate-limit.ts'
 import { SESSION_COOKIE } from '../../src/auth/session-token.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { errorHandler } from '../../src/errors.ts'
@@ -41,12 +42,22 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function buildAuthApp(
   store: Store,
   config: Config,
-  extra: Partial<AuthPluginOptions> = {},
+  extra: Partial<AuthPluginOptions> & { rateLimit?: { userPerMinute?: number; ipPerMinute?: number } } = {},
   setup?: (app: FastifyInstance) => void,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
+  const { rateLimit: limits, ...authExtra } = extra
+  // Strict request bodies, as buildApp configures them.
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } })
   app.setErrorHandler(errorHandler)
-  await app.register(authPlugin, { config, store, ...extra })
+  if (limits) {
+    await app.register(rateLimit, {
+      userPerMinute: limits.userPerMinute ?? config.rateLimit.userPerMinute,
+      ipPerMinute: limits.ipPerMinute ?? config.rateLimit.ipPerMinute,
+      sessionSecret: config.sessionSecret!,
+      ...(authExtra.now ? { now: authExtra.now } : {}),
+    })
+  }
+  await app.register(authPlugin, { config, store, ...authExtra })
   // Stand-ins for the web app's pages, so the Home URL hook has something to guard.
   for (const url of ['/', '/index.html', '/supervisor.html', '/other.html']) {
     app.get(url, async (_req, reply) => reply.type('text/html').send('<!doctype html><p>app</p>'))

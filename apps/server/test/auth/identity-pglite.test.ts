@@ -5,7 +5,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadTokens, saveTokens } from '../../src/auth/oauth-tokens.ts'
 import { deriveTokenKey } from '../../src/auth/token-crypto.ts'
-import { findAccountOfUser, getUser, listUsers, setRole, upsertUser } from '../../src/auth/users.ts'
+import { authSettings } from '../../src/auth/settings.ts'
+import { accountOfZoomUser, accountServed, bindZoomUser } from '../../src/auth/tenancy.ts'
+import { deleteUser, getUser, listUsers, setRole, upsertUser } from '../../src/auth/users.ts'
+import { loadConfig } from '../../src/config.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Store } from '../../src/store/port.ts'
@@ -30,7 +33,6 @@ describe('identity on PGlite', () => {
     await upsertUser(store, { accountId: 'B', userId: 'u2' })
     expect((await listUsers(store, 'A')).map((u) => u.id)).toEqual(['u1'])
     expect(await getUser(store, 'B', 'u1')).toBeNull()
-    expect(await findAccountOfUser(store, 'u2')).toBe('B')
     const accounts = await store.query<{ id: string }>('select id from accounts order by id')
     expect(accounts.rows.map((r) => r.id)).toEqual(['A', 'B'])
   })
@@ -42,6 +44,23 @@ describe('identity on PGlite', () => {
     expect((await upsertUser(store, { accountId: 'A', userId: 'u1', role: 'agent' })).role).toBe('agent')
     expect(await setRole(store, 'B', 'u1', 'admin')).toBeNull()
     expect((await setRole(store, 'A', 'u1', 'admin'))?.role).toBe('admin')
+  })
+
+  it('binds Zoom users to accounts (multi tenant) and removes a user with their binding', async () => {
+    const settings = authSettings(loadConfig({ SESSION_SECRET: 'x'.repeat(32), ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'secret' }))
+    expect(await accountOfZoomUser(store, settings, 'z1')).toBeNull()
+    const row = await bindZoomUser(store, settings, 'z1', 'zoomAcct1', 'oauth')
+    expect(row).toMatch(/^za_/)
+    expect(await accountOfZoomUser(store, settings, 'z1')).toBe(row)
+    expect(await accountServed(store, settings, 'zoomAcct1')).toBe(row)
+    expect(await accountServed(store, settings, 'zoomAcct2')).toBeNull()
+    // Emulator ('dev') bindings count only while dev sign-in is on.
+    await bindZoomUser(store, settings, 'z2', 'zoomAcct2', 'dev')
+    expect(await accountOfZoomUser(store, settings, 'z2')).toBeNull()
+    await upsertUser(store, { accountId: row, userId: 'z1' })
+    expect(await deleteUser(store, row, 'z1')).toBe(true)
+    expect(await getUser(store, row, 'z1')).toBeNull()
+    expect(await accountOfZoomUser(store, settings, 'z1')).toBeNull()
   })
 
   it('stores OAuth tokens encrypted and reads them back', async () => {

@@ -7,7 +7,7 @@ const SECRET = 's'.repeat(40)
 const NOW = 1_760_000_000_000
 
 function claims(over: Partial<SessionClaims> = {}): SessionClaims {
-  return { k: 'session', sub: 'u1', acc: 'A', role: 'agent', name: null, cred: 'production', iat: NOW, exp: NOW + 60_000, ...over }
+  return { k: 'session', sid: 'sid-0123456789abcdef', sub: 'u1', acc: 'A', role: 'agent', name: null, cred: 'production', iat: NOW, exp: NOW + 60_000, ...over }
 }
 
 describe('session tokens', () => {

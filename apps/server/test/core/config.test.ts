@@ -49,6 +49,18 @@ describe('loadConfig defaults', () => {
     expect(c.zoom.production).toEqual({ clientId: 'id', clientSecret: 's' })
   })
 
+  it('tenancy: multi tenant turns in-client OAuth on; single tenant (ZOOM_ACCOUNT_ID) leaves it optional', () => {
+    const dev = loadConfig({})
+    expect(dev.zoom).toMatchObject({ accountId: undefined, oauthEnabled: true, oauthHost: 'http://localhost:3000/dev/zoom', apiHost: 'http://localhost:3000/dev/zoom' })
+    const multi = loadConfig({ ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's' })
+    expect(multi.zoom).toMatchObject({ accountId: undefined, oauthEnabled: true, oauthHost: 'https://zoom.us', apiHost: 'https://api.zoom.us' })
+    const single = loadConfig({ ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's', ZOOM_ACCOUNT_ID: 'Ab-12_x' })
+    expect(single.zoom).toMatchObject({ accountId: 'Ab-12_x', oauthEnabled: false })
+    expect(loadConfig({ ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's', ZOOM_ACCOUNT_ID: 'a', ZOOM_OAUTH_ENABLED: 'true' }).zoom.oauthEnabled).toBe(true)
+    expect(dev.ws.maxSocketsPerUser).toBe(16)
+    expect(dev.rateLimit).toEqual({ userPerMinute: 600, ipPerMinute: 6000 })
+  })
+
   it('accepts a production setup', () => {
     const c = loadConfig({
       APP_ENV: 'production', SESSION_SECRET: SECRET, ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's',
@@ -83,7 +95,12 @@ describe('loadConfig errors name the variable', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ ZOOM_OAUTH_ENABLED: 'maybe' }, 'ZOOM_OAUTH_ENABLED'],
-    [{ ZOOM_OAUTH_ENABLED: 'true' }, 'ZOOM_OAUTH_ENABLED'],
+    // Multi tenant binds accounts through in-client OAuth: it cannot be off.
+    [{ ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 's', ZOOM_OAUTH_ENABLED: 'false' }, 'ZOOM_OAUTH_ENABLED'],
+    [{ ZOOM_ACCOUNT_ID: 'not an id!' }, 'ZOOM_ACCOUNT_ID'],
+    [{ WS_MAX_SOCKETS_PER_USER: '0' }, 'WS_MAX_SOCKETS_PER_USER'],
+    [{ RATE_LIMIT_USER_PER_MINUTE: 'lots' }, 'RATE_LIMIT_USER_PER_MINUTE'],
+    [{ RATE_LIMIT_IP_PER_MINUTE: '-1' }, 'RATE_LIMIT_IP_PER_MINUTE'],
     [{ ALLOWED_ORIGINS: 'https://ok.example.com,https://x.example.com/path' }, 'ALLOWED_ORIGINS'],
     [{ WS_MAX_FRAME_BYTES: '1.5' }, 'WS_MAX_FRAME_BYTES'],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS'],

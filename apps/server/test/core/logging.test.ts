@@ -8,12 +8,15 @@ import type { Store } from '../../src/store/port.ts'
 import { coreConfig, fakeWebRoot, memoryLogger } from './helpers.ts'
 
 describe('redactUrl', () => {
-  it('masks token-like query values and keeps the rest', () => {
-    expect(redactUrl('/ws?token=abc.def&v=2')).toBe('/ws?token=[redacted]&v=2')
+  it('masks every query value, and path ids behind the route pattern', () => {
+    expect(redactUrl('/ws?token=abc.def&v=2')).toBe('/ws?token=[redacted]&v=[redacted]')
     expect(redactUrl('/api/oauth/callback?code=xyz&state=s1')).toBe('/api/oauth/callback?code=[redacted]&state=[redacted]')
-    expect(redactUrl('/api/engagements?limit=5')).toBe('/api/engagements?limit=5')
-    expect(redactUrl('/?accountId=abc123&product=zcc')).toBe('/?accountId=[redacted]&product=zcc')
+    expect(redactUrl('/api/engagements?q=refund%20for%20Ada&limit=5')).toBe('/api/engagements?q=[redacted]&limit=[redacted]')
+    expect(redactUrl('/?accountId=abc123&product=zcc')).toBe('/?accountId=[redacted]&product=[redacted]')
     expect(redactUrl('/plain')).toBe('/plain')
+    expect(redactUrl('/api/admin/users/u-42/role', '/api/admin/users/:userId/role')).toBe('/api/admin/users/:userId/role')
+    expect(redactUrl('/api/engagements/eng-9?x=1', '/api/engagements/:engagementId')).toBe('/api/engagements/:engagementId?x=[redacted]')
+    expect(redactUrl('/assets/app.js', '/*')).toBe('/assets/app.js')
   })
 })
 
@@ -28,7 +31,7 @@ describe('request logs', () => {
     store = await openPgliteStore({ logger: { debug() {}, info() {}, warn() {}, error() {} } })
     await migrate(store)
     app = await buildApp({ config, store, logger, webRoot: web.root })
-    app.get('/test/log-headers', async (request) => {
+    app.get('/api/test/log-headers', async (request) => {
       request.log.info({ headers: request.headers }, 'headers seen')
       return { ok: true }
     })
@@ -47,10 +50,10 @@ describe('request logs', () => {
       'x-zoom-app-context': 'secret-zoom-context',
     }
     await app.inject({ url: '/api/nope?token=secret-query&limit=5', headers })
-    await app.inject({ url: '/test/log-headers', headers })
+    await app.inject({ url: '/api/test/log-headers', headers })
     const all = lines.join('')
     expect(all).toContain('"reqId":"trace-123"')
-    expect(all).toContain('token=[redacted]&limit=5')
+    expect(all).toContain('token=[redacted]&limit=[redacted]')
     expect(all).toContain('headers seen')
     for (const secret of ['secret-bearer', 'secret-cookie', 'secret-zoom-context', 'secret-query']) {
       expect(all).not.toContain(secret)

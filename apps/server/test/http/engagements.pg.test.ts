@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signToken } from '../../src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, createUser, observe, opId, SECRET, startNode, type Node, type TestUser } from '../ws/harness.ts'
 
@@ -13,7 +13,7 @@ const outsider: TestUser = { accountId: 'acc2', id: 'sup9', role: 'admin', name:
 
 function cookie(u: TestUser): string {
   const now = Date.now()
-  return `sb_session=${signToken(SECRET, { k: 'session', sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 3_600_000 })}`
+  return `sb_session=${signToken(SECRET, { k: 'session', sid: newSessionId(), sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 3_600_000 })}`
 }
 
 async function get(u: TestUser | null, url: string) {
@@ -91,6 +91,32 @@ describe('engagement REST', () => {
     expect((await get(sup, '/api/engagements?cursor=garbage')).statusCode).toBe(400)
   })
 
+  it('refuses forged and out-of-range cursors and values with 400 VALIDATION_FAILED, never a 500', async () => {
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const bad = [
+      `cursor=${enc({ u: 1e300, i: 'e1' })}`, // Postgres: timestamp out of range
+      `cursor=${enc({ u: -1, i: 'e1' })}`,
+      `cursor=${enc({ u: 1.5, i: 'e1' })}`,
+      `cursor=${enc({ u: 8.64e15 + 1, i: 'e1' })}`,
+      `cursor=${enc({ u: 1, i: 'x'.repeat(129) })}`,
+      `cursor=${enc({ u: 1, i: '' })}`,
+      `cursor=${enc({ u: 1, i: 'e1', extra: true })}`,
+      `cursor=${enc([1, 'e1'])}`,
+      `cursor=${enc(null)}`,
+      'cursor=%00%01',
+      'from=1e300', 'to=99999999999999999999', 'from=-5', 'limit=0', 'limit=201', 'limit=abc',
+      'state=sideways', `channel=${'c'.repeat(33)}`, 'evil=1', `q=${'x'.repeat(201)}`,
+    ]
+    for (const query of bad) {
+      for (const path of ['/api/engagements', '/api/engagements/export.csv']) {
+        if (path.endsWith('.csv') && /^(cursor|limit)=/.test(query)) continue
+        const res = await get(sup, `${path}?${query}`)
+        expect(res.statusCode, `${path}?${query}`).toBe(400)
+        expect(res.json().error.code, `${path}?${query}`).toBe('VALIDATION_FAILED')
+      }
+    }
+  })
+
   it('returns one engagement with its timeline and notes; NOT_FOUND across accounts and for other agents', async () => {
     const res = await get(sup, '/api/engagements/e2')
     expect(res.statusCode).toBe(200)
@@ -139,6 +165,25 @@ describe('engagement REST', () => {
     expect(csv).toContain('chargeback filed for the duplicate payment')
     expect(csv).toContain('Escalated')
     expect(csv).toContain('Bank contacted')
+  })
+
+  it('refuses unknown body fields (requests are strict), changing nothing', async () => {
+    const before = (await get(sup, '/api/settings/thresholds')).json()
+    const put = await node.app.inject({
+      method: 'PUT', url: '/api/settings/thresholds', headers: { cookie: cookie(sup) },
+      payload: { handleMs: 1000, wrapupMs: 2000, inactiveMs: 3000, evil: 1 },
+    })
+    expect(put.statusCode).toBe(400)
+    expect(put.json().error.code).toBe('VALIDATION_FAILED')
+    const acct = await node.app.inject({
+      method: 'PUT', url: '/api/settings/account', headers: { cookie: cookie(sup) }, payload: { dispositions: ['A'], evil: 1 },
+    })
+    expect(acct.json().error.code).toBe('VALIDATION_FAILED')
+    const range = await node.app.inject({
+      method: 'PUT', url: '/api/settings/thresholds', headers: { cookie: cookie(sup) }, payload: { handleMs: 1e300, wrapupMs: 2000, inactiveMs: 3000 },
+    })
+    expect(range.json().error.code).toBe('VALIDATION_FAILED')
+    expect((await get(sup, '/api/settings/thresholds')).json()).toEqual(before)
   })
 
   it('stores thresholds per account (supervisors only) and serves dispositions', async () => {

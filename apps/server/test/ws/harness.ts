@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import { PROTOCOL_VERSION, type Role } from '@switchboard/protocol'
 import { buildApp } from '../../src/app.ts'
-import { signToken } from '../../src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { upsertUser } from '../../src/auth/users.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { openStore } from '../../src/store/index.ts'
@@ -114,7 +114,7 @@ export async function createUser(store: Store, u: TestUser): Promise<TestUser> {
 
 export function wsToken(u: TestUser): string {
   const now = Date.now()
-  return signToken(SECRET, { k: 'ws', sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 600_000 })
+  return signToken(SECRET, { k: 'ws', sid: newSessionId(), sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 600_000 })
 }
 
 export type Msg = Record<string, unknown> & { type: string }

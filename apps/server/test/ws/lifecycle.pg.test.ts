@@ -1,7 +1,7 @@
 /** Heartbeats, shutdown, transfers and live threshold changes. */
 import { describe, expect, it } from 'vitest'
 import { CLOSE } from '@switchboard/protocol'
-import { signToken } from '../../src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { Client, nodeForFile, observe, opId, SECRET, type TestUser } from './harness.ts'
 
 const ann: TestUser = { accountId: 'acc1', id: 'ann', role: 'agent', name: 'Ann' }
@@ -44,7 +44,7 @@ describe('connection lifecycle', () => {
   it('pushes threshold changes to boards', async () => {
     const board = await Client.board(node, sup)
     const now = Date.now()
-    const cookie = `sb_session=${signToken(SECRET, { k: 'session', sub: sup.id, acc: sup.accountId, role: sup.role, name: sup.name, cred: 'dev-signin', iat: now, exp: now + 60_000 })}`
+    const cookie = `sb_session=${signToken(SECRET, { k: 'session', sid: newSessionId(), sub: sup.id, acc: sup.accountId, role: sup.role, name: sup.name, cred: 'dev-signin', iat: now, exp: now + 60_000 })}`
     const t = { handleMs: 1000, wrapupMs: 2000, inactiveMs: 3000 }
     const res = await node.app.inject({ method: 'PUT', url: '/api/settings/thresholds', headers: { cookie }, payload: t })
     expect(res.statusCode).toBe(200)

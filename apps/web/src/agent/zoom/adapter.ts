@@ -12,12 +12,10 @@ import { EventHub } from '@switchboard/protocol/emitter'
 import { toZoomError, ZoomError } from './errors.ts'
 import { detectHost } from './host.ts'
 import {
-  eventTimestamp, isRecord, normalizeAppVariables, normalizeContext, normalizeStatus, normalizeUserContext,
-  normalizeVariables,
+  eventTimestamp, isRecord, normalizeContext, normalizeStatus, normalizeVariables,
 } from './normalize.ts'
 import type {
-  AppVariable, EngagementContext, EngagementStatusSnapshot, EngagementVariable, HostInfo, UserContext,
-  ZoomAdapterEvents, ZoomConfig,
+  EngagementContext, EngagementStatusSnapshot, EngagementVariable, HostInfo, ZoomAdapterEvents, ZoomConfig,
 } from './types.ts'
 
 /**
@@ -26,7 +24,7 @@ import type {
  */
 export type ZoomSdkLike = Pick<typeof zoomSdk,
   | 'config' | 'getRunningContext' | 'getEngagementContext' | 'getEngagementStatus' | 'getEngagementVariableValue'
-  | 'getAppVariableList' | 'getAppContext' | 'getUserContext' | 'authorize' | 'addEventListener' | 'removeEventListener'>
+  | 'getAppContext' | 'authorize' | 'addEventListener' | 'removeEventListener'>
 
 export interface ZoomAdapterOptions {
   /** Defaults to the real `@zoom/appssdk` default export. */
@@ -61,10 +59,8 @@ export interface ZoomAdapter {
   getEngagementContext(engagementId?: string): Promise<EngagementContext>
   getEngagementStatus(engagementId: string): Promise<EngagementStatusSnapshot>
   getEngagementVariables(engagementId: string, variableId?: string): Promise<EngagementVariable[]>
-  getAppVariableList(): Promise<AppVariable[]>
   /** The encrypted app context token (same as the Home URL's `x-zoom-app-context`). */
   getAppContext(): Promise<string>
-  getUserContext(): Promise<UserContext>
   authorize(options: { codeChallenge: string; state?: string }): Promise<void>
   on<K extends keyof ZoomAdapterEvents>(name: K, fn: (payload: ZoomAdapterEvents[K]) => void): () => void
   /** Removes the SDK listeners this adapter added and all subscribers. */
@@ -208,21 +204,10 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
         normalizeVariables)
     },
 
-    async getAppVariableList() {
-      await ready()
-      if (unsupported.has('getAppVariableList')) return []
-      return call('getAppVariableList', () => sdk.getAppVariableList(), normalizeAppVariables)
-    },
-
     async getAppContext() {
       await ready()
       return call('getAppContext', () => sdk.getAppContext(),
         (raw) => (isRecord(raw) && typeof raw.context === 'string' ? raw.context : ''))
-    },
-
-    async getUserContext() {
-      await ready()
-      return call('getUserContext', () => sdk.getUserContext(), normalizeUserContext)
     },
 
     async authorize(opts) {

@@ -5,7 +5,7 @@
  */
 import { toEpochMs } from '@switchboard/protocol/time'
 import type {
-  AppVariable, EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable, UserContext,
+  EngagementContext, EngagementState, EngagementStatusChanges, EngagementVariable,
 } from './types.ts'
 
 const MAX_TEXT = 512
@@ -120,26 +120,3 @@ export function normalizeVariables(raw: unknown): EngagementVariable[] {
   return out
 }
 
-export function normalizeAppVariables(raw: unknown): AppVariable[] {
-  const list = isRecord(raw) ? raw.variables : raw
-  if (!Array.isArray(list)) return []
-  return list.filter(isRecord).flatMap((v) => {
-    const id = text(v.id)
-    if (!id) return []
-    const out: AppVariable = { id, name: text(v.name) ?? id, type: text(v.type) ?? '', dataType: text(v.dataType) ?? '' }
-    // The SDK's compatibility map for client 6.2.5+ renames `defaultValue` to `defaultvalue`.
-    const defaultValue = v.defaultValue !== undefined ? v.defaultValue : v.defaultvalue
-    if (defaultValue !== undefined) out.defaultValue = defaultValue
-    return [out]
-  })
-}
-
-export function normalizeUserContext(raw: unknown): UserContext {
-  const u = isRecord(raw) ? raw : {}
-  return {
-    status: text(u.status) ?? 'unknown',
-    screenName: text(u.screenName) ?? '',
-    participantUUID: text(u.participantUUID) ?? '',
-    role: text(u.role) ?? '',
-  }
-}

@@ -15,21 +15,6 @@ export interface EngagementStatusSnapshot {
   status: EngagementStatusChanges
 }
 
-export interface AppVariable {
-  id: string
-  name: string
-  type: string
-  dataType: string
-  defaultValue?: unknown
-}
-
-export interface UserContext {
-  status: string
-  screenName: string
-  participantUUID: string
-  role: string
-}
-
 export interface ZoomConfig {
   runningContext: string
   clientVersion: string
