@@ -24,6 +24,8 @@ const SWEEP_MS = 1000
 /** What live authorization needs of a socket (the engine's `Session` is one). */
 export interface LiveSocket {
   readonly user: SessionUser
+  /** What the engine authorizes ops and reads with, when it keeps one: kept in step with `user`. */
+  readonly actor?: { role: Role }
   readonly board: boolean
   readonly subs: ReadonlyMap<string, { accountId: string; engagementId: string; explicit: boolean }>
   readonly closed: boolean
@@ -163,6 +165,7 @@ export class LiveAuthz {
     if (socket.user.role === role) return
     // From this moment the socket's messages are authorized with the new role.
     socket.user.role = role
+    if (socket.actor) socket.actor.role = role
     if (role !== 'agent') {
       socket.sendJson({ type: 'notice', code: 'role-changed', message: `Your role is now ${role}.` })
       return

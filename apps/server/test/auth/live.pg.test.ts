@@ -95,6 +95,9 @@ describe('live authorization across two nodes', () => {
     expect(notice['message']).toMatch(/agent/)
     const refused = await op(own, { type: 'whisper.send', engagementId: 'live-eng-1', text: 'after' })
     expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
+    // A colleague's engagement is no longer readable from this socket either.
+    own.send({ type: 'subscribe', engagementId: 'live-eng-1' })
+    expect(await own.next('error', (m) => m['engagementId'] === 'live-eng-1' && m['code'] === 'NOT_FOUND')).toBeTruthy()
     own.send({ type: 'board.subscribe' })
     expect(await own.next('error', (m) => m['code'] === 'FORBIDDEN' && m['opId'] === undefined)).toBeTruthy()
     // Nothing from the board reached the demoted socket after the change.
