@@ -35,6 +35,9 @@ export default defineConfig({
     proxy: {
       '/api': { target: server, changeOrigin: false },
       '/ws': { target: server, ws: true, changeOrigin: false },
+      // The server's development Zoom stand-in (in-client OAuth in the emulator): the server calls
+      // it at PUBLIC_URL, which is this dev server.
+      '/dev/zoom': { target: server, changeOrigin: false },
       '/healthz': { target: server },
       '/readyz': { target: server },
     },

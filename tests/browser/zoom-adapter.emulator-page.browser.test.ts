@@ -40,15 +40,19 @@ describe.skipIf(!haveChromium)('Zoom client emulator page', () => {
   }
   const snapshot = () => app().evaluate(() => window.zoomProbe.snapshot())
 
-  it('signs in through dev sign-in, shares the cookie with the app frame and reloads it', async () => {
+  it('signs the emulated Zoom user in: the server makes the app context, the Home URL request carries it, the frame shares the cookie', async () => {
     await page.getByLabel('Account id').fill('acct-7')
     await page.getByLabel('User id').fill('agent-7')
     await page.getByLabel('Display name').fill('Ann Agent')
-    await page.getByRole('button', { name: 'Sign in as agent' }).click()
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Signed in as' }).textContent()).toContain('Ann Agent')
-    expect(harness.signIns.at(-1)).toEqual({ accountId: 'acct-7', userId: 'agent-7', role: 'agent', displayName: 'Ann Agent' })
+    await page.getByRole('button', { name: 'Sign in to Zoom as this user' }).click()
+    await expect.poll(() => harness.appContexts.at(-1)).toEqual({ accountId: 'acct-7', userId: 'agent-7', displayName: 'Ann Agent' })
+    expect(harness.appContexts).toContainEqual({ accountId: 'acct-7', userId: 'agent-7', displayName: 'Ann Agent', connected: true })
     await page.evaluate(() => window.zoomEmulator!.ready)
+    expect(harness.homeHeaders.at(-1)).toBe(`ctx-${harness.appContexts.length}`)
     await expect.poll(() => app().evaluate(() => document.cookie)).toContain('sb_session=test-session')
+    // getAppContext answers a fresh context from the server, as Zoom makes one per call.
+    const context = await app().evaluate(() => window.zoomProbe.call('getAppContext'))
+    expect(context).toEqual({ ok: `ctx-${harness.appContexts.length}` })
   })
 
   it('creates, switches and moves engagements from the keyboard, and the app follows', async () => {

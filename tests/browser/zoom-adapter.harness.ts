@@ -36,8 +36,10 @@ const page = (script: string) => `<!doctype html>
 
 export interface Harness {
   origin: string
-  /** Bodies received by the stand-in `POST /api/dev/sign-in`. */
-  signIns: unknown[]
+  /** Bodies received by the stand-in `POST /api/dev/zoom/app-context` (the emulator's Zoom user). */
+  appContexts: unknown[]
+  /** `x-zoom-app-context` values of page requests (the emulator's Home URL requests). */
+  homeHeaders: string[]
   close(): Promise<void>
 }
 
@@ -83,27 +85,34 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await writeFile(join(dir, 'parent.html'), page('parent'))
   await writeFile(join(dir, 'child.html'), page('child'))
   if (options.simulator) await buildSimulator(dir)
-  const signIns: unknown[] = []
+  const appContexts: unknown[] = []
+  const homeHeaders: string[] = []
 
   const types: Record<string, string> = {
     '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   }
   const server: Server = createServer((req, res) => {
-    // A stand-in for the server's dev sign-in (the real route has its own tests): records the body
-    // and sets a readable cookie so the test can see the framed app shares it.
-    if (req.method === 'POST' && req.url === '/api/dev/sign-in') {
+    // Stand-ins for the server's development Zoom: a numbered app context per request (the real
+    // route has its own tests), and a session cookie for a page requested with one, as the
+    // server's Home URL sign-in sets it.
+    if (req.method === 'POST' && req.url === '/api/dev/zoom/app-context') {
       let body = ''
       req.on('data', (c: Buffer) => { body += c.toString() })
       req.on('end', () => {
-        const input = JSON.parse(body) as { accountId: string; userId: string; role: string; displayName?: string }
-        signIns.push(input)
-        res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'sb_session=test-session; Path=/; SameSite=Lax' })
-        res.end(JSON.stringify({
-          user: { id: input.userId, accountId: input.accountId, role: input.role, displayName: input.displayName ?? null },
-          wsToken: 'test', expiresAt: Date.now() + 3_600_000,
-        }))
+        appContexts.push(JSON.parse(body))
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ context: `ctx-${appContexts.length}` }))
       })
       return
+    }
+    if (req.method === 'DELETE' && req.url === '/api/session') {
+      res.writeHead(204, { 'set-cookie': 'sb_session=; Path=/; Max-Age=0' }).end()
+      return
+    }
+    const header = req.headers['x-zoom-app-context']
+    if (typeof header === 'string') {
+      homeHeaders.push(header)
+      res.setHeader('set-cookie', 'sb_session=test-session; Path=/; SameSite=Lax')
     }
     const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '')
     const file = join(dir, path)
@@ -120,7 +129,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { port } = server.address() as AddressInfo
   return {
     origin: `http://127.0.0.1:${port}`,
-    signIns,
+    appContexts,
+    homeHeaders,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((ok) => server.close(() => ok()))

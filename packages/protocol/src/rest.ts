@@ -64,8 +64,8 @@ export type ClientConfig = Static<typeof ClientConfig>
 /**
  * `POST /api/dev/zoom/app-context` (development only, like dev sign-in): an encrypted Zoom app
  * context for this Zoom user, made with the development client secret, as the Zoom client emulator
- * returns from `getAppContext()`. `connected` (default true) also binds the user to the account,
- * the way dev sign-in does; false leaves a new user to connect through in-client OAuth.
+ * returns from `getAppContext()`. `connected: true` also binds the user to the account, the way dev
+ * sign-in does; `false` unbinds them (they connect through in-client OAuth); absent changes nothing.
  */
 export const DevAppContextRequest = Type.Object({
   accountId: Id,

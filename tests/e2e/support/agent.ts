@@ -7,7 +7,15 @@
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core'
 import * as Y from 'yjs'
 
-export interface AgentUser { accountId: string; userId: string; displayName: string }
+export interface AgentUser {
+  accountId: string
+  userId: string
+  displayName: string
+  /** Default true; false: a first-time user who connects through in-client OAuth (emulator README). */
+  connected?: boolean
+  /** How the app signs in: the Home URL header (default) or getAppContext() + POST /api/session. */
+  via?: 'home-url' | 'app-context'
+}
 
 export interface CreateOptions {
   id?: string
@@ -63,7 +71,8 @@ export class AgentClient {
 }
 
 /**
- * Opens the emulator in a page of `context`, signs in through dev sign-in, waits for the app.
+ * Opens the emulator in a page of `context`, signs the emulated Zoom user in (the app then signs
+ * in with an encrypted app context made by the server), waits for the app.
  * `beforeSignIn` runs on the emulator page before the agent app first loads.
  */
 export async function openAgent(

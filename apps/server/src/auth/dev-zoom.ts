@@ -3,9 +3,10 @@
  *
  * - `POST /api/dev/zoom/app-context`: an encrypted app context for an emulated Zoom user, made
  *   with the development credential (`settings.emulator`), exactly the bytes Zoom sends, so the
- *   agent app signs in through the Home URL header or `POST /api/session` as in production. With
- *   `connected` (the default) the user is also bound to the account, the way dev sign-in places a
- *   user; without, they connect through in-client OAuth like a new user of a multi-tenant app.
+ *   agent app signs in through the Home URL header or `POST /api/session` as in production.
+ *   `connected: true` also binds the user to the account, the way dev sign-in places a user;
+ *   `false` unbinds them, so they connect through in-client OAuth like a new user of a
+ *   multi-tenant app; absent leaves the binding as it is.
  * - `POST /api/dev/zoom/authorize`: the consent the emulator's user clicked for `authorize()`;
  *   answers the authorization code.
  * - A stand-in for Zoom's OAuth and user endpoints (ZOOM_OAUTH_HOST / ZOOM_API_HOST default to
@@ -63,7 +64,7 @@ export async function devZoomRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     const { accountId, userId, displayName, connected } = request.body
     if (connected === false) {
       await store.query('delete from zoom_identities where zoom_user_id = $1', [userId])
-    } else {
+    } else if (connected === true) {
       await store.transaction(async (tx) => {
         const row = settings.tenancy.mode === 'single' ? settings.tenancy.accountId : await bindZoomUser(tx, settings, userId, accountId, 'dev')
         await upsertUser(tx, { accountId: row, userId, displayName: displayName ?? null })

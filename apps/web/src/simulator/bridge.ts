@@ -28,6 +28,11 @@ export type ScriptedReply = ApiReply | ((data: unknown) => ApiReply | Promise<Ap
 
 export interface ZoomBridgeOptions {
   model: ZoomModel
+  /**
+   * Answers for APIs that need more than the model (the server, or the person at the emulator):
+   * `getAppContext` and `authorize` (zoom-identity.ts). Undefined: the model answers.
+   */
+  answer?: (apiName: string, data: unknown) => Promise<ModelReply> | undefined
   /** The hosted app's window (the iframe's `contentWindow`), read on every message. */
   target: () => Window | null
   /** Origin replies are posted to; defaults to this page's origin (the app is same-origin). */
@@ -115,7 +120,9 @@ export class ZoomBridge {
     let reply: ModelReply
     const scripted = this.#scripted.get(apiName)?.shift()
     try {
-      reply = scripted === undefined ? this.#options.model.handle(apiName, data)
+      const answered = scripted === undefined ? this.#options.answer?.(apiName, data) : undefined
+      reply = answered !== undefined ? await this.#options.model.noted(apiName, answered)
+        : scripted === undefined ? this.#options.model.handle(apiName, data)
         : typeof scripted === 'function' ? await scripted(data) : scripted
     } catch (error) {
       // A test's scripted reply threw: that is the test's bug, so say so and leave the call

@@ -5,7 +5,8 @@
 import type { SessionUser } from '@switchboard/protocol'
 import type { BridgeLogEntry } from './bridge.ts'
 import type { AppStatus, Emulator } from './emulator.ts'
-import type { ClientSettings, EmulatedEngagement } from './zoom-model.ts'
+import type { ConsentRequest, SignInPath } from './zoom-identity.ts'
+import type { AgentIdentity, ClientSettings, EmulatedEngagement } from './zoom-model.ts'
 
 const LOG_VIEW = 300
 
@@ -13,6 +14,15 @@ export class EmulatorView {
   engagements: EmulatedEngagement[] = $state([])
   focusedId: string | null = $state(null)
   user: SessionUser | null = $state(null)
+  /** A Switchboard session whose Zoom account is not bound yet (it connects through OAuth). */
+  notConnected = $state(false)
+  /** The emulated Zoom client's signed-in user. */
+  zoomUser: AgentIdentity = $state({ accountId: '', userId: '', displayName: '' })
+  signInPath: SignInPath = $state('home-url')
+  /** An `authorize()` waiting at Zoom's consent screen. */
+  consent: ConsentRequest | null = $state(null)
+  /** The emulator's last problem talking to the server for Zoom (app context, authorization). */
+  identityProblem: string | null = $state(null)
   appStatus: AppStatus = $state('loading')
   settings: ClientSettings = $state.raw({ clientVersion: '', runningContext: 'inContactCenter', unsupported: [] })
   /** The SDK version the app's last `config` asked for. */
@@ -47,6 +57,11 @@ export class EmulatorView {
     this.engagements = e.engagements()
     this.focusedId = e.model.focusedId
     this.user = e.user
+    this.notConnected = e.notConnected
+    this.zoomUser = { ...e.model.agent }
+    this.signInPath = e.identity.path
+    this.consent = e.identity.pending
+    this.identityProblem = e.identity.problem
     this.appStatus = e.appStatus
     this.settings = e.model.settings
     this.sdkVersion = e.model.sdkVersion

@@ -1,12 +1,13 @@
 /**
- * The emulator's controller: one Zoom model, one bridge to the hosted agent page, dev sign-in.
- * The Svelte UI and the window API (window-api.ts) both drive this object, so a test and a person
- * clicking take the same path.
+ * The emulator's controller: one Zoom model, one bridge to the hosted agent page, the emulated
+ * client's signed-in Zoom user (zoom-identity.ts). The Svelte UI and the window API
+ * (window-api.ts) both drive this object, so a test and a person clicking take the same path.
  */
 import type { SessionUser } from '@switchboard/protocol'
-import { getJson, postJson } from '../lib/api.ts'
+import { ApiError, getJson } from '../lib/api.ts'
 import { ZoomBridge, type BridgeLogEntry, type ScriptedReply } from './bridge.ts'
 import { ZoomWebhookSender } from './webhook-sender.ts'
+import { rememberedUser, ZoomIdentity, type SignInPath } from './zoom-identity.ts'
 import {
   ZoomModel, type ClientSettings, type CreateEngagementOptions, type EmulatedEngagement, type StatusChanges,
 } from './zoom-model.ts'
@@ -15,6 +16,14 @@ export interface SignInOptions {
   accountId: string
   userId: string
   displayName?: string
+  /**
+   * Already connected to Switchboard (default true): the user is placed in the account the way dev
+   * sign-in does. False: a first-time user of a multi-tenant deployment, who connects through
+   * in-client OAuth (`authorize`, a consent click here, `onAuthorized`).
+   */
+  connected?: boolean
+  /** How the app signs in from now on: the Home URL header (default) or `getAppContext()`. */
+  via?: SignInPath
 }
 
 export interface EmulatorOptions {
@@ -39,6 +48,9 @@ export class Emulator {
   readonly appUrl: string
   /** The server session shared with the framed app (null: not signed in or unknown). */
   user: SessionUser | null = null
+  /** The session exists but the Zoom user's account is not bound yet (multi tenant). */
+  notConnected = false
+  readonly identity: ZoomIdentity
   appStatus: AppStatus = 'loading'
   readonly #configWaitMs: number
   #silentTimer: ReturnType<typeof setTimeout> | undefined
@@ -48,9 +60,25 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.appUrl = options.appUrl ?? '/'
     this.#configWaitMs = options.configWaitMs ?? 5000
-    this.bridge = new ZoomBridge({ model: this.model, target: () => this.#frame?.contentWindow ?? null })
+    const remembered = rememberedUser()
+    if (remembered) this.model.agent = remembered
+    this.identity = new ZoomIdentity({
+      user: () => this.model.agent,
+      emit: (name, data) => this.bridge.emitRaw(name, data),
+      changed: () => this.#changed(),
+    })
+    this.bridge = new ZoomBridge({
+      model: this.model,
+      target: () => this.#frame?.contentWindow ?? null,
+      answer: (apiName, data) => this.identity.answer(apiName, data),
+    })
     this.bridge.onLog((entry) => {
-      if (entry.kind === 'response' && entry.name === 'config') this.#setAppStatus('configured')
+      if (entry.kind === 'response' && entry.name === 'config') {
+        this.#setAppStatus('configured')
+        void this.loadSession()
+      }
+      // The app completes OAuth right after onAuthorized: show the session it ends up with.
+      if (entry.kind === 'event' && entry.name === 'onAuthorized') setTimeout(() => void this.loadSession(), 1500)
       this.#changed()
     })
   }
@@ -70,13 +98,27 @@ export class Emulator {
     }
   }
 
-  /** Reloads the agent page, which then launches again (config, context, status...). */
+  /**
+   * Reloads the agent page, which then launches again (config, context, status...). On the Home
+   * URL path the page is requested with the encrypted app context header first, as Zoom does.
+   */
   reloadApp(): void {
-    if (!this.#frame) return
+    const frame = this.#frame
+    if (!frame) return
     this.bridge.resetConfigured()
     this.#setAppStatus('loading')
-    this.#frame.src = this.appUrl
+    if (this.identity.path !== 'home-url') {
+      frame.src = this.appUrl
+      return
+    }
+    // A reload asked for while the previous one is still fetching loads once, with the newest context.
+    const seq = ++this.#loadSeq
+    void this.identity.homeUrlRequest(this.appUrl).finally(() => {
+      if (seq === this.#loadSeq && this.#frame === frame) frame.src = this.appUrl
+    })
   }
+
+  #loadSeq = 0
 
   /** The client the app runs in (version, running context, unsupported APIs), from the next load. */
   configureClient(settings: Partial<ClientSettings>): void {
@@ -90,37 +132,45 @@ export class Emulator {
   }
 
   /**
-   * Dev sign-in as an agent (`POST /api/dev/sign-in`): the server sets the session cookie, which
-   * the same-origin frame shares; the agent page is then reloaded to pick it up.
+   * Signs the emulated Zoom client in as this user, as switching users in Zoom does: the
+   * Switchboard session in this browser is signed out, and the app is loaded again with a new
+   * encrypted app context (Home URL header, or `getAppContext()` when `via` is `app-context`).
+   * Rejects with the server's ApiError (e.g. DEV_SIGNIN_DISABLED outside dev mode).
    */
   async signIn(options: SignInOptions): Promise<void> {
     const displayName = options.displayName?.trim() || options.userId
-    // Throws ApiError with the server's code (e.g. DEV_SIGNIN_DISABLED, VALIDATION_FAILED).
-    const res = await postJson<{ user?: SessionUser }>('/api/dev/sign-in', {
-      accountId: options.accountId, userId: options.userId, role: 'agent', displayName,
-    })
-    this.user = res.user ?? { id: options.userId, accountId: options.accountId, role: 'agent', displayName }
-    this.model.agent = { accountId: options.accountId, userId: options.userId, displayName }
+    const user = { accountId: options.accountId, userId: options.userId, displayName }
+    this.model.agent = user
     for (const e of this.model.engagements.values()) {
       e.status.assignedAgentId = options.userId
       e.status.assignedAgentName = displayName
     }
+    this.identity.signInAs(user, { connected: options.connected ?? true, ...(options.via ? { path: options.via } : {}) })
+    const out = await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' })
+    if (!out.ok) throw new ApiError(out.status, `HTTP_${out.status}`, 'Signing the previous session out failed.')
+    // Applies the binding (`connected`) now, and outside dev mode fails here (DEV_SIGNIN_DISABLED)
+    // rather than loading an app that cannot sign in.
+    await this.identity.appContext()
+    this.user = null
+    this.notConnected = false
     this.reloadApp()
     this.#changed()
   }
 
+  /** Allows or denies the pending `authorize()` (Zoom's consent screen). */
+  consent(allow: boolean): Promise<void> {
+    return this.identity.decide(allow)
+  }
+
   /** Reads the current session (if any) so the page can say who the framed app runs as. */
   async loadSession(): Promise<SessionUser | null> {
+    this.notConnected = false
     try {
       const res = await getJson<{ user?: SessionUser }>('/api/session')
       this.user = res.user ?? null
-    } catch {
+    } catch (error) {
       this.user = null
-    }
-    if (this.user) {
-      this.model.agent = {
-        accountId: this.user.accountId, userId: this.user.id, displayName: this.user.displayName ?? this.user.id,
-      }
+      this.notConnected = error instanceof ApiError && error.code === 'ACCOUNT_NOT_CONNECTED'
     }
     this.#changed()
     return this.user

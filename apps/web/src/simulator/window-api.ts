@@ -11,7 +11,12 @@ import type { ClientSettings, CreateEngagementOptions, EmulatedEngagement, Statu
 export interface ZoomEmulatorApi {
   /** Resolves once the hosted agent page has called `config` (after the latest load). */
   readonly ready: Promise<void>
+  /** Signs the emulated Zoom client in as this user; the app signs in with a new app context. */
   signIn(options: SignInOptions): Promise<void>
+  /** The `authorize()` waiting for consent (Zoom's consent screen), if any. */
+  pendingConsent(): { accountId: string; userId: string } | null
+  /** Clicks Allow (true) or Cancel on the consent screen; resolves once `onAuthorized` is sent. */
+  consent(allow: boolean): Promise<void>
   createEngagement(options?: CreateEngagementOptions): string
   focus(engagementId: string): void
   setStatus(engagementId: string, changes: StatusChanges): void
@@ -53,6 +58,11 @@ export function installWindowApi(emulator: Emulator, win: Window = window): Zoom
   const api: ZoomEmulatorApi = {
     get ready() { return emulator.ready },
     signIn: (options) => emulator.signIn(options),
+    pendingConsent: () => {
+      const p = emulator.identity.pending
+      return p ? { accountId: p.user.accountId, userId: p.user.userId } : null
+    },
+    consent: (allow) => emulator.consent(allow),
     createEngagement: (options) => emulator.createEngagement(options),
     focus: (id) => emulator.focus(id),
     setStatus: (id, changes) => emulator.setStatus(id, changes),

@@ -207,12 +207,11 @@ export class ZoomModel {
     return note && !answer.note ? { ...answer, note } : answer
   }
 
-  /**
-   * Not Zoom's encrypted token (the emulator has no client secret): a readable marker the server
-   * rejects as an app context, so dev sign-in stays the only way in.
-   */
-  appContextToken(): string {
-    return `emulator.${btoa(JSON.stringify({ uid: this.agent.userId, aid: this.agent.accountId, typ: 'emulator' }))}`
+  /** A reply made elsewhere (zoom-identity.ts), with what the emulator notices about the call. */
+  async noted(apiName: string, answer: Promise<ModelReply>): Promise<ModelReply> {
+    const a = await answer
+    const note = this.#noteFor(apiName)
+    return note && !a.note ? { ...a, note } : a
   }
 
   list(): EmulatedEngagement[] {
@@ -245,8 +244,6 @@ export class ZoomModel {
       }
       case 'getAppVariableList':
         return reply('getAppVariableList', { variables: structuredClone(this.appVariables) })
-      case 'getAppContext':
-        return reply('getAppContext', { context: this.appContextToken() })
       case 'getUserContext':
         return reply('getUserContext', {
           status: 'authorized', screenName: this.agent.displayName, participantId: '',
