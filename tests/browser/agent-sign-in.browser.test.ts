@@ -29,7 +29,7 @@ interface Shown {
 
 const RECORDER = `(() => {
   if (location.pathname !== '/') return
-  window.__shown = []
+  window.sbShown = []
   const snap = () => {
     const main = document.querySelector('main.content')
     if (!main) return
@@ -43,7 +43,7 @@ const RECORDER = `(() => {
       zoom: text.includes('Connecting to Zoom'),
     }
     const key = JSON.stringify(s)
-    if (window.__shown[window.__shown.length - 1] !== key) window.__shown.push(key)
+    if (window.sbShown[window.sbShown.length - 1] !== key) window.sbShown.push(key)
   }
   new MutationObserver(snap).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
 })()`
@@ -88,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('agent app sign-in in the Zoom client emu
       return f
     }
     const shown = async (): Promise<Shown[]> => {
-      const raw = await app().evaluate(() => (window as unknown as { __shown: string[] }).__shown)
+      const raw = await app().evaluate(() => (window as unknown as { sbShown: string[] }).sbShown)
       return raw.map((s) => JSON.parse(s) as Shown)
     }
     return { context, page, app, shown }
