@@ -103,9 +103,11 @@ export interface Options {
   awaitOpen: boolean
   /** signed Zoom webhooks per second during the cadence phase (webhook → board latency); 0 = none */
   webhooksPerSecond: number
+  /** `--profile authz`: role change → socket state on two nodes (authz.ts), this many changes */
+  authzChanges: number | null
 }
 
-const USAGE = `usage: npm run bench -- [--profile ci|large|peer] [--nodes 1|2] [--soak [--minutes N]]
+const USAGE = `usage: npm run bench -- [--profile ci|large|peer|authz] [--nodes 1|2] [--soak [--minutes N]] [--changes N (authz)]
        [--agents N] [--watch-each N] [--seconds N] [--cpu-prof] [--no-baselines] [--no-idle] [--baselines-only] [--dist] [--await-open] [--webhooks N] [--out DIR]
 env: DATABASE_URL (use this database instead of a throwaway one),
      BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)`
@@ -128,6 +130,7 @@ export function parseOptions(argv: string[]): Options {
       dist: { type: 'boolean', default: false },
       'await-open': { type: 'boolean', default: false },
       webhooks: { type: 'string' },
+      changes: { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
     },
@@ -141,7 +144,8 @@ export function parseOptions(argv: string[]): Options {
     process.stderr.write(`bench: ${msg}\n${USAGE}\n`)
     process.exit(2)
   }
-  const name = values.soak ? 'soak' : values.profile
+  const authz = values.profile === 'authz'
+  const name = values.soak ? 'soak' : authz ? 'ci' : values.profile
   if (!(name in PROFILES)) fail(`unknown profile "${values.profile}"`)
   const profile = { ...PROFILES[name as ProfileName] }
   const nodes = Number(values.nodes)
@@ -179,5 +183,6 @@ export function parseOptions(argv: string[]): Options {
     awaitOpen: values['await-open'],
     // A soak measures memory over time; webhooks there would grow the board without end.
     webhooksPerSecond: int(values.webhooks, '--webhooks', 0, 1000) ?? (values.soak ? 0 : 10),
+    authzChanges: authz ? int(values.changes, '--changes', 2, 100_000) ?? 200 : null,
   }
 }

@@ -15,6 +15,7 @@ import { runWsBaseline } from './baseline-ws.ts'
 import { cleanup, installExitHandlers, onCleanup } from './cleanup.ts'
 import { summarizeDir } from './cpu-profile.ts'
 import { Samples } from './hist.ts'
+import { runAuthz } from './authz.ts'
 import { measureIdle } from './idle.ts'
 import { sleep } from './limit.ts'
 import { sampleDocUpdate, SwitchboardRun, type MinuteSample } from './load.ts'
@@ -32,6 +33,9 @@ class SkipServer extends Error {}
 const opts = parseOptions(process.argv.slice(2))
 const p = opts.profile
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+
+// `--profile authz` is its own measurement (authz.ts).
+if (opts.authzChanges !== null) process.exit(await runAuthz(opts, opts.authzChanges))
 
 const budgetS = (opts.skipBaselines ? 0 : 2 * (p.baselineSeconds + 60)) + 600 + p.loadSeconds + p.warmupSeconds + p.saturationSeconds
 installExitHandlers(budgetS * 1000)

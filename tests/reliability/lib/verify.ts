@@ -75,8 +75,9 @@ function storedDocs(rows: StoredRow[]): Map<string, { text: string; lastSeq: num
 
 async function restNotes(ep: Endpoint, secret: string, accountId: string, supervisorId: string, e: string): Promise<string | null> {
   const now = Date.now()
-  const token = signToken(secret, { k: 'ws', sid: newSessionId(), sub: supervisorId, acc: accountId, role: 'supervisor', name: supervisorId, cred: 'dev-signin', iat: now, exp: now + 600_000 })
-  const res = await fetch(`${ep.url}/api/engagements/${encodeURIComponent(e)}?token=${encodeURIComponent(token)}`, { signal: AbortSignal.timeout(10_000) })
+  // A session cookie: REST takes no WS token.
+  const token = signToken(secret, { k: 'session', sid: newSessionId(), sub: supervisorId, acc: accountId, role: 'supervisor', name: supervisorId, cred: 'dev-signin', iat: now, exp: now + 600_000 })
+  const res = await fetch(`${ep.url}/api/engagements/${encodeURIComponent(e)}`, { headers: { cookie: `sb_session=${token}` }, signal: AbortSignal.timeout(10_000) })
     .catch(() => null)
   if (res === null) return null
   if (res.status !== 200) return null

@@ -107,17 +107,21 @@ export class Emulator {
     if (!frame) return
     this.bridge.resetConfigured()
     this.#setAppStatus('loading')
+    const seq = ++this.#loadSeq
     if (this.identity.path !== 'home-url') {
       frame.src = this.appUrl
       return
     }
-    // A reload asked for while the previous one is still fetching loads once, with the newest context.
-    const seq = ++this.#loadSeq
-    void this.identity.homeUrlRequest(this.appUrl).finally(() => {
+    // One Home URL request at a time, so an older one never sets the cookie after a newer one;
+    // a reload asked for meanwhile loads once, with the newest context.
+    this.#loads = this.#loads.then(async () => {
+      if (seq !== this.#loadSeq) return
+      await this.identity.homeUrlRequest(this.appUrl)
       if (seq === this.#loadSeq && this.#frame === frame) frame.src = this.appUrl
     })
   }
 
+  #loads: Promise<void> = Promise.resolve()
   #loadSeq = 0
 
   /** The client the app runs in (version, running context, unsupported APIs), from the next load. */
@@ -146,6 +150,11 @@ export class Emulator {
       e.status.assignedAgentName = displayName
     }
     this.identity.signInAs(user, { connected: options.connected ?? true, ...(options.via ? { path: options.via } : {}) })
+    // Switching users closes the app first (as Zoom does), so the running one cannot sign itself
+    // in again in between; any Home URL request still in flight finishes before the sign-out.
+    ++this.#loadSeq
+    if (this.#frame) this.#frame.src = 'about:blank'
+    await this.#loads
     const out = await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' })
     if (!out.ok) throw new ApiError(out.status, `HTTP_${out.status}`, 'Signing the previous session out failed.')
     // Applies the binding (`connected`) now, and outside dev mode fails here (DEV_SIGNIN_DISABLED)
