@@ -4,7 +4,6 @@ import { SyncClient, type StateEvent, type SyncClientOptions, type WebSocketCons
 import { MemoryOutbox } from '../src/outbox.ts'
 import { backoffDelay } from '../src/backoff.ts'
 import { CLOSE } from '../src/errors.ts'
-import { PROTOCOL_VERSION } from '../src/version.ts'
 import type { ServerMessage } from '../src/server-messages.ts'
 import { PROTOCOL_VERSION } from '../src/version.ts'
 import { FakeServer, logEvent, snapshot } from './helpers/fake-server.ts'

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import * as Y from 'yjs'
 import { afterAll, expect, it } from 'vitest'
-import { signToken } from '../../src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { pendingMigrations } from '../../src/store/migrate.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, createUser, opId, SECRET, startNode, type TestUser } from '../ws/harness.ts'
@@ -53,7 +53,7 @@ it('pg_dump while the server runs, pg_restore into a new database, and the serve
   try {
     expect(await pendingMigrations(restored.store)).toEqual([])
     const now = Date.now()
-    const cookie = `sb_session=${signToken(SECRET, { k: 'session', sub: agent.id, acc: agent.accountId, role: agent.role, name: agent.name, cred: 'dev-signin', iat: now, exp: now + 600_000 })}`
+    const cookie = `sb_session=${signToken(SECRET, { k: 'session', sid: newSessionId(), sub: agent.id, acc: agent.accountId, role: agent.role, name: agent.name, cred: 'dev-signin', iat: now, exp: now + 600_000 })}`
     const res = await restored.app.inject({ url: '/api/engagements/pg-b1', headers: { cookie } })
     expect(res.statusCode).toBe(200)
     expect((res.json() as { notes: { text: string } }).notes.text).toBe('restored from pg_dump')

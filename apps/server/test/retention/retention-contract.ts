@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { signToken } from '../../src/auth/session-token.ts'
+import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { key } from '../../src/domain/engagement/queries.ts'
 import { purgeExpired } from '../../src/domain/retention.ts'
 import { Client, createUser, opId, SECRET, type Node, type TestUser } from '../ws/harness.ts'
@@ -18,7 +18,7 @@ export const outsider: TestUser = { accountId: 'acc2', id: 'adm9', role: 'admin'
 
 export function cookie(u: TestUser): string {
   const now = Date.now()
-  return `sb_session=${signToken(SECRET, { k: 'session', sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 3_600_000 })}`
+  return `sb_session=${signToken(SECRET, { k: 'session', sid: newSessionId(), sub: u.id, acc: u.accountId, role: u.role, name: u.name, cred: 'dev-signin', iat: now, exp: now + 3_600_000 })}`
 }
 
 export async function request(node: Node, u: TestUser | null, method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) {
