@@ -103,7 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const raw = request.raw
     if (raw.headers['content-length'] !== undefined || raw.headers['transfer-encoding'] !== undefined) {
       const timer = setTimeout(() => {
-        if (!raw.complete) raw.socket.destroy()
+        // (An injected request's stand-in socket has no destroy: nothing to cut there.)
+        if (!raw.complete) (raw.socket as { destroy?: () => void } | null)?.destroy?.()
       }, REQUEST_TIMEOUT_MS)
       timer.unref()
       const clear = () => clearTimeout(timer)
