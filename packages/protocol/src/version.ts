@@ -15,4 +15,4 @@ export const PROTOCOL_VERSION = 4
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
-export const SCHEMA_HASH = '7e1f1674e017cd41'
+export const SCHEMA_HASH = '379fcf472aab8a84'

@@ -11,6 +11,7 @@
  * | oauth    | `/api/oauth/…`, `/api/dev/zoom/…`, `/dev/zoom/…`        | 1/30     | 1/100       |
  * | signin   | `/api/dev/sign-in` (dev load runs sign in thousands)    | –        | 1           |
  * | page     | the app's pages (the Zoom Home URL)                     | 1/5      | 1/5         |
+ * | webhook  | `POST /api/zoom/webhooks` (Zoom's delivery addresses)   | –        | 5           |
  * | socket   | `/ws` upgrades                                          | 1/5      | 5           |
  * | static   | built files                                             | –        | 5           |
  *
@@ -24,9 +25,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { SESSION_COOKIE, verifyToken } from '../auth/session-token.ts'
+import { ZOOM_WEBHOOK_PATH } from '@switchboard/protocol/zoom-webhooks'
 import { sendError } from '../errors.ts'
 
-export type RouteClass = 'api' | 'export' | 'session' | 'oauth' | 'signin' | 'page' | 'socket' | 'static'
+export type RouteClass = 'api' | 'export' | 'session' | 'oauth' | 'signin' | 'page' | 'webhook' | 'socket' | 'static'
 
 /** [per-user factor, per-address factor] of the base limits; 0: not counted. */
 export const CLASS_FACTORS: Record<RouteClass, readonly [number, number]> = {
@@ -36,6 +38,7 @@ export const CLASS_FACTORS: Record<RouteClass, readonly [number, number]> = {
   oauth: [1 / 30, 1 / 100],
   signin: [0, 1],
   page: [1 / 5, 1 / 5],
+  webhook: [0, 5],
   socket: [1 / 5, 5],
   static: [0, 5],
 }
@@ -57,6 +60,7 @@ export function routeClass(method: string, url: string): RouteClass | null {
   if (path === '/api/session' || path === '/api/client-config' || path === '/api/dev/status') return 'session'
   if (path.startsWith('/api/oauth/') || path.startsWith('/api/dev/zoom/') || path.startsWith('/dev/zoom/')) return 'oauth'
   if (path === '/api/dev/sign-in') return 'signin'
+  if (path === ZOOM_WEBHOOK_PATH) return 'webhook'
   if (path === '/api' || path.startsWith('/api/')) return 'api'
   if (method === 'GET' || method === 'HEAD') return /\.[A-Za-z0-9]+$/.test(path) && !path.endsWith('.html') ? 'static' : 'page'
   return 'api'
