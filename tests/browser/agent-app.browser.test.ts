@@ -5,28 +5,18 @@
  * the emulator's bridge, and the page talks to the server over /ws.
  */
 import { createRequire } from 'node:module'
-import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
+import type { BrowserContext, Frame, Page } from 'playwright-core'
 import { PROTOCOL_VERSION } from '@switchboard/protocol'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { describe, expect, it } from 'vitest'
+import { useAgentBrowser } from './agent-app.harness.ts'
 import { outboxOpIds } from '../e2e/support/agent.ts'
-import { haveChromium, launchBrowser } from '../support/chromium.ts'
+import { haveChromium } from '../support/chromium.ts'
 
 const POLL = { timeout: 20_000, interval: 200 }
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
-  let h: AgentHarness
-  let browser: Browser
-
-  beforeAll(async () => {
-    h = await startAgentHarness()
-    browser = await launchBrowser()
-  }, 120_000)
-  afterAll(async () => {
-    await browser?.close()
-    await h?.close()
-  })
+  const env = useAgentBrowser()
 
   let seq = 0
   const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${++seq}`
@@ -34,9 +24,9 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   interface Agent { context: BrowserContext; page: Page; app(): Frame }
 
   async function openEmulator(user: { accountId: string; userId: string }, context?: BrowserContext): Promise<Agent> {
-    const ctx = context ?? await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const ctx = context ?? await env.browser.newContext({ viewport: { width: 1000, height: 900 } })
     const page = await ctx.newPage()
-    await page.goto(`${h.origin}/simulator.html`)
+    await page.goto(`${env.h.origin}/simulator.html`)
     await page.waitForFunction(() => window.zoomEmulator !== undefined, undefined, { timeout: 60_000 })
     await page.evaluate((u) => window.zoomEmulator!.signIn({ ...u, displayName: 'Test Agent' }), user)
     await page.evaluate(() => window.zoomEmulator!.ready)
@@ -57,8 +47,8 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
 
   /** A supervisor of the account whispers to the engagement's agent over its own socket; returns its page. */
   async function whisperAsSupervisor(accountId: string, engagementId: string, text: string): Promise<Page> {
-    const sup = await browser.newPage()
-    await sup.goto(`${h.origin}/`)
+    const sup = await env.browser.newPage()
+    await sup.goto(`${env.h.origin}/`)
     const acked = await sup.evaluate(async (o) => {
       const r = await fetch('/api/dev/sign-in', {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -82,8 +72,8 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   }
 
   it('outside Zoom explains where the app runs and links to the emulator (dev sign-in on)', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${h.origin}/`)
+    const page = await env.browser.newPage()
+    await page.goto(`${env.h.origin}/`)
     await expect.poll(() => page.getByRole('heading', { level: 1 }).innerText(), POLL).toBe('Switchboard runs inside Zoom Contact Center')
     expect(await page.getByRole('link', { name: 'Zoom client emulator' }).getAttribute('href')).toBe('/simulator.html')
     await page.close()
@@ -314,11 +304,11 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
     await create(a, { consumer: { name: 'Restart Case' } })
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
-    await h.stopServer()
+    await env.h.stopServer()
     await notes(a).click()
     await notes(a).pressSequentially('during restart')
     await expect.poll(() => statusText(a), POLL).toMatch(/unsent change/)
-    await h.startServer()
+    await env.h.startServer()
     await expect.poll(() => statusText(a), { ...POLL, timeout: 60_000 }).toBe('All changes saved')
     await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
     await expect.poll(() => notes(a).inputValue(), POLL).toBe('during restart')

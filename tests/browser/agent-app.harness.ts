@@ -7,7 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Browser } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
+import { afterAll, beforeAll } from 'vitest'
+import { launchBrowser } from '../support/chromium.ts'
 import { freePort } from '../support/net.ts'
 
 const repo = resolve(import.meta.dirname, '../..')
@@ -91,5 +94,26 @@ export async function startAgentHarness(): Promise<AgentHarness> {
       await stopServer()
       await rm(dataDir, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * The harness and a Chromium for one test file: started in `beforeAll`, closed in `afterAll`.
+ * Read `h` and `browser` inside tests (they are set once the hooks ran).
+ */
+export function useAgentBrowser(): { readonly h: AgentHarness; readonly browser: Browser } {
+  let h: AgentHarness | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    h = await startAgentHarness()
+    browser = await launchBrowser()
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await h?.close()
+  })
+  return {
+    get h() { return h! },
+    get browser() { return browser! },
   }
 }

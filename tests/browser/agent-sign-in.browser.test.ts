@@ -8,13 +8,11 @@
  * Every DOM change of the agent page is recorded from its first paint, so a moment where two
  * states show at once (a red sign-in box beside "Waiting for an engagement…") fails the test.
  */
-import { existsSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import type { BrowserContext, Frame, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { haveChromium } from '../support/chromium.ts'
+import { useAgentBrowser } from './agent-app.harness.ts'
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync']
 const POLL = { timeout: 30_000, interval: 100 }
 
 /** What the agent page shows, recorded on every DOM change (in the page, from its first script). */
@@ -57,18 +55,8 @@ function mixed(shown: Shown[]): Shown[] {
   })
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('agent app sign-in in the Zoom client emulator', () => {
-  let h: AgentHarness
-  let browser: Browser
-
-  beforeAll(async () => {
-    h = await startAgentHarness()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  }, 120_000)
-  afterAll(async () => {
-    await browser?.close()
-    await h?.close()
-  })
+describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', () => {
+  const env = useAgentBrowser()
 
   let seq = 0
   const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${++seq}`
@@ -76,10 +64,10 @@ describe.skipIf(!existsSync(CHROMIUM))('agent app sign-in in the Zoom client emu
   interface Emulated { context: BrowserContext; page: Page; app(): Frame; shown(): Promise<Shown[]> }
 
   async function openEmulator(before?: (page: Page) => Promise<void>): Promise<Emulated> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 } })
     await context.addInitScript(RECORDER)
     const page = await context.newPage()
-    await page.goto(`${h.origin}/simulator.html`)
+    await page.goto(`${env.h.origin}/simulator.html`)
     await page.waitForFunction(() => window.zoomEmulator !== undefined, undefined, { timeout: 60_000 })
     await before?.(page)
     const app = (): Frame => {

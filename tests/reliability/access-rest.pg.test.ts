@@ -184,6 +184,10 @@ const ENTRIES: Record<string, Entry> = {
   // The Zoom stand-in answers in Zoom's own shapes: without the client's Basic auth or a token, 401.
   'POST /dev/zoom/oauth/token': { path: () => '/dev/zoom/oauth/token', body: { grant_type: 'authorization_code' }, expect: () => 401 },
   'GET /dev/zoom/v2/users/me': { path: () => '/dev/zoom/v2/users/me', expect: () => 401 },
+  // Zoom's webhook receiver: this in-process server has no Secret Token, so it is off for everyone.
+  'POST /api/zoom/webhooks': { path: () => '/api/zoom/webhooks', body: { event: 'x' }, expect: () => 'WEBHOOKS_DISABLED' },
+  // Dev mode only: the emulator's signing token (none here; one an operator set is never given out).
+  'GET /api/dev/zoom-webhooks': { path: () => '/api/dev/zoom-webhooks', expect: () => 200 },
   'GET /supervisor': { path: () => '/supervisor', expect: () => 200 },
   'GET /simulator': { path: () => '/simulator', expect: () => 200 },
   'GET *': { path: () => '/assets/app-abc123.js', expect: () => 200 },
