@@ -146,6 +146,30 @@ describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', 
     await e.context.close()
   })
 
+  it('when the session ends under the running app (4002), it signs in again by itself and keeps the notes', async () => {
+    const e = await openEmulator()
+    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), { accountId: unique('acct'), userId: unique('zu'), displayName: 'Ren' })
+    await e.page.evaluate(() => window.zoomEmulator!.ready)
+    await e.page.evaluate(() => window.zoomEmulator!.createEngagement({ consumer: { name: 'Bea Bloom' } }))
+    const notes = () => e.app().getByRole('textbox', { name: 'Notes' })
+    await expect.poll(() => notes().isVisible().catch(() => false), POLL).toBe(true)
+    await notes().click()
+    await notes().pressSequentially('Before the session ended.')
+    await expect.poll(() => e.app().locator('.bar [role="status"]').innerText().catch(() => ''), POLL).toContain('All changes saved')
+    const contexts = (await bridgeRequests(e)).filter((n) => n === 'getAppContext').length
+    // Sign this session out (as if it expired): its socket closes with 4002.
+    await e.app().evaluate(() => fetch('/api/session', { method: 'DELETE' }).then((r) => r.status))
+    await e.page.evaluate(() => window.zoomEmulator!.ready)
+    await expect.poll(async () => (await bridgeRequests(e)).filter((n) => n === 'getAppContext').length, POLL).toBeGreaterThan(contexts)
+    await expect.poll(() => notes().inputValue().catch(() => ''), POLL).toBe('Before the session ended.')
+    await notes().click()
+    await notes().press('End')
+    await notes().pressSequentially(' And after.')
+    await expect.poll(() => e.app().locator('.bar [role="status"]').innerText().catch(() => ''), POLL).toContain('All changes saved')
+    expect(await e.app().getByRole('alert').count()).toBe(0)
+    await e.context.close()
+  })
+
   it('a connected user goes straight from signing in to the app, and the engagement shows', async () => {
     const e = await openEmulator()
     await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), { accountId: unique('acct'), userId: unique('zu'), displayName: 'Cy' })

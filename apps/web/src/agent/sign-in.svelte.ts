@@ -10,6 +10,10 @@
  * the server answers ACCOUNT_NOT_CONNECTED, `authorizing` waits for Zoom's consent. Offline with a
  * user this device signed in before, the app goes `ready` at once (edits queue on the device and
  * the connection signs in when the network is back).
+ *
+ * When the session ends under a running app (it expired, or was signed out: the socket closes with
+ * 4002), the app reloads once: Zoom signs the reloaded page in again (Home URL header, or
+ * `getAppContext()`), and edits not yet sent wait in the device outbox meanwhile.
  */
 import type { SessionUser } from '@switchboard/protocol'
 import { ApiError } from '../lib/api.ts'
@@ -25,7 +29,13 @@ export interface SignInFlowDeps {
   zoom: AuthorizeDeps
   /** Starts the connection for this session (called once, when the flow first reaches `ready`). */
   onSignedIn(session: AgentSession): Promise<void>
+  /** Reloads the page (default `location.reload()`). */
+  reload?: () => void
 }
+
+const RENEWED_KEY = 'switchboard.agent.sessionRenewedAt'
+/** A second session end this soon after reloading for one is not retried by itself (no loop). */
+const RENEW_GUARD_MS = 60_000
 
 const LAST_USER_KEY = 'switchboard.agent.lastUser'
 
@@ -48,6 +58,8 @@ export class SignInFlow {
   message = $state<string | null>(null)
   readonly #deps: SignInFlowDeps
   #started = false
+  /** The running app's session ended: only a reload signs in again (the connection is closed). */
+  #ended = false
 
   constructor(deps: SignInFlowDeps) {
     this.#deps = deps
@@ -55,6 +67,10 @@ export class SignInFlow {
 
   /** Signs in (again, after an error). */
   async signIn(): Promise<void> {
+    if (this.#ended) {
+      this.#reload()
+      return
+    }
     this.phase = 'signing-in'
     this.message = null
     let session: AgentSession
@@ -88,6 +104,26 @@ export class SignInFlow {
       this.message = connectErrorMessage(error)
       this.phase = 'connect'
     }
+  }
+
+  /** The socket closed because the session ended (4002): sign in again through a reload. */
+  sessionEnded(): void {
+    this.#ended = true
+    let last = 0
+    try { last = Number(sessionStorage.getItem(RENEWED_KEY) ?? 0) } catch { /* storage blocked */ }
+    if (Date.now() - last < RENEW_GUARD_MS) {
+      this.message = 'Your Switchboard session ended. Try again, or close and reopen Switchboard in Zoom.'
+      this.phase = 'error'
+      return
+    }
+    this.#reload()
+  }
+
+  #reload(): void {
+    try { sessionStorage.setItem(RENEWED_KEY, String(Date.now())) } catch { /* storage blocked */ }
+    this.message = null
+    this.phase = 'signing-in'
+    ;(this.#deps.reload ?? (() => location.reload()))()
   }
 
   async #ready(session: AgentSession): Promise<void> {

@@ -98,6 +98,8 @@ export class Connection {
   lastError = $state<Notice | null>(null)
   /** A terminal problem: the connection will not retry without user action. */
   fatal = $state<string | null>(null)
+  /** The close code behind `fatal` (e.g. 4002 when the session ended), null while none. */
+  fatalCode = $state<number | null>(null)
   /**
    * The device outbox failed to store a change (or to read stored ones): unsent changes are only
    * in memory until they are sent. Cleared once nothing is pending.
@@ -219,6 +221,7 @@ export class Connection {
         this.devSignIn = msg.devSignIn
         this.serverOffsetMs = msg.serverTime - Date.now()
         this.fatal = null
+        this.fatalCode = null
         this.savingDelayed = false
         break
       case 'ack':
@@ -258,7 +261,10 @@ export class Connection {
       if (this.lastError?.code === OUTBOX_ERROR) this.lastError = null
     }
     this.status = toConnectionState(e.state)
-    if (e.state === 'closed' && e.closeCode !== undefined) this.fatal = closeReason(e.closeCode, e.reason)
+    if (e.state === 'closed' && e.closeCode !== undefined) {
+      this.fatal = closeReason(e.closeCode, e.reason)
+      this.fatalCode = e.closeCode
+    }
   }
 
   #onOutboxError(stage: OutboxStage, error: unknown): void {
