@@ -247,6 +247,10 @@ export function loadConfig(env: Env): Config {
   if (!oauthEnabled && authMode === 'zoom' && accountId === undefined) {
     throw new ConfigError('ZOOM_OAUTH_ENABLED', 'cannot be off while ZOOM_ACCOUNT_ID is unset: a multi-tenant deployment binds each Zoom user to their account through in-client OAuth (set ZOOM_ACCOUNT_ID to serve a single account)')
   }
+  const s2s = s2sCredentials(env)
+  if (s2s && accountId !== undefined && s2s.accountId !== accountId) {
+    throw new ConfigError('ZOOM_S2S_ACCOUNT_ID', 'must name the same Zoom account as ZOOM_ACCOUNT_ID: a single-tenant deployment serves that one account')
+  }
   const metricsToken = read(env, 'METRICS_TOKEN')
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters (got ${metricsToken.length})`)
@@ -288,7 +292,7 @@ export function loadConfig(env: Env): Config {
       oauthHost,
       apiHost,
       webhookSecretToken: read(env, 'ZOOM_WEBHOOK_SECRET_TOKEN'),
-      s2s: s2sCredentials(env),
+      s2s,
       syncIntervalMs: int(env, 'ZOOM_SYNC_INTERVAL_MS', 900_000, 0, 86_400_000),
     },
     tokenEncryptionKey,

@@ -14,14 +14,13 @@ import type { DevWebhookSettings } from '@switchboard/protocol/zoom-webhooks'
 import type { Config } from '../config.ts'
 import { sendError } from '../errors.ts'
 import type { Store } from '../store/port.ts'
-import { zoomAccountKey } from '../auth/token-crypto.ts'
 import { ZoomBackfill } from './backfill.ts'
 import { ZoomMetrics } from './metrics.ts'
 import { ZoomProcessor } from './processor.ts'
 import { webhookRoutes } from './receiver.ts'
 import { ZoomRestClient } from './rest-client.ts'
 import { S2SToken } from './s2s-token.ts'
-import { AccountLookup } from './tenancy.ts'
+import { AccountLookup, s2sAccountRow } from './tenancy.ts'
 
 export interface ZoomIntegration {
   readonly metrics: ZoomMetrics
@@ -71,8 +70,14 @@ async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void
     return body
   })
 
+  // The account a single-tenant deployment serves exists before its first user signs in, so
+  // Zoom's webhooks about it are stored from the start (the operator named it).
+  const { tenancy } = app.authSettings
+  if (tenancy.mode === 'single') await store.query('insert into accounts (id) values ($1) on conflict (id) do nothing', [tenancy.accountId])
+
   await app.register(async (scope) => webhookRoutes(scope, {
-    store, secret: config.zoom.webhookSecretToken, metrics, accounts: new AccountLookup({ devSignIn: config.devSignIn }),
+    store, secret: config.zoom.webhookSecretToken, metrics,
+    accounts: new AccountLookup({ settings: app.authSettings, s2sZoomAccountId: config.zoom.s2s?.accountId }),
     accepted: (delivery) => processor.submit(delivery),
   }))
 
@@ -82,8 +87,9 @@ async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void
     const token = new S2SToken({
       credentials: s2s, oauthHost: config.zoom.oauthHost, apiHost: config.zoom.apiHost, onFetch: () => metrics.tokenFetches++,
     })
-    // The account the operator configured the S2S app for is served by this deployment.
-    const accountId = zoomAccountKey(s2s.accountId)
+    // The account the operator configured the S2S app for is served by this deployment, under
+    // the same row its users sign in to.
+    const accountId = s2sAccountRow(app.authSettings, s2s.accountId)
     await store.query('insert into accounts (id) values ($1) on conflict (id) do nothing', [accountId])
     backfill = new ZoomBackfill({
       store, client: new ZoomRestClient({ token, metrics }), accountId, agentChanged, metrics, logger: app.log, nodeId: config.nodeId,
@@ -120,4 +126,4 @@ async function zoom(app: FastifyInstance, opts: ZoomPluginOptions): Promise<void
   })
 }
 
-export default fp(zoom, { name: 'zoom', fastify: '5.x', dependencies: ['realtime'] })
+export default fp(zoom, { name: 'zoom', fastify: '5.x', dependencies: ['auth', 'realtime'] })

@@ -5,14 +5,16 @@
  * backfill writes nothing; a failing Zoom leaves the error recorded and the lease free.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { zoomAccountKey } from '../../src/auth/token-crypto.ts'
+import { accountRowId } from '../../src/auth/settings.ts'
 import { getDispositions } from '../../src/domain/account-settings.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, observe, startNode, type Node, type TestUser } from '../ws/harness.ts'
 import { ZoomStandIn } from './zoom-stand-in.ts'
 
 const APP = { accountId: 'ZoomAccountS2S', clientId: 's2s-client', clientSecret: 's2s-client-secret' }
-const ACC = zoomAccountKey(APP.accountId)
+// This node runs with dev sign-in, whose account rows carry the Zoom account id as given (the
+// S2S app's account is the row its users sign in to).
+const ACC = accountRowId(true, APP.accountId)
 let db: TestDatabase
 let node: Node
 let zoom: ZoomStandIn

@@ -34,6 +34,12 @@ describe('Zoom configuration', () => {
     expect(error({ ZOOM_S2S_CLIENT_SECRET: 'c' })).toBe('ZOOM_S2S_ACCOUNT_ID')
   })
 
+  it('refuses a single-tenant deployment whose S2S app names another account', () => {
+    const s2s = { ZOOM_S2S_ACCOUNT_ID: 'acctA', ZOOM_S2S_CLIENT_ID: 'b', ZOOM_S2S_CLIENT_SECRET: 'c' }
+    expect(loadConfig({ ...s2s, ZOOM_ACCOUNT_ID: 'acctA' }).zoom.s2s?.accountId).toBe('acctA')
+    expect(error({ ...s2s, ZOOM_ACCOUNT_ID: 'acctB' })).toBe('ZOOM_S2S_ACCOUNT_ID')
+  })
+
   it('reads the webhook secret and the sync period', () => {
     expect(loadConfig({ ZOOM_WEBHOOK_SECRET_TOKEN: ' tok ' }).zoom.webhookSecretToken).toBe('tok')
     expect(loadConfig({}).zoom.syncIntervalMs).toBe(900_000)

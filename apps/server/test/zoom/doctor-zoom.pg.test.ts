@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ZOOM_SUBSCRIBED_EVENTS } from '@switchboard/protocol/zoom-webhooks'
 import { marketplaceValues, formatMarketplaceValues } from '../../src/doctor/marketplace.ts'
 import { checkS2S, checkWebhookEndpoint } from '../../src/doctor/zoom-checks.ts'
+import { authSettings } from '../../src/auth/settings.ts'
+import { loadConfig } from '../../src/config.ts'
 import { errorHandler } from '../../src/errors.ts'
 import { ZoomMetrics } from '../../src/zoom/metrics.ts'
 import { webhookRoutes } from '../../src/zoom/receiver.ts'
@@ -29,7 +31,7 @@ beforeAll(async () => {
   app = Fastify({ logger: false })
   app.setErrorHandler(errorHandler)
   await app.register(async (scope) => webhookRoutes(scope, {
-    store: h.store, secret: SECRET, metrics: new ZoomMetrics(), accounts: new AccountLookup({ devSignIn: false }), accepted: () => {},
+    store: h.store, secret: SECRET, metrics: new ZoomMetrics(), accounts: new AccountLookup({ settings: authSettings(loadConfig({ SESSION_SECRET: 's'.repeat(32), ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'secret' })) }), accepted: () => {},
   }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()

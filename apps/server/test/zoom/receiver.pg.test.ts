@@ -7,14 +7,17 @@ import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { zoomEngagementEvent, zoomUserEvent, ZOOM_WEBHOOK_PATH } from '@switchboard/protocol/zoom-webhooks'
+import { authSettings, type AuthSettings } from '../../src/auth/settings.ts'
+import { bindZoomUser } from '../../src/auth/tenancy.ts'
 import { zoomAccountKey } from '../../src/auth/token-crypto.ts'
+import { loadConfig } from '../../src/config.ts'
 import { errorHandler } from '../../src/errors.ts'
 import { openStore } from '../../src/store/index.ts'
 import type { Store } from '../../src/store/port.ts'
 import type { Delivery } from '../../src/zoom/deliveries.ts'
 import { ZoomMetrics } from '../../src/zoom/metrics.ts'
 import { MAX_BODY_BYTES, webhookRoutes } from '../../src/zoom/receiver.ts'
-import { AccountLookup } from '../../src/zoom/tenancy.ts'
+import { AccountLookup, s2sAccountRow } from '../../src/zoom/tenancy.ts'
 import { openHarnessStore, type Harness } from '../auth/harness.ts'
 import { silentLogger } from '../store/test-db.ts'
 import { signedHeaders } from './signing.ts'
@@ -28,11 +31,18 @@ let app: FastifyInstance
 let metrics: ZoomMetrics
 const accepted: Delivery[] = []
 
-async function build(store: Store, secret: string | undefined, m: ZoomMetrics, devSignIn = false): Promise<FastifyInstance> {
+/** Multi tenant with Zoom credentials, or dev sign-in (no credentials), or single tenant. */
+const SESSION_SECRET = 's'.repeat(32)
+const MULTI = authSettings(loadConfig({ SESSION_SECRET, ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'secret' }))
+const DEV = authSettings(loadConfig({ SESSION_SECRET }))
+const single = (zoomAccountId: string) =>
+  authSettings(loadConfig({ SESSION_SECRET, ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'secret', ZOOM_ACCOUNT_ID: zoomAccountId }))
+
+async function build(store: Store, secret: string | undefined, m: ZoomMetrics, settings: AuthSettings = MULTI, s2sZoomAccountId?: string): Promise<FastifyInstance> {
   const a = Fastify({ logger: false })
   a.setErrorHandler(errorHandler)
   await a.register(async (scope) => webhookRoutes(scope, {
-    store, secret, metrics: m, accounts: new AccountLookup({ devSignIn }), accepted: (d) => accepted.push(d),
+    store, secret, metrics: m, accounts: new AccountLookup({ settings, s2sZoomAccountId }), accepted: (d) => accepted.push(d),
   }))
   await a.ready()
   return a
@@ -57,7 +67,9 @@ async function deliveries(): Promise<number> {
 
 beforeAll(async () => {
   h = await openHarnessStore()
-  await h.store.query('insert into accounts (id) values ($1), ($2)', [ACC, 'acct-dev'])
+  // The account is served because one of its users connected through in-client OAuth.
+  expect(await bindZoomUser(h.store, MULTI, 'z-owner', ZOOM_ACCOUNT, 'oauth')).toBe(ACC)
+  await h.store.query('insert into accounts (id) values ($1)', ['acct-dev'])
   metrics = new ZoomMetrics()
   app = await build(h.store, SECRET, metrics)
 })
@@ -187,10 +199,36 @@ describe('POST /api/zoom/webhooks: accepted, ignored, repeated', () => {
   it('takes a dev sign-in account by its id only when dev sign-in is on', async () => {
     const body = answered('eng-dev', 'acct-dev')
     expect((await signed(body)).json()).toEqual({ outcome: 'unknown-account' })
-    const dev = await build(h.store, SECRET, new ZoomMetrics(), true)
+    const dev = await build(h.store, SECRET, new ZoomMetrics(), DEV)
     const raw = JSON.stringify(body)
     expect((await post(raw, signedHeaders(SECRET, raw), dev)).json()).toEqual({ outcome: 'accepted' })
     await dev.close()
+  })
+
+  it('does not serve an account row no user connected through OAuth (such as one the unsigned Home URL hint once made)', async () => {
+    await h.store.query('insert into accounts (id) values ($1)', [zoomAccountKey('HintMadeAccount')])
+    const before = await deliveries()
+    expect((await signed(answered('eng-hint', 'HintMadeAccount'))).json()).toEqual({ outcome: 'unknown-account' })
+    expect(await deliveries()).toBe(before)
+  })
+
+  it('single tenant: serves ZOOM_ACCOUNT_ID only; the S2S app\'s account is served without a connected user', async () => {
+    // The zoom plugin creates the operator-named accounts' rows at start.
+    const settings = single('TheOnlyAccount')
+    if (settings.tenancy.mode !== 'single') throw new Error('single tenant expected')
+    await h.store.query('insert into accounts (id) values ($1), ($2)', [settings.tenancy.accountId, s2sAccountRow(MULTI, 'S2SAccount')])
+    const one = await build(h.store, SECRET, new ZoomMetrics(), settings)
+    const send = async (target: FastifyInstance, account: string, id: string) => {
+      const raw = JSON.stringify(answered(id, account))
+      return (await post(raw, signedHeaders(SECRET, raw), target)).json()
+    }
+    expect(await send(one, 'TheOnlyAccount', 'eng-single')).toEqual({ outcome: 'accepted' })
+    expect(await send(one, ZOOM_ACCOUNT, 'eng-single-other')).toEqual({ outcome: 'unknown-account' })
+    await one.close()
+    const s2s = await build(h.store, SECRET, new ZoomMetrics(), MULTI, 'S2SAccount')
+    expect(await send(s2s, 'S2SAccount', 'eng-s2s')).toEqual({ outcome: 'accepted' })
+    expect(await send(s2s, 'HintMadeAccount', 'eng-s2s-hint')).toEqual({ outcome: 'unknown-account' })
+    await s2s.close()
   })
 
   it('answers 503 when the delivery cannot be stored, so Zoom retries', async () => {
