@@ -83,7 +83,9 @@ export async function eraseEngagements(
 
 /**
  * Engagements of the account where this consumer number appears: in the projection's consumers,
- * or in any log row's consumers (an earlier status may have named another party).
+ * or anywhere in any log row (an earlier status may have named another party; observe rows keep
+ * consumers in `data.status`, status rows in `data.changes`, Zoom's rows wherever their mapping
+ * puts them), so the search does not depend on each row kind's shape.
  */
 export async function engagementsOfConsumer(db: Db, accountId: string, number: string): Promise<string[]> {
   const res = await db.query<{ id: string }>(
@@ -92,10 +94,10 @@ export async function engagementsOfConsumer(db: Db, accountId: string, number: s
        exists (select 1 from jsonb_array_elements(e.consumers) c
                where regexp_replace(coalesce(c->>'consumerNumber', ''), '\\D', '', 'g') = $2)
        or exists (select 1 from engagement_events ev
-                  cross join lateral jsonb_array_elements(
-                    case when jsonb_typeof(ev.data->'consumers') = 'array' then ev.data->'consumers' else '[]'::jsonb end) c
+                  cross join lateral jsonb_path_query(ev.data, 'lax $.**.consumerNumber') n
                   where ev.account_id = e.account_id and ev.engagement_id = e.id
-                    and regexp_replace(coalesce(c->>'consumerNumber', ''), '\\D', '', 'g') = $2))
+                    and jsonb_typeof(n) = 'string'
+                    and regexp_replace(n #>> '{}', '\\D', '', 'g') = $2))
      order by e.id`,
     [accountId, number])
   return res.rows.map((r) => r.id)

@@ -178,6 +178,16 @@ export function retentionContract(start: () => Node) {
       await seed(n, 'pat-1', 'charlie-first-call', { consumerNumber: '+1 (555) 010-9999', end: true })
       await seed(n, 'pat-2', 'charlie-second-call', { consumerNumber: '15550109999' })
       await seed(n, 'other-consumer', 'charlie-someone-else', { consumerNumber: '+1 555 010 1234' })
+      // The number only in the log: a later status named another party, so the projection no
+      // longer shows it (observe rows keep consumers in data.status, status rows in data.changes).
+      const keep = await Client.connect(n, agent)
+      await seed(n, 'pat-3', 'charlie-transferred', { consumerNumber: '+1 555.010.9999', keep })
+      const moved = { type: 'engagement.status', opId: opId(), engagementId: 'pat-3', changes: { consumers: [{ consumerNumber: '+1 555 777 0000' }] }, at: Date.now() }
+      keep.send(moved)
+      await keep.ack(moved.opId)
+      keep.close()
+      const projection = await n.store.query<{ consumers: unknown }>(`select consumers from engagements where id = 'pat-3'`)
+      expect(JSON.stringify(projection.rows[0]?.consumers)).not.toContain('9999')
       const tooShort = await request(n, admin, 'POST', '/api/admin/erasures', { consumerNumber: '+1 ()-' })
       expect(tooShort.statusCode).toBe(400)
       expect((await request(n, sup, 'POST', '/api/admin/erasures', { consumerNumber: '15550109999' })).statusCode).toBe(403)
@@ -187,11 +197,12 @@ export function retentionContract(start: () => Node) {
 
       const res = await request(n, admin, 'POST', '/api/admin/erasures', { consumerNumber: '1-555-010-9999' })
       expect(res.statusCode).toBe(200)
-      expect(res.json()).toMatchObject({ erasure: { reason: 'consumer', engagementIds: ['pat-1', 'pat-2'], engagements: 2 } })
+      expect(res.json()).toMatchObject({ erasure: { reason: 'consumer', engagementIds: ['pat-1', 'pat-2', 'pat-3'], engagements: 3 } })
       expect(await traces(n, '010-9999')).toEqual({})
       expect(await traces(n, '5550109999')).toEqual({})
       expect(await traces(n, 'charlie-first')).toEqual({})
       expect(await traces(n, 'charlie-second')).toEqual({})
+      expect(await traces(n, 'charlie-transferred')).toEqual({})
       expect(Object.keys(await traces(n, 'charlie-someone-else')).length).toBeGreaterThan(0)
       const audit = await request(n, admin, 'GET', '/api/admin/erasures')
       expect(audit.body).not.toContain('9999')
