@@ -3,8 +3,9 @@
  * in the Zoom client emulator gets its session from a real encrypted app context (made by the
  * server with the development client secret) through the Home URL header or `getAppContext()` +
  * `POST /api/session`; a first-time user connects their Zoom account through in-client OAuth
- * (authorize, the emulator's consent screen, onAuthorized, the server's Zoom stand-in); a
- * supervisor demoted while the dashboard is open loses the board at once.
+ * (authorize, the emulator's consent screen, onAuthorized, the server's Zoom stand-in), and until
+ * then the dashboard tells them to connect; a supervisor demoted while the dashboard is open loses
+ * the board at once.
  */
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, Request } from 'playwright-core'
@@ -39,7 +40,8 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
       const url = new URL(r.url())
       seen.push({
         method: r.method(), path: url.pathname, header: r.headers()['x-zoom-app-context'] ?? null, body: r.postData(),
-        status: r.response().then((res) => res?.status() ?? 0),
+        // A request still open when its page closes has no answer: 0, not an unhandled rejection.
+        status: r.response().then((res) => res?.status() ?? 0, () => 0),
       })
     })
     return seen
@@ -86,6 +88,12 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
     await expect.poll(() => connect.isVisible(), POLL).toBe(true)
     // Not connected yet: nothing of the account is reachable, and no binding exists.
     expect(await db().query('select 1 from zoom_identities where zoom_user_id = $1', ['agent-new'])).toEqual([])
+    // The same browser opening the dashboard is told to connect first, not "Supervisors only".
+    const dash = await context.newPage()
+    await dash.goto(`${stage.node.origin}/supervisor.html`)
+    await expect.poll(() => dash.getByRole('heading', { name: 'Connect Switchboard to your Zoom account first' }).count(), POLL).toBe(1)
+    expect(await dash.getByRole('heading', { name: 'Supervisors only' }).count()).toBe(0)
+    await dash.close()
     await connect.click()
     await agent.page.getByRole('dialog', { name: 'Allow Switchboard to access your Zoom account?' }).getByRole('button', { name: 'Allow' }).click()
     await expect.poll(() => agent.app().locator('main.content').innerText(), POLL).toContain('Waiting for an engagement')
