@@ -122,6 +122,17 @@ export class AgentState {
     return session
   }
 
+  /**
+   * Shows the edits still waiting in the outbox (kept on this device from before a reload) in
+   * their engagements' notes: the local copy of a document may be older than the last edits,
+   * which went to the outbox first. Call once the connection has started (the outbox is loaded).
+   */
+  showUnsent(): void {
+    for (const op of this.conn.pendingOps()) {
+      if (op.type === 'doc.update') this.ensureSession(op.engagementId).doc.applyRemote(op.update)
+    }
+  }
+
   /** Hand every batched edit to the outbox and write local copies (page hide, unload). */
   flushAll(): void {
     for (const s of Object.values(this.sessions)) {

@@ -190,6 +190,11 @@ export class Connection {
     this.#client.unsubscribeBoard()
   }
 
+  /** Ops not yet acked, in send order (after `start()`: those this device kept from before too). */
+  pendingOps(): ClientOp[] {
+    return this.#client.pendingOps()
+  }
+
   /** Resolves when every op queued so far is durable in the outbox. */
   flushed(): Promise<void> {
     return this.#started ? this.#client.flushed() : Promise.resolve()
