@@ -68,7 +68,8 @@ async function deliveries(): Promise<number> {
 beforeAll(async () => {
   h = await openHarnessStore()
   // The account is served because one of its users connected through in-client OAuth.
-  expect(await bindZoomUser(h.store, MULTI, 'z-owner', ZOOM_ACCOUNT, 'oauth')).toBe(ACC)
+  const bound = await bindZoomUser(h.store, MULTI, 'z-owner', ZOOM_ACCOUNT, 'oauth')
+  if (bound !== ACC) throw new Error(`bound to ${bound}, expected ${ACC}`)
   await h.store.query('insert into accounts (id) values ($1)', ['acct-dev'])
   metrics = new ZoomMetrics()
   app = await build(h.store, SECRET, metrics)
