@@ -3,13 +3,16 @@
 # only production dependencies, the bundle, the migrations and the built web app, as a non-root user.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+# The workspace manifests alone, so that both installs below are cached until a manifest changes.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
 COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
 COPY tests/package.json tests/
+
+FROM manifests AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY scripts scripts
@@ -18,13 +21,7 @@ COPY apps/server apps/server
 COPY apps/web apps/web
 RUN npm run build
 
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY packages/protocol/package.json packages/protocol/
-COPY apps/server/package.json apps/server/
-COPY apps/web/package.json apps/web/
-COPY tests/package.json tests/
+FROM manifests AS prod-deps
 RUN npm ci --omit=dev --no-audit --no-fund --workspace @switchboard/server --workspace @switchboard/protocol
 
 FROM ${NODE_IMAGE} AS runtime

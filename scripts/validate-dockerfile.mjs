@@ -2,7 +2,8 @@
  * Checks the Dockerfile without a Docker engine. `checkDockerfile` parses it and checks its shape
  * (multi-stage, LTS base, production deps only, non-root user, health check on /readyz, every COPY
  * source present and not excluded by .dockerignore). `emulateDockerfile` runs its stages on this
- * machine: each stage is a temp directory standing in for WORKDIR /app; COPY is a file copy, `npm`
+ * machine: each stage is a temp directory standing in for WORKDIR /app (a stage `FROM` an earlier
+ * stage starts as a copy of that stage's directory); COPY is a file copy, `npm`
  * RUN steps run for real, other RUN steps (chown to the image's user) are reported as skipped. The
  * final stage's CMD is then started and its HEALTHCHECK command must pass, then SIGTERM must exit 0.
  */
@@ -13,7 +14,8 @@ import { dirname, join, relative } from 'node:path'
 
 /**
  * @typedef {{ op: string, args: string, flags: Record<string, string> }} Instruction
- * @typedef {{ name: string, image: string, steps: Instruction[] }} Stage
+ * @typedef {{ name: string, image: string, parent?: string, steps: Instruction[] }} Stage
+ *   `image` is the base image, also for a stage built `FROM` an earlier stage (named in `parent`)
  */
 
 /** @param {string} text @returns {{ args: Record<string, string>, stages: Stage[] }} */
@@ -41,8 +43,10 @@ export function parseDockerfile(text) {
       if (k) args[k] = v ?? ''
     } else if (op === 'FROM') {
       const f = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(rest)
-      const image = (f?.[1] ?? '').replace(/\$\{(\w+)\}/g, (_x, k) => args[k] ?? '')
-      stages.push({ name: f?.[2] ?? String(stages.length), image, steps: [] })
+      const from = (f?.[1] ?? '').replace(/\$\{(\w+)\}/g, (_x, k) => args[k] ?? '')
+      const parent = stages.find((s) => s.name === from)
+      const name = f?.[2] ?? String(stages.length)
+      stages.push(parent ? { name, image: parent.image, parent: parent.name, steps: [] } : { name, image: from, steps: [] })
     } else {
       stages.at(-1)?.steps.push({ op, args: rest, flags })
     }
@@ -129,14 +133,21 @@ export async function emulateDockerfile(root, opts) {
   const base = mkdtempSync(join(tmpdir(), 'sb-docker-'))
   /** @type {Map<string, string>} */
   const dirs = new Map()
+  /** @type {Map<string, Record<string, string>>} */
+  const envs = new Map()
   /** @type {Record<string, string>} */
   let env = {}
   try {
     for (const stage of stages) {
       const dir = join(base, stage.name)
+      const parentDir = stage.parent ? dirs.get(stage.parent) : undefined
+      if (parentDir) cpSync(parentDir, dir, { recursive: true, verbatimSymlinks: true })
       mkdirSync(dir, { recursive: true })
       dirs.set(stage.name, dir)
-      env = {}
+      // A stage FROM an earlier stage keeps its ENV (paths under /app now under this stage's directory).
+      env = Object.fromEntries(Object.entries((stage.parent && envs.get(stage.parent)) || {})
+        .map(([k, v]) => [k, parentDir && v.startsWith(parentDir) ? dir + v.slice(parentDir.length) : v]))
+      envs.set(stage.name, env)
       const inStage = (/** @type {string} */ p) => (p.startsWith('/app') ? join(dir, p.slice(4)) : join(dir, p))
       for (const step of stage.steps) {
         if (step.op === 'WORKDIR' && step.args !== '/app') throw new Error(`emulator supports WORKDIR /app only (got ${step.args})`)
