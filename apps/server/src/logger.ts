@@ -75,3 +75,30 @@ export function genReqId(req: IncomingMessage): string {
   const value = Array.isArray(header) ? header[0] : header
   return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID()
 }
+
+/**
+ * One log line per `intervalMs` at most, for events any client can cause at will (oversized or
+ * malformed WebSocket frames): the lines skipped since the last one are counted in the next
+ * (`suppressed`), so the log shows the rate without letting a client fill it.
+ */
+export class ThrottledLog {
+  private readonly intervalMs: number
+  private last = Number.NEGATIVE_INFINITY
+  private suppressed = 0
+
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs
+  }
+
+  /** Logs `msg` at warn level unless a line went out less than `intervalMs` ago; true when logged. */
+  warn(logger: Pick<Logger, 'warn'>, fields: Record<string, unknown>, msg: string, now = Date.now()): boolean {
+    if (now - this.last < this.intervalMs) {
+      this.suppressed++
+      return false
+    }
+    logger.warn(this.suppressed > 0 ? { ...fields, suppressed: this.suppressed } : fields, msg)
+    this.last = now
+    this.suppressed = 0
+    return true
+  }
+}

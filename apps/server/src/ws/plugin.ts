@@ -17,7 +17,7 @@ import type { Store } from '../store/port.ts'
 import type { Actor, Command } from '../domain/engagement/model.ts'
 import { Engine } from './engine.ts'
 import { submitOp, type OpOutcome } from './ops.ts'
-import { registerGateway } from './gateway.ts'
+import { registerGateway, socketErrorHandler } from './gateway.ts'
 
 const ERROR_CODE = /^\{"error":\{"code":"([A-Z_]+)"/
 
@@ -74,6 +74,7 @@ async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<vo
     await app.register(websocket, {
       // UTF-8 is checked by our parser, which answers BAD_JSON instead of closing with 1007.
       options: { maxPayload: config.ws.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true },
+      errorHandler: socketErrorHandler(app.log),
       // Our shutdown tells every socket "going away" (1001) after draining writes.
       preClose: async function preClose(this: FastifyInstance) {
         await api.shutdown()

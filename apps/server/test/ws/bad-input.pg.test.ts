@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
+import { memoryLogger } from '../core/helpers.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { MAX_INVALID_FRAMES } from '../../src/ws/handlers.ts'
 import { Client, createUser, observe, opId, startNode, wsToken, type Msg, type Node, type TestUser } from './harness.ts'
@@ -13,6 +14,7 @@ import { Client, createUser, observe, opId, startNode, wsToken, type Msg, type N
 let db: TestDatabase
 let node: Node
 let bystander: Client
+const logs = memoryLogger({ nodeId: 'bad-input' })
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const other: TestUser = { accountId: 'acc2', id: 'agent9', role: 'agent', name: 'Otto' }
 const watcher: TestUser = { accountId: 'acc1', id: 'agent2', role: 'agent', name: 'Bea' }
@@ -44,7 +46,7 @@ async function writesNothing(bad: () => Promise<void>): Promise<void> {
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url, env: { WS_OPS_PER_SECOND: '20', WS_OPS_BURST: '30', ALLOWED_ORIGINS: 'https://allowed.example' } })
+  node = await startNode({ databaseUrl: db.url, logger: logs.logger, env: { WS_OPS_PER_SECOND: '20', WS_OPS_BURST: '30', ALLOWED_ORIGINS: 'https://allowed.example' } })
   for (const u of [agent, other, watcher]) await createUser(node.store, u)
   const by: TestUser = { accountId: 'acc1', id: 'bystander', role: 'agent', name: 'By' }
   await createUser(node.store, by)
@@ -128,14 +130,24 @@ describe('bad input on /ws', () => {
     c.close()
   })
 
-  it('oversized frame -> closed with 1009 (MESSAGE_TOO_BIG)', async () => {
-    const c = await Client.connect(node, agent)
+  it('oversized frame -> error FRAME_TOO_LARGE, then closed with 1009 (MESSAGE_TOO_BIG); one warning line however many', async () => {
+    const doc = new Y.Doc()
+    doc.getText('notes').insert(0, 'x'.repeat(80_000))
+    const big = { type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
+    const before = logs.lines.length
     await writesNothing(async () => {
-      const doc = new Y.Doc()
-      doc.getText('notes').insert(0, 'x'.repeat(80_000))
-      c.send({ type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') })
-      expect(await c.closed()).toBe(CLOSE.MESSAGE_TOO_BIG)
+      for (let i = 0; i < 5; i++) {
+        const c = await Client.connect(node, agent)
+        c.send({ ...big, opId: opId() })
+        expect(await c.closed()).toBe(CLOSE.MESSAGE_TOO_BIG)
+        // The frame is not read, so the error names no op.
+        expect(c.of('error')).toEqual([{ type: 'error', code: 'FRAME_TOO_LARGE', message: expect.stringContaining('65536') }])
+      }
     })
+    const lines = logs.lines.slice(before).map((l) => JSON.parse(l) as { level: number; msg: string; suppressed?: number })
+    expect(lines.filter((l) => l.level >= 50)).toEqual([])
+    expect(lines.filter((l) => l.msg.includes('WS_MAX_FRAME_BYTES'))).toHaveLength(1)
+    expect(logs.lines.slice(before).join('')).not.toContain('"stack"')
   })
 
   it('an op before hello -> HELLO_REQUIRED', async () => {

@@ -118,4 +118,38 @@ describe('engine on one node', () => {
     expect(replies.filter((m) => m.type !== 'ack')).toEqual([])
     a.close()
   })
+  it('a repeated Zoom event (same dedup key, new op id) is acked with the original row\'s seq, also when it no longer changes anything', async () => {
+    const a = await Client.connect(node, agent)
+    expect(await a.observe('dup-1')).toMatchObject({ type: 'ack', seq: 1 })
+    const vars = (value: string, zoomTimestamp: number) => ({
+      type: 'engagement.variables', opId: opId(), engagementId: 'dup-1', variables: [{ id: 'v', value }], zoomTimestamp, at: Date.now(),
+    })
+    const gold = vars('gold', 1000)
+    a.send(gold)
+    expect(await a.reply(gold.opId)).toMatchObject({ type: 'ack', seq: 2 })
+    const help = { type: 'help.set', opId: opId(), engagementId: 'dup-1', raised: true }
+    a.send(help)
+    expect(await a.reply(help.opId)).toMatchObject({ type: 'ack', seq: 3 })
+    // The issue's repro: the same report again would change nothing; it is the row at seq 2, not the last seq (3).
+    const again = vars('gold', 1000)
+    a.send(again)
+    expect(await a.reply(again.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    // After another value, the old report would change the engagement again: still the row at seq 2, nothing written.
+    const silver = vars('silver', 2000)
+    a.send(silver)
+    expect(await a.reply(silver.opId)).toMatchObject({ type: 'ack', seq: 4 })
+    const late = vars('gold', 1000)
+    a.send(late)
+    expect(await a.reply(late.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    // A report and its repeat in one group commit: the repeat is the row the first one wrote.
+    const bronze = vars('bronze', 3000)
+    const bronze2 = { ...bronze, opId: opId() }
+    a.send(bronze)
+    a.send(bronze2)
+    expect(await a.reply(bronze.opId)).toMatchObject({ type: 'ack', seq: 5 })
+    expect(await a.reply(bronze2.opId)).toMatchObject({ type: 'ack', seq: 5, duplicate: true })
+    const rows = await node.store.query<{ n: number }>(`select count(*)::int as n from engagement_events where account_id = 'acc1' and engagement_id = 'dup-1'`)
+    expect(rows.rows[0]!.n).toBe(5)
+    a.close()
+  })
 })

@@ -17,6 +17,7 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Store } from '../../src/store/port.ts'
+import type { Logger } from '../../src/logger.ts'
 import { createTestDatabase, silentLogger } from '../store/test-db.ts'
 import type { ThrowawayDb } from '../../../../tests/support/pg.ts'
 
@@ -33,6 +34,8 @@ export interface Node {
 /** `wrapStore` lets a test put itself between the app and the real store (to delay or observe it). */
 export async function startNode(opts: {
   databaseUrl?: string; dataDir?: string; nodeId?: string; env?: Record<string, string>; wrapStore?: (store: Store) => Store
+  /** the app's logger (default: one at LOG_LEVEL, silent unless SB_TEST_LOG) */
+  logger?: Logger
 }): Promise<Node> {
   const env: Record<string, string> = {
     PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env['SB_TEST_LOG'] ?? 'silent', AUTH_MODE: 'dev', SESSION_SECRET: SECRET,
@@ -44,7 +47,9 @@ export async function startNode(opts: {
   const config = loadConfig(env)
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: silentLogger })
   await migrate(store)
-  const app = await buildApp({ config, store: opts.wrapStore ? opts.wrapStore(store) : store, webRoot: '/nonexistent' })
+  const app = await buildApp({
+    config, store: opts.wrapStore ? opts.wrapStore(store) : store, webRoot: '/nonexistent', ...(opts.logger ? { logger: opts.logger } : {}),
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
