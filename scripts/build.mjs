@@ -5,19 +5,25 @@
  * packages left external). Usage: node scripts/build.mjs [web] [server]  (default: both).
  */
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 export const ROOT = join(import.meta.dirname, '..')
 export const WEB_DIST = join(ROOT, 'apps/web/dist')
 export const SERVER_BUNDLE = join(ROOT, 'apps/server/dist/server.js')
 
-export async function buildWeb() {
+/**
+ * @param {{ outDir?: string, logLevel?: import('vite').LogLevel, mode?: string }} [opts] another
+ *   output directory than apps/web/dist (the e2e tests build into a private one)
+ */
+export async function buildWeb(opts = {}) {
   const { build } = await import('vite')
   await build({
     root: join(ROOT, 'apps/web'),
     configFile: join(ROOT, 'apps/web/vite.config.ts'),
-    logLevel: process.env.CI ? 'info' : 'warn',
+    logLevel: opts.logLevel ?? (process.env.CI ? 'info' : 'warn'),
+    ...(opts.mode ? { mode: opts.mode } : {}),
+    ...(opts.outDir ? { build: { outDir: opts.outDir, emptyOutDir: true } } : {}),
   })
 }
 
@@ -33,12 +39,13 @@ const externalNpm = {
   },
 }
 
-export async function buildServer() {
+/** @param {string} [outfile] another bundle than apps/server/dist/server.js (its directory is emptied first) */
+export async function buildServer(outfile = SERVER_BUNDLE) {
   const esbuild = await import('esbuild')
-  rmSync(join(ROOT, 'apps/server/dist'), { recursive: true, force: true })
+  rmSync(dirname(outfile), { recursive: true, force: true })
   await esbuild.build({
     entryPoints: [join(ROOT, 'apps/server/src/server.ts')],
-    outfile: SERVER_BUNDLE,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -3,7 +3,7 @@
  * people's `npm run build` in the repo cannot swap files under a running test:
  *
  *   <dir>/apps/web/dist            Vite build with the app's own config (`npm run build` web)
- *   <dir>/apps/server/dist/server.js  esbuild bundle, the options of scripts/build.mjs
+ *   <dir>/apps/server/dist/server.js  esbuild bundle (scripts/build.mjs builds both)
  *   <dir>/apps/server/migrations   -> the repo's migrations
  *   <dir>/node_modules             -> the repo's node_modules (the bundle leaves npm packages external)
  *
@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { buildServer, buildWeb } from '../../../scripts/build.mjs'
 
 export const REPO = resolve(import.meta.dirname, '../../..')
 const INPUTS = [
@@ -74,44 +75,17 @@ async function buildInto(dir: string): Promise<void> {
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir')
   symlinkSync(join(REPO, 'apps/server/migrations'), join(dir, 'apps/server/migrations'), 'dir')
 
-  const { build } = await import('vite')
   // As `npm run build` makes it: vitest sets NODE_ENV=test, with which Vite builds the development
   // variant (Svelte's dev runtime, import.meta.env.DEV, no service worker registration).
   const nodeEnv = process.env['NODE_ENV']
   process.env['NODE_ENV'] = 'production'
   try {
-    await build({
-      root: join(REPO, 'apps/web'),
-      configFile: join(REPO, 'apps/web/vite.config.ts'),
-      logLevel: 'error',
-      mode: 'production',
-      build: { outDir: join(dir, 'apps/web/dist'), emptyOutDir: true },
-    })
+    await buildWeb({ outDir: join(dir, 'apps/web/dist'), logLevel: 'error', mode: 'production' })
   } finally {
     if (nodeEnv === undefined) delete process.env['NODE_ENV']
     else process.env['NODE_ENV'] = nodeEnv
   }
-
-  const esbuild = await import('esbuild')
-  await esbuild.build({
-    entryPoints: [join(REPO, 'apps/server/src/server.ts')],
-    outfile: join(dir, 'apps/server/dist/server.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22.13',
-    sourcemap: true,
-    logLevel: 'warning',
-    plugins: [{
-      name: 'external-npm',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => {
-          if (args.path.startsWith('@switchboard/') || args.path.startsWith('node:')) return undefined
-          return { path: args.path, external: true }
-        })
-      },
-    }],
-  })
+  await buildServer(join(dir, 'apps/server/dist/server.js'))
   writeFileSync(join(dir, 'READY'), new Date().toISOString())
 }
 
