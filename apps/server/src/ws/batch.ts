@@ -24,6 +24,9 @@ import { loadSnapshots } from '../domain/notes/queries.ts'
 import type { Db, Tx } from '../store/port.ts'
 import type { Op, OpSession } from './ops.ts'
 
+/** SQLSTATE class 22 (data exception): the writer refuses such an op alone as BAD_MESSAGE. */
+const DATA_EXCEPTION = '22000'
+
 export type OpResult =
   | { op: Op; ok: true; engagementId: string; seq: number; duplicate: boolean }
   | { op: Op; ok: false; code: ErrorCode }
@@ -205,7 +208,13 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
         const hot = bd.held.get(k)
         if (!hot) throw new Error('hot doc missing inside batch')
         bd.touch(k, hot)
-        Y.applyUpdate(hot.doc, op.doc)
+        try {
+          Y.applyUpdate(hot.doc, op.doc)
+        } catch (err) {
+          // Decoded at the edge but Yjs cannot apply it here: the batch fails (the doc reloads) and is
+          // retried op by op; alone, this op is refused BAD_MESSAGE as a value that cannot be stored.
+          throw Object.assign(new Error('notes update does not apply', { cause: err }), { code: DATA_EXCEPTION })
+        }
         out.docs.add(k)
       }
       if (ev.kind === 'focus' && session) {

@@ -41,4 +41,34 @@ describe('engine on PGlite', () => {
     expect(doc.getText('notes').toString().split(' ').filter(Boolean)).toHaveLength(30)
     for (const c of [a1, a2, board, w]) c.close()
   })
+
+  it('refuses alone, as BAD_MESSAGE, an update that decodes but does not apply; the notes go on', async () => {
+    const a = await Client.connect(node, agent)
+    await a.observe('eng-bad')
+    const base = new Y.Doc()
+    base.clientID = 5
+    base.getText('notes').insert(0, 'hello world')
+    base.getMap('wrapup').set('summary', 'x')
+    const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64')
+    const send = (update: string) => {
+      const op = { type: 'doc.update', opId: opId(), engagementId: 'eng-bad', update }
+      a.send(op)
+      return a.reply(op.opId)
+    }
+    expect(await send(b64(Y.encodeStateAsUpdate(base)))).toMatchObject({ type: 'ack', seq: 2 })
+    // Found by mutating an update of a client that edited `base`: Yjs throws while integrating it.
+    const good = new Y.Doc()
+    good.clientID = 6
+    good.getText('notes').insert(0, '!')
+    const [bad, next] = await Promise.all([send('AQEJAMQFAgUDA1gxWgEFATUA'), send(b64(Y.encodeStateAsUpdate(good)))])
+    expect(bad).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+    expect(next).toMatchObject({ type: 'ack', seq: 3 })
+    const w = await Client.connect(node, sup, 'supervisor')
+    w.send({ type: 'subscribe', engagementId: 'eng-bad' })
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Buffer.from((await w.next('engagement.snapshot'))['doc'] as string, 'base64'))
+    expect(doc.getText('notes').toString()).toMatch(/^(!hello world|hello world!)$/)
+    a.close()
+    w.close()
+  })
 })
