@@ -9,6 +9,7 @@ import type { BrowserContext, Frame, Page } from 'playwright-core'
 import { PROTOCOL_VERSION } from '@switchboard/protocol'
 import { describe, expect, it } from 'vitest'
 import { useAgentBrowser } from './agent-app.harness.ts'
+import { eraseAsAdmin } from './browser-support.ts'
 import { outboxOpIds } from '../e2e/support/agent.ts'
 import { haveChromium } from '../support/chromium.ts'
 
@@ -297,6 +298,51 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     await expectNotesInView('back online, in wrap-up')
     await sup.close()
+    await a.context.close()
+  })
+
+  it('lets an engagement the server erased go: the agent is told, its notes and this device\'s copy are gone', async () => {
+    const user = { accountId: unique('acc'), userId: 'agent-1' }
+    const a = await openEmulator(user)
+    const first = await create(a, { id: unique('eng'), consumer: { name: 'Erased Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Erased Case')
+    await notes(a).click()
+    await notes(a).pressSequentially('Card ending 4242.')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    const second = await create(a, { id: unique('eng'), consumer: { name: 'Kept Case' } })
+    await expect.poll(() => heading(a), POLL).toBe('Kept Case')
+    await notes(a).click()
+    await notes(a).pressSequentially('Keep me.')
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    /** Engagements this device keeps a local notes copy of. */
+    const localCopies = () => a.app().evaluate(() => new Promise<string[]>((resolve) => {
+      const req = indexedDB.open('switchboard-docs')
+      req.onsuccess = () => {
+        const keys = req.result.transaction('docs', 'readonly').objectStore('docs').getAllKeys()
+        keys.onsuccess = () => { resolve(keys.result.map((k) => String(k).split('/').at(-1)!)); req.result.close() }
+      }
+    }))
+    await expect.poll(localCopies, POLL).toEqual(expect.arrayContaining([first, second]))
+
+    // Erased while not on screen: a notice, and it is no longer among the other engagements.
+    const others = a.app().getByRole('region', { name: /Your other engagements/ })
+    await expect.poll(() => others.innerText(), POLL).toContain('Erased Case')
+    await eraseAsAdmin(env.h.origin, user.accountId, first)
+    const notice = a.app().getByRole('status').filter({ hasText: 'The engagement with Erased Case was erased' })
+    await expect.poll(() => notice.count(), POLL).toBe(1)
+    expect(await others.count()).toBe(0)
+    await expect.poll(localCopies, POLL).toEqual([second])
+    await notice.getByRole('button', { name: 'Dismiss' }).click()
+    expect(await notice.count()).toBe(0)
+
+    // Erased while on screen: its notes give way to the notice; nothing more is sent about it.
+    await eraseAsAdmin(env.h.origin, user.accountId, second)
+    await expect.poll(() => a.app().getByRole('status').filter({ hasText: 'The engagement with Kept Case was erased' }).count(), POLL).toBe(1)
+    expect(await notes(a).count()).toBe(0)
+    await expect.poll(localCopies, POLL).toEqual([])
+    await a.page.evaluate((eid) => window.zoomEmulator!.setStatus(eid, { state: 'wrap-up' }), second)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    expect(await a.app().getByRole('alert').count()).toBe(0)
     await a.context.close()
   })
 

@@ -17,3 +17,15 @@ export async function signInSupervisor(page: Page, origin: string, who: { accoun
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect.poll(() => page.getByText('No live engagements.').count(), { timeout: 30_000 }).toBe(1)
 }
+
+/** An admin of the account erases one engagement over REST (as the Data retention panel does). */
+export async function eraseAsAdmin(origin: string, accountId: string, engagementId: string): Promise<void> {
+  const signIn = await fetch(`${origin}/api/dev/sign-in`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accountId, userId: 'admin-1', role: 'admin', displayName: 'Ari Admin' }),
+  })
+  if (!signIn.ok) throw new Error(`admin sign-in failed: ${signIn.status} ${await signIn.text()}`)
+  const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+  const res = await fetch(`${origin}/api/admin/engagements/${encodeURIComponent(engagementId)}`, { method: 'DELETE', headers: { cookie } })
+  if (!res.ok) throw new Error(`erasure failed: ${res.status} ${await res.text()}`)
+}

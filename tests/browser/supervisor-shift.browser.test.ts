@@ -9,6 +9,7 @@ import { type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
+import { eraseAsAdmin } from './browser-support.ts'
 import { ProtocolAgent } from './protocol-agent.ts'
 import { haveChromium, launchBrowser } from '../support/chromium.ts'
 
@@ -139,6 +140,25 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
     expect(await dialog().getByRole('textbox', { name: /Whisper to/ }).count()).toBe(0)
     expect(await dialog().getByRole('button', { name: 'Send whisper' }).count()).toBe(0)
     expect(await dialog().locator('.drill-facts').textContent()).toContain('Wrap-up<0:01')
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog().count(), POLL).toBe(0)
+  })
+
+  it('drops an engagement erased while drilled into it: the panel says so, its notes go, its row leaves the board', async () => {
+    await page.getByRole('button', { name: /Live board/ }).click()
+    const E = `eng-bo-erased-${randomUUID().slice(0, 6)}`
+    await bo.observe(E, { agentId: 'agent-bo', agentName: 'Bo Agent', consumer: 'Fay Forget', queueName: 'Billing' })
+    await type(bo, E, 'Card ending 4242, wants it removed.')
+    await expect.poll(() => row(E).count(), POLL).toBe(1)
+    await row(E).click()
+    const notes = dialog().getByRole('textbox', { name: /Notes/ })
+    await expect.poll(() => notes.textContent(), POLL).toContain('Card ending 4242')
+
+    await eraseAsAdmin(h.origin, ACCOUNT, E)
+    await expect.poll(() => dialog().getByRole('alert').textContent(), POLL).toContain('This engagement was erased')
+    expect(await dialog().textContent()).not.toContain('Card ending 4242')
+    expect(await dialog().textContent()).not.toContain('Fay Forget')
+    await expect.poll(() => row(E).count(), POLL).toBe(0)
     await page.keyboard.press('Escape')
     await expect.poll(() => dialog().count(), POLL).toBe(0)
   })

@@ -347,6 +347,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       case 'engagement.snapshot':
         this.#subs.onSnapshot(msg.engagementId, msg.seq)
         break
+      case 'engagement.erased':
+        // The server keeps nothing of it and follows it no more: neither does this client, and
+        // its unsent ops go (sent, they could only fail, or bring back what was erased).
+        this.#subs.remove(msg.engagementId)
+        for (const op of this.#queue.dropEngagement(msg.engagementId)) this.#forget(op.opId)
+        break
       case 'engagement.events': {
         const result = this.#subs.onEvents(msg)
         if (result.gap !== undefined) {

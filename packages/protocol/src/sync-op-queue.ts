@@ -73,6 +73,18 @@ export class OpQueue {
     return entry.op
   }
 
+  /** The engagement was erased: its ops will never be accepted. Removes and returns them. */
+  dropEngagement(engagementId: string): ClientOp[] {
+    const out: ClientOp[] = []
+    for (const [opId, entry] of this.#pending) {
+      if (entry.op.engagementId !== engagementId) continue
+      if (entry.inFlight) this.#inFlight--
+      this.#pending.delete(opId)
+      out.push(entry.op)
+    }
+    return out
+  }
+
   /** A retryable answer: send the op again after `retryAfterMs` or its own backoff. */
   retryLater(opId: string, retryAfterMs: number | undefined): void {
     const entry = this.#pending.get(opId)

@@ -144,6 +144,31 @@ describe('SyncClient against a real ws server', () => {
     expect(outbox.size).toBe(0)
   })
 
+  it('on engagement.erased drops its subscription and its unsent ops (outbox too), keeps the others, and hands the message on', async () => {
+    server.autoAck = false
+    server.logs.set('e1', [logEvent(1)])
+    const outbox = new MemoryOutbox()
+    const c = client({ outbox })
+    await c.start()
+    c.subscribe('e1')
+    await expect.poll(() => c.lastSeq('e1')).toBe(1)
+    await c.send(focus('e1'))
+    await c.send(focus('e1'))
+    const kept = await c.send(focus('e2'))
+    expect(c.pending).toBe(3)
+    server.send({ type: 'engagement.erased', engagementId: 'e1' })
+    await expect.poll(() => c.messages.some((m) => m.type === 'engagement.erased')).toBe(true)
+    expect(c.pending).toBe(1)
+    expect(c.pendingOps().map((o) => o.opId)).toEqual([kept])
+    expect(c.lastSeq('e1')).toBeNull()
+    await c.flushed()
+    expect((await outbox.load()).map((o) => o.opId)).toEqual([kept])
+    // Not resubscribed after a reconnect, and its ops are not resent.
+    server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
+    await expect.poll(() => server.messages('engagement.focus', 2)).toEqual([expect.objectContaining({ opId: kept })])
+    expect(server.messages('subscribe', 2)).toEqual([])
+  })
+
   it('retries an op answered RATE_LIMITED after retryAfterMs, on the same connection', async () => {
     let refusals = 0
     server.onMessage = (msg) => {

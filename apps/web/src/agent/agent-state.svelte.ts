@@ -26,6 +26,12 @@ export interface EngagementSummary {
   help: boolean
 }
 
+/** An engagement the server erased while this page held it, for the notice that says so. */
+export interface ErasedEngagement {
+  id: string
+  consumer: string
+}
+
 /** How long an ended engagement that is not on screen is kept before it is let go (once saved). */
 const RETIRE_AFTER_MS = 30_000
 
@@ -43,9 +49,22 @@ export class AgentState {
   /** Problem reading from Zoom that the agent should know about. */
   zoomError: ZoomError | null = $state(null)
   launched = $state(false)
+  /**
+   * Engagements erased on the server (retention period over, or an administrator's erasure) since
+   * this page opened: their notes, unsent changes and local copy are gone. Newest last.
+   */
+  erased: ErasedEngagement[] = $state([])
+  /** Erased engagements whose notice the person dismissed. */
+  #dismissed: string[] = $state([])
+  /** The notices still to show about engagements erased while not on screen. */
+  readonly erasedNotices: ErasedEngagement[] = $derived(
+    this.erased.filter((e) => e.id !== this.focusedId && !this.#dismissed.includes(e.id)),
+  )
 
   readonly focusedId: string | null = $derived(this.cache.focusedId)
   readonly current: EngagementSession | null = $derived(this.focusedId ? this.sessions[this.focusedId] ?? null : null)
+  /** The engagement on screen in Zoom was erased: nothing of it is shown or sent any more. */
+  readonly focusedErased: ErasedEngagement | null = $derived(this.erased.find((e) => e.id === this.focusedId) ?? null)
   readonly others: EngagementSummary[] = $derived(this.#others())
 
   readonly #forwarder: ZoomForwarder
@@ -60,7 +79,8 @@ export class AgentState {
 
   constructor(conn: Connection) {
     this.conn = conn
-    this.#forwarder = new ZoomForwarder((op) => conn.send(op))
+    // Nothing more goes to the server about an erased engagement (Zoom may still show it).
+    this.#forwarder = new ZoomForwarder((op) => { if (!this.#isErased(op.engagementId)) conn.send(op) })
     this.#offs.push(
       conn.on('agent.engagements', (m) => {
         for (const v of m.engagements) this.#onView(v)
@@ -70,6 +90,7 @@ export class AgentState {
       conn.on('ack', (m) => this.#known(m.engagementId)),
       conn.on('engagement.snapshot', (m) => this.sessions[m.engagementId]?.onSnapshot(m)),
       conn.on('engagement.events', (m) => this.sessions[m.engagementId]?.onEvents(m.events)),
+      conn.on('engagement.erased', (m) => this.#onErased(m.engagementId)),
     )
   }
 
@@ -107,10 +128,11 @@ export class AgentState {
     return this.#sync
   }
 
-  /** The session of an engagement, created (and subscribed) on first use. */
-  ensureSession(id: string): EngagementSession {
+  /** The session of an engagement, created (and subscribed) on first use; null once it was erased. */
+  ensureSession(id: string): EngagementSession | null {
     const existing = this.sessions[id]
     if (existing) return existing
+    if (this.#isErased(id)) return null
     const session = new EngagementSession(id, {
       send: (op) => this.conn.send(op),
       storage: this.#storage,
@@ -129,7 +151,7 @@ export class AgentState {
    */
   showUnsent(): void {
     for (const op of this.conn.pendingOps()) {
-      if (op.type === 'doc.update') this.ensureSession(op.engagementId).doc.applyRemote(op.update)
+      if (op.type === 'doc.update') this.ensureSession(op.engagementId)?.doc.applyRemote(op.update)
     }
   }
 
@@ -158,11 +180,40 @@ export class AgentState {
   #onView(v: EngagementView): void {
     this.#known(v.id)
     this.serverViews[v.id] = v
-    if (v.state !== 'end') this.ensureSession(v.id).onView(v)
+    if (v.state !== 'end') this.ensureSession(v.id)?.onView(v)
     else {
       this.sessions[v.id]?.onView(v)
       this.#scheduleRetire(v.id)
     }
+  }
+
+  /** Let an erased engagement go from this page: session, notes, local copy, views; say so. */
+  #onErased(id: string): void {
+    if (this.#isErased(id)) return
+    const consumer = consumerName(this.cache.get(id) ?? undefined, this.serverViews[id])
+    const t = this.#retireTimers.get(id)
+    if (t !== undefined) clearTimeout(t)
+    this.#retireTimers.delete(id)
+    const s = this.sessions[id]
+    if (s) {
+      // Nothing of it is sent or stored on the way out: the connection dropped its unsent changes.
+      s.discard()
+      delete this.sessions[id]
+    }
+    delete this.serverViews[id]
+    this.#serverKnown.delete(id)
+    this.#awaitingServer.delete(id)
+    this.#storage?.remove(id)
+    this.erased = [...this.erased, { id, consumer }]
+  }
+
+  #isErased(id: string): boolean {
+    return this.erased.some((e) => e.id === id)
+  }
+
+  /** The person read the notice about an erased engagement. */
+  dismissErased(id: string): void {
+    if (!this.#dismissed.includes(id)) this.#dismissed = [...this.#dismissed, id]
   }
 
   #scheduleRetire(id: string): void {
@@ -191,7 +242,7 @@ export class AgentState {
     for (const v of Object.values(this.serverViews)) if (v.state !== 'end') ids.add(v.id)
     const out: EngagementSummary[] = []
     for (const id of ids) {
-      if (id === this.focusedId) continue
+      if (id === this.focusedId || this.#isErased(id)) continue
       const entry = this.cache.get(id) ?? undefined
       const view = this.serverViews[id]
       const state = entry?.status.state ?? view?.state ?? null

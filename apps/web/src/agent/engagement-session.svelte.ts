@@ -146,6 +146,11 @@ export class EngagementSession {
     this.doc.destroy()
   }
 
+  /** The engagement was erased: drop it without sending or storing anything more. */
+  discard(): void {
+    this.doc.discard()
+  }
+
   #tagsArray(): Y.Array<string> {
     const map = this.doc.wrapup
     const existing = map.get('tags')

@@ -44,7 +44,8 @@ export function fetchDetail(id: string): Promise<EngagementDetail> {
   return getJson<EngagementDetail>(`/api/engagements/${encodeURIComponent(id)}`)
 }
 
-export type WatchStatus = 'loading' | 'ready' | 'not-found' | 'forbidden' | 'error'
+/** `erased`: the server erased it while open (retention period, an administrator); nothing of it is kept. */
+export type WatchStatus = 'loading' | 'ready' | 'not-found' | 'forbidden' | 'error' | 'erased'
 
 export class EngagementWatch {
   readonly engagementId: string
@@ -78,6 +79,7 @@ export class EngagementWatch {
     this.#offs.push(
       s.on('engagement.snapshot', (m) => { if (m.engagementId === id) this.#onSnapshot(m) }),
       s.on('engagement.events', (m) => { if (m.engagementId === id) this.#onEvents(m.events) }),
+      s.on('engagement.erased', (m) => { if (m.engagementId === id) this.#onErased() }),
       s.on('ack', (m) => {
         if (m.engagementId === id) this.whispers = ackWhisper(this.whispers, m.opId, m.seq)
       }),
@@ -116,7 +118,7 @@ export class EngagementWatch {
   async #loadHistory(): Promise<void> {
     try {
       const detail = await this.#loadDetail(this.engagementId)
-      if (this.#closed) return
+      if (this.#closed || this.status === 'erased') return
       this.events = mergeEvents(detail.events.map(stripUpdate), this.events)
       this.engagement ??= detail.engagement
       if (this.status === 'loading' && this.#lastSeq === 0) {
@@ -127,7 +129,7 @@ export class EngagementWatch {
       this.whispers = applyWhisperEvents(this.whispers, detail.events)
       if (this.status === 'loading') this.status = 'ready'
     } catch (err) {
-      if (this.#closed) return
+      if (this.#closed || this.status === 'erased') return
       if (err instanceof ApiError) this.#fail(err.code, err.message)
       else this.#fail('INTERNAL', 'The engagement could not be loaded.')
     }
@@ -143,7 +145,22 @@ export class EngagementWatch {
     this.error = message
   }
 
+  /** Erased on the server: drop every copy held here (notes, wrap-up, timeline, whispers). */
+  #onErased(): void {
+    this.status = 'erased'
+    this.error = null
+    this.engagement = null
+    this.notes = ''
+    this.wrapup = {}
+    this.events = []
+    this.whispers = []
+    this.#doc.destroy()
+    this.#doc = new Y.Doc()
+    this.#lastSeq = 0
+  }
+
   #onSnapshot(m: ServerMessageOf<'engagement.snapshot'>): void {
+    if (this.status === 'erased') return
     // A snapshot is the whole document at `seq`: start from a fresh doc so nothing stale survives.
     const doc = new Y.Doc()
     if (m.doc) Y.applyUpdate(doc, fromBase64(m.doc))
@@ -158,6 +175,7 @@ export class EngagementWatch {
   }
 
   #onEvents(events: readonly LogEvent[]): void {
+    if (this.status === 'erased') return
     let docChanged = false
     for (const e of events) {
       if (e.kind === 'doc' && e.update && e.seq > this.#lastSeq) {

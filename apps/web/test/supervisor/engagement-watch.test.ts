@@ -114,6 +114,37 @@ describe('EngagementWatch', () => {
     w.close()
   })
 
+  it('drops everything it holds when the engagement is erased, and takes nothing more about it', async () => {
+    const source = new Source()
+    let answer: (d: EngagementDetail) => void = () => {}
+    const w = new EngagementWatch(source, 'e1', () => new Promise((resolve) => { answer = resolve }))
+    w.open()
+    const doc = agentDoc()
+    source.emit({
+      type: 'engagement.snapshot', engagementId: 'e1', seq: 4, engagement: engagement('e1'),
+      doc: b64(Y.encodeStateAsUpdate(doc)), whispers: [{ seq: 3, text: 'Offer the credit', fromId: 's', fromName: 'Sam', at: T0, readAt: null }],
+      reason: 'subscribe',
+    })
+    source.emit({ type: 'engagement.events', engagementId: 'e1', events: [{ seq: 5, kind: 'help', actorId: 'a', opId: 'h', at: T0, data: { raised: true } }] })
+    expect(w.notes).toBe('Caller wants a refund.')
+    expect(w.whispers).toHaveLength(1)
+
+    // Another engagement's erasure is not ours.
+    source.emit({ type: 'engagement.erased', engagementId: 'e2' })
+    expect(w.status).toBe('ready')
+
+    source.emit({ type: 'engagement.erased', engagementId: 'e1' })
+    expect(w.status).toBe('erased')
+    expect([w.engagement, w.notes, w.wrapup, w.events, w.whispers, w.timeline]).toEqual([null, '', {}, [], [], []])
+
+    // Late frames and the REST history that was on its way bring nothing back.
+    source.emit({ type: 'engagement.events', engagementId: 'e1', events: [{ seq: 6, kind: 'help', actorId: 'a', opId: 'i', at: T0, data: { raised: false } }] })
+    answer({ engagement: engagement('e1'), events: [], notes: { text: 'Stored notes', wrapup: {} } })
+    await new Promise((r) => setTimeout(r, 0))
+    expect([w.status, w.engagement, w.notes, w.events]).toEqual(['erased', null, '', []])
+    w.close()
+  })
+
   it('says not found when the engagement is not in the account', async () => {
     const w = new EngagementWatch(new Source(), 'nope', async () => { throw new ApiError(404, 'NOT_FOUND', 'Not found.') })
     w.open()

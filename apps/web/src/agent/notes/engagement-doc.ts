@@ -136,6 +136,16 @@ export class EngagementDoc {
     this.doc.destroy()
   }
 
+  /** Let the document go without sending or keeping anything more (the engagement was erased). */
+  discard(): void {
+    clearTimeout(this.#batchTimer)
+    clearTimeout(this.#persistTimer)
+    this.#batchTimer = this.#persistTimer = undefined
+    this.#pending = []
+    this.#destroyed = true
+    this.doc.destroy()
+  }
+
   /** Leading edge after a quiet spell, else merged into the open batch (or a new one). */
   #local(update: Uint8Array): void {
     this.#pending.push(update)
