@@ -118,14 +118,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await realtime?.shutdown()
   })
 
-  await app.register(securityHeaders, { config })
-  await app.register(rateLimit, {
-    userPerMinute: config.rateLimit.userPerMinute, ipPerMinute: config.rateLimit.ipPerMinute, sessionSecret: sessionSecretOf(config),
-  })
-  await app.register(health, { store })
-  await app.register(authPlugin, { config, store })
-  await app.register(realtimePlugin, { config, store })
-  await app.register(zoomPlugin, { config, store })
-  await app.register(webApp, deps.webRoot === undefined ? { config } : { config, webRoot: deps.webRoot })
+  try {
+    await app.register(securityHeaders, { config })
+    await app.register(rateLimit, {
+      userPerMinute: config.rateLimit.userPerMinute, ipPerMinute: config.rateLimit.ipPerMinute, sessionSecret: sessionSecretOf(config),
+    })
+    await app.register(health, { store })
+    await app.register(authPlugin, { config, store })
+    await app.register(realtimePlugin, { config, store })
+    await app.register(zoomPlugin, { config, store })
+    await app.register(webApp, deps.webRoot === undefined ? { config } : { config, webRoot: deps.webRoot })
+  } catch (error) {
+    // A plugin refused to start (e.g. another SESSION_SECRET in the cluster): stop what the
+    // earlier ones started (listeners, timers) before reporting it.
+    await app.close().catch(() => {})
+    throw error
+  }
   return app
 }

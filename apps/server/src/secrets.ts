@@ -5,7 +5,7 @@
  *   - ZOOM_WEBHOOK_SECRET_TOKEN, only with dev sign-in: the Zoom client emulator signs the
  *     webhooks it sends with it, the way Zoom signs with the app's Secret Token.
  */
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from './config.ts'
@@ -43,4 +43,12 @@ export async function ensureWebhookSecret<C extends Config>(config: C): Promise<
   if (config.zoom.webhookSecretToken !== undefined || !config.devSignIn) return config
   const webhookSecretToken = await generatedSecret(config.dataDir, 'zoom-webhook-secret')
   return { ...config, zoom: { ...config.zoom, webhookSecretToken, webhookSecretGenerated: true } }
+}
+
+/**
+ * What nodes compare to know they share SESSION_SECRET (`cluster_nodes`): an HMAC of a constant
+ * under the secret, which reveals nothing of it.
+ */
+export function secretFingerprint(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('switchboard cluster fingerprint v1').digest('base64url').slice(0, 22)
 }

@@ -8,6 +8,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ensureSessionSecret, ensureWebhookSecret } from './secrets.ts'
+import { ClusterSecretMismatch } from './store/cluster.ts'
 import { migrate, openStore, type Store } from './store/index.ts'
 
 function fail(line: string): never {
@@ -73,7 +74,15 @@ async function main(): Promise<void> {
     fail(`DATA_DIR: cannot store a generated development secret: ${describeError(error)}`)
   }
   const store = await openDatabase(config, logger)
-  const app = await buildApp({ config, store, logger })
+  let app: Awaited<ReturnType<typeof buildApp>>
+  try {
+    app = await buildApp({ config, store, logger })
+  } catch (error) {
+    await store.close().catch(() => {})
+    // Another node on this database signs sessions with another SESSION_SECRET.
+    if (error instanceof ClusterSecretMismatch) fail(error.message)
+    throw error
+  }
 
   closeWithGrace(
     {

@@ -8,6 +8,7 @@ import { Bus, type BusMessage } from '../bus/bus.ts'
 import type { Engagement } from '../domain/engagement/model.ts'
 import { getEngagements, key, readEventsAfter, type LogRow } from '../domain/engagement/queries.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
+import { clusterHeartbeat, joinCluster, leaveCluster } from '../store/cluster.ts'
 import type { Logger, Store } from '../store/port.ts'
 import type { BatchOutcome } from './batch.ts'
 import { Boards } from './boards.ts'
@@ -16,7 +17,7 @@ import { Hub } from './hub.ts'
 import { Metrics } from './metrics.ts'
 import type { Op, OpSink } from './ops.ts'
 import type { Peer } from './peer.ts'
-import { clearNodePresence, leavePresence, PRESENCE_HEARTBEAT_MS, presenceHeartbeat } from './presence.ts'
+import { clearNodePresence, leavePresence, PRESENCE_HEARTBEAT_MS, presenceHeartbeat, STALE_MS } from './presence.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
 import { Semaphore } from './semaphore.ts'
 import { Session, type Subscription } from './session.ts'
@@ -26,6 +27,8 @@ export interface EngineOptions {
   store: Store
   logger: Logger
   nodeId: string
+  /** `secretFingerprint(SESSION_SECRET)`: the cluster's nodes must all have the same (`store/cluster.ts`). */
+  secretFingerprint: string
   maxFrameBytes: number
   opsPerSecond: number
   opsBurst: number
@@ -78,7 +81,14 @@ export class Engine implements OpSink {
     this.hub.catchUp = (s, sub) => void this.catchUp(s, sub)
   }
 
+  /** Throws `ClusterSecretMismatch` when a live node on this database uses another SESSION_SECRET. */
   async start(): Promise<void> {
+    try {
+      await joinCluster(this.o.store, this.o.nodeId, this.o.secretFingerprint, STALE_MS)
+    } catch (err) {
+      await this.writer.drain()
+      throw err
+    }
     await clearNodePresence(this.o.store, this.o.nodeId)
     this.bus = new Bus(this.o.store, this.o.nodeId, this.o.logger, {
       onMessage: (msg) => {
@@ -94,6 +104,8 @@ export class Engine implements OpSink {
       presenceHeartbeat(this.o.store, this.o.nodeId).then((swept) => {
         for (const [a, u] of swept) this.boards.markAgent(a, u)
       }, (err: unknown) => this.o.logger.debug({ err }, 'presence heartbeat failed'))
+      clusterHeartbeat(this.o.store, this.o.nodeId, this.o.secretFingerprint)
+        .catch((err: unknown) => this.o.logger.debug({ err }, 'cluster heartbeat failed'))
     }, PRESENCE_HEARTBEAT_MS)
     this.presenceTimer.unref()
   }
@@ -318,5 +330,6 @@ export class Engine implements OpSink {
     await this.remote.catch(() => {})
     await this.bus?.close().catch(() => {})
     await clearNodePresence(this.o.store, this.o.nodeId).catch(() => {})
+    await leaveCluster(this.o.store, this.o.nodeId).catch(() => {})
   }
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { sendError } from '../errors.ts'
+import { secretFingerprint } from '../secrets.ts'
 import { engagementRoutes } from '../http/engagements.ts'
 import { backupRoutes } from '../http/backup.ts'
 import { retentionRoutes } from '../http/retention.ts'
@@ -47,8 +48,9 @@ export interface RealtimeOptions {
 
 async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<void> {
   const { config, store } = opts
+  if (!config.sessionSecret) throw new Error('realtime: SESSION_SECRET is not set (the process entry generates one in development)')
   const engine = new Engine({
-    store, logger: app.log, nodeId: config.nodeId,
+    store, logger: app.log, nodeId: config.nodeId, secretFingerprint: secretFingerprint(config.sessionSecret),
     maxFrameBytes: config.ws.maxFrameBytes, opsPerSecond: config.ws.opsPerSecond, opsBurst: config.ws.opsBurst,
     sendBufferBytes: config.ws.sendBufferBytes, heartbeatMs: config.ws.heartbeatMs,
     boardTickMs: config.boardTickMs, groupCommitMs: config.groupCommitMs, devSignIn: config.devSignIn,

@@ -47,9 +47,15 @@ export async function startNode(opts: {
   const config = loadConfig(env)
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: silentLogger })
   await migrate(store)
-  const app = await buildApp({
-    config, store: opts.wrapStore ? opts.wrapStore(store) : store, webRoot: '/nonexistent', ...(opts.logger ? { logger: opts.logger } : {}),
-  })
+  let app: FastifyInstance
+  try {
+    app = await buildApp({
+      config, store: opts.wrapStore ? opts.wrapStore(store) : store, webRoot: '/nonexistent', ...(opts.logger ? { logger: opts.logger } : {}),
+    })
+  } catch (error) {
+    await store.close()
+    throw error
+  }
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
