@@ -10,16 +10,16 @@
  * Without root (no private instance) the proxy faults run on the shared server and the restart is skipped.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { cleanup } from '../bench/cleanup.ts'
+import { cleanup, onCleanup } from '../bench/cleanup.ts'
 import { sleep } from '../bench/limit.ts'
 import { startCluster, type Cluster, type RelNode } from './lib/cluster.ts'
 import { ADMIN_URL, createRelDb, type RelDb } from './lib/db.ts'
 import { LONG, SEED, log, pick, record } from './lib/mode.ts'
 import { PrivatePg, privatePgUnavailable } from './lib/private-pg.ts'
 import { metric, readyz } from './lib/probe.ts'
-import { TcpProxy } from './lib/tcp-proxy.ts'
 import { audit, problems, type Audit } from './lib/verify.ts'
 import { accountWorkload, type Workload } from './lib/workload.ts'
+import { TcpProxy } from '../support/tcp-proxy.ts'
 
 const P = pick(
   { agents: 8, engagements: 2, watchers: 2, tickMs: 200, beforeS: 2, cutS: 6, blackholeS: 20, afterS: 2, restarts: 1 },
@@ -39,13 +39,10 @@ beforeAll(async () => {
   if (noPrivate) log(`db-faults: no private Postgres (${noPrivate}); proxy faults on the shared server, restart skipped`)
   else privatePg = await PrivatePg.start()
   db = await createRelDb(privatePg?.adminUrl ?? ADMIN_URL)
-  const dbUrl = new URL(db.url)
-  proxy = new TcpProxy({ host: '127.0.0.1', port: Number(dbUrl.port || 5432) })
-  await proxy.start()
-  const viaProxy = new URL(db.url)
-  viaProxy.port = String(proxy.port)
+  proxy = await TcpProxy.inFrontOf(db.url)
+  onCleanup('close tcp proxy', () => proxy.close())
   cluster = await startCluster([
-    { nodeId: 'dbf-a', databaseUrl: viaProxy.toString() },
+    { nodeId: 'dbf-a', databaseUrl: proxy.via(db.url) },
     { nodeId: 'dbf-b', databaseUrl: db.url },
   ])
   ;[a, b] = cluster.nodes as [RelNode, RelNode]

@@ -1,13 +1,13 @@
 /**
- * A TCP proxy in front of Postgres that a scenario controls, to cut one node's database
- * connection without touching the shared Postgres:
+ * A TCP proxy in front of Postgres that a test controls, to cut one node's database
+ * connection without touching the shared Postgres (the server's outage test, the reliability
+ * suite's database faults):
  *   - `refuse()`: existing connections are reset and new ones refused (a crashed database host);
  *   - `blackhole()`: connections stay open but no byte passes either way, new ones hang
  *     (a network partition: nothing fails fast, only timeouts notice);
  *   - `restore()`: forwarding again.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { onCleanup } from '../../bench/cleanup.ts'
 
 export type ProxyMode = 'open' | 'refuse' | 'blackhole'
 
@@ -24,13 +24,28 @@ export class TcpProxy {
     this.#target = target
   }
 
+  /** A proxy for the server of the database URL `url`, listening. */
+  static async inFrontOf(url: string): Promise<TcpProxy> {
+    const u = new URL(url)
+    const proxy = new TcpProxy({ host: u.hostname, port: Number(u.port || 5432) })
+    await proxy.start()
+    return proxy
+  }
+
   get url(): string {
     return `127.0.0.1:${this.port}`
   }
 
+  /** The database URL `url` through this proxy. */
+  via(url: string): string {
+    const u = new URL(url)
+    u.hostname = '127.0.0.1'
+    u.port = String(this.port)
+    return u.toString()
+  }
+
   async start(): Promise<void> {
     await this.#listen(0)
-    onCleanup('close tcp proxy', () => this.close())
   }
 
   async #listen(port: number): Promise<void> {
@@ -73,17 +88,27 @@ export class TcpProxy {
     })
   }
 
-  /** Resets every connection and refuses new ones until `restore()`. */
-  async refuse(): Promise<void> {
-    this.mode = 'refuse'
+  /** Ends every connection, the client side with a reset (RST) or a normal close. */
+  #dropAll(how: 'reset' | 'close'): void {
     for (const [a, b] of this.#pairs) {
-      a.resetAndDestroy()
+      if (how === 'reset') a.resetAndDestroy()
+      else a.destroy()
       b?.destroy()
     }
     this.#pairs.clear()
+  }
+
+  async #refuseWith(how: 'reset' | 'close'): Promise<void> {
+    this.mode = 'refuse'
+    this.#dropAll(how)
     const s = this.#server
     this.#server = null
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()))
+  }
+
+  /** Resets every connection and refuses new ones until `restore()`. */
+  refuse(): Promise<void> {
+    return this.#refuseWith('reset')
   }
 
   /** Stops every byte in both directions; sockets stay open. */
@@ -94,25 +119,13 @@ export class TcpProxy {
   async restore(): Promise<void> {
     if (this.mode === 'blackhole') {
       // Connections that lived through the partition are in an unknown protocol state: reset them.
-      for (const [a, b] of this.#pairs) {
-        a.resetAndDestroy()
-        b?.destroy()
-      }
-      this.#pairs.clear()
+      this.#dropAll('reset')
     }
     this.mode = 'open'
     if (!this.#server) await this.#listen(this.port)
   }
 
-  async close(): Promise<void> {
-    this.mode = 'refuse'
-    for (const [a, b] of this.#pairs) {
-      a.destroy()
-      b?.destroy()
-    }
-    this.#pairs.clear()
-    const s = this.#server
-    this.#server = null
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()))
+  close(): Promise<void> {
+    return this.#refuseWith('close')
   }
 }
