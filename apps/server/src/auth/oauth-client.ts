@@ -43,31 +43,52 @@ export function basic(c: ClientCredentials): string {
   return 'Basic ' + Buffer.from(`${c.clientId}:${c.clientSecret}`, 'utf8').toString('base64')
 }
 
-async function tokenRequest(hosts: ZoomHosts, cred: ClientCredentials, form: Record<string, string>, now: () => number): Promise<TokenSet> {
-  const res = await fetch(`${hosts.oauthHost}/oauth/token`, {
-    method: 'POST',
-    headers: { authorization: basic(cred), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams(form).toString(),
+/**
+ * A Zoom OAuth or API call answering JSON, within the timeout. A non-2xx answer is a
+ * `ZoomHttpError` naming `what` (the body is discarded unread: it may hold secrets).
+ */
+export async function zoomJson(
+  url: string,
+  what: string,
+  init: { method?: 'GET' | 'POST'; authorization: string; contentType?: string; body?: string },
+): Promise<{ body: Record<string, unknown>; status: number }> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: init.authorization,
+      ...(init.contentType ? { 'content-type': init.contentType } : {}),
+      accept: 'application/json',
+    },
+    ...(init.body !== undefined ? { body: init.body } : {}),
     signal: AbortSignal.timeout(TIMEOUT_MS),
   })
   if (!res.ok) {
     await res.body?.cancel()
-    throw new ZoomHttpError(`token request (${form['grant_type']})`, res.status)
+    throw new ZoomHttpError(what, res.status)
   }
-  const body = (await res.json()) as Record<string, unknown>
+  return { body: (await res.json()) as Record<string, unknown>, status: res.status }
+}
+
+/** A token response's `scope` ("a b" or "a,b") as a list. */
+export function scopesOf(body: Record<string, unknown>): string[] {
+  const scope = typeof body['scope'] === 'string' ? body['scope'] : ''
+  return scope.split(/[\s,]+/).filter((s) => s !== '')
+}
+
+async function tokenRequest(hosts: ZoomHosts, cred: ClientCredentials, form: Record<string, string>, now: () => number): Promise<TokenSet> {
+  const { body, status } = await zoomJson(`${hosts.oauthHost}/oauth/token`, `token request (${form['grant_type']})`, {
+    method: 'POST',
+    authorization: basic(cred),
+    contentType: 'application/x-www-form-urlencoded',
+    body: new URLSearchParams(form).toString(),
+  })
   const accessToken = body['access_token']
   const refreshToken = body['refresh_token']
   const expiresIn = body['expires_in']
   if (typeof accessToken !== 'string' || typeof refreshToken !== 'string' || typeof expiresIn !== 'number') {
-    throw new ZoomHttpError('token response is missing fields;', res.status)
+    throw new ZoomHttpError('token response is missing fields;', status)
   }
-  const scope = typeof body['scope'] === 'string' ? body['scope'] : ''
-  return {
-    accessToken,
-    refreshToken,
-    expiresAt: now() + expiresIn * 1000,
-    scopes: scope.split(/[\s,]+/).filter((s) => s !== ''),
-  }
+  return { accessToken, refreshToken, expiresAt: now() + expiresIn * 1000, scopes: scopesOf(body) }
 }
 
 /** `POST {oauthHost}/oauth/token` with grant_type=authorization_code and the PKCE verifier. */
@@ -92,18 +113,10 @@ export function refreshTokens(hosts: ZoomHosts, cred: ClientCredentials, refresh
 
 /** `GET {apiHost}/v2/users/me`: who the token belongs to. */
 export async function fetchMe(hosts: ZoomHosts, accessToken: string): Promise<ZoomMe> {
-  const res = await fetch(`${hosts.apiHost}/v2/users/me`, {
-    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  })
-  if (!res.ok) {
-    await res.body?.cancel()
-    throw new ZoomHttpError('users/me', res.status)
-  }
-  const body = (await res.json()) as Record<string, unknown>
+  const { body, status } = await zoomJson(`${hosts.apiHost}/v2/users/me`, 'users/me', { authorization: `Bearer ${accessToken}` })
   const id = body['id']
   const accountId = body['account_id']
-  if (typeof id !== 'string' || typeof accountId !== 'string') throw new ZoomHttpError('users/me response is missing id/account_id;', res.status)
+  if (typeof id !== 'string' || typeof accountId !== 'string') throw new ZoomHttpError('users/me response is missing id/account_id;', status)
   const first = typeof body['first_name'] === 'string' ? body['first_name'] : ''
   const last = typeof body['last_name'] === 'string' ? body['last_name'] : ''
   const display = typeof body['display_name'] === 'string' ? body['display_name'] : `${first} ${last}`.trim()

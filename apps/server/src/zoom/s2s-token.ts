@@ -7,9 +7,8 @@
  * Errors never carry the token, the secret or a response body.
  */
 import type { ZoomS2SCredentials } from '../config.ts'
-import { basic, ZoomHttpError } from '../auth/oauth-client.ts'
+import { basic, scopesOf, zoomJson, ZoomHttpError } from '../auth/oauth-client.ts'
 
-const TIMEOUT_MS = 10_000
 /** Fetch a new token this long before the cached one expires. */
 const EARLY_MS = 5 * 60_000
 
@@ -73,29 +72,16 @@ export class S2SToken {
   private async fetchToken(): Promise<S2SAccessToken> {
     const { credentials: c, oauthHost, apiHost } = this.o
     const url = `${oauthHost}/oauth/token?grant_type=account_credentials&account_id=${encodeURIComponent(c.accountId)}`
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: basic(c),
-        accept: 'application/json',
-      },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    })
-    if (!res.ok) {
-      await res.body?.cancel()
-      throw new ZoomHttpError('S2S token request', res.status)
-    }
-    const body = (await res.json()) as Record<string, unknown>
+    const { body, status } = await zoomJson(url, 'S2S token request', { method: 'POST', authorization: basic(c) })
     const accessToken = body['access_token']
     const expiresIn = body['expires_in']
-    if (typeof accessToken !== 'string' || typeof expiresIn !== 'number') throw new ZoomHttpError('S2S token response is missing fields;', res.status)
+    if (typeof accessToken !== 'string' || typeof expiresIn !== 'number') throw new ZoomHttpError('S2S token response is missing fields;', status)
     this.o.onFetch?.()
-    const scope = typeof body['scope'] === 'string' ? body['scope'] : ''
     this.cached = {
       accessToken,
       expiresAt: this.now() + expiresIn * 1000,
       apiBase: apiBaseOf(body['api_url'], apiHost),
-      scopes: scope.split(/[\s,]+/).filter((s) => s !== ''),
+      scopes: scopesOf(body),
     }
     return this.cached
   }
