@@ -54,6 +54,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #ws: WebSocketLike | null = null
   #connectSeq = 0
   #welcomed = false
+  /** the server's frame limit, from the last welcome */
+  #maxFrameBytes: number | null = null
   #everOpened = false
   #attempt = 0
   #lastHeard = 0
@@ -73,7 +75,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     }
     this.#queue = new OpQueue({
       maxInFlight: this.#o.maxInFlight, backoff: this.#o.backoff, now: this.#o.now, random: this.#o.random,
-      canSend: () => this.#welcomed, transmit: (op) => this.#raw(op),
+      canSend: () => this.#welcomed, transmit: (op) => this.#transmit(op),
     })
   }
 
@@ -296,6 +298,28 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     }
   }
 
+  /**
+   * Sends an op, unless its frame exceeds the server's `limits.maxFrameBytes`: the server would
+   * close the socket (1009) without reading it, and the op, resent after every reconnect, would
+   * close it again. Such an op is refused here as the server would refuse it (`FRAME_TOO_LARGE`,
+   * not retried: dropped and reported with `opRejected`), once the queue's pass is over.
+   */
+  #transmit(op: ClientOp): void {
+    const max = this.#maxFrameBytes
+    if (max !== null) {
+      const json = JSON.stringify(op)
+      // A UTF-8 byte is at most 3 per UTF-16 unit: most frames need no encoding to know.
+      if (json.length * 3 > max && new TextEncoder().encode(json).byteLength > max) {
+        queueMicrotask(() => this.#onError({
+          type: 'error', code: 'FRAME_TOO_LARGE', opId: op.opId,
+          message: `The op's frame exceeds the server's limit of ${max} bytes; it was not sent.`,
+        }))
+        return
+      }
+    }
+    this.#raw(op)
+  }
+
   #raw(message: ClientMessage): void {
     const ws = this.#ws
     if (ws === null || ws.readyState !== OPEN) return
@@ -320,6 +344,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     let out: ServerMessage | null = msg
     switch (msg.type) {
       case 'welcome':
+        this.#maxFrameBytes = msg.limits.maxFrameBytes
         this.#welcomed = true
         this.#everOpened = true
         this.#attempt = 0

@@ -1,5 +1,5 @@
 /** Keeps docs/protocol.md honest: every example frame is valid, and every message type has one. */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Compile } from 'typebox/compile'
@@ -49,5 +49,14 @@ describe('docs/protocol.md examples', () => {
     const types = (dir: Frame['dir']) => new Set(all.filter((f) => f.dir === dir).map((f) => (JSON.parse(f.json) as { type: string }).type))
     expect([...types('→')].sort()).toEqual(Object.keys(clientMessageSchemas).sort())
     expect([...types('←')].sort()).toEqual(Object.keys(serverMessageSchemas).sort())
+  })
+})
+
+describe('the docs stand alone', () => {
+  it('no page of docs/ nor the README links outside the repository\'s files (../shared/ is not part of it)', () => {
+    const root = new URL('../../../', import.meta.url)
+    const pages = ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+    const outside = pages.filter((p) => /(^|[^\w])shared\/[A-Z]+\.md/.test(readFileSync(new URL(p, root), 'utf8')))
+    expect(outside).toEqual([])
   })
 })

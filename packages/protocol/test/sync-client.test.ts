@@ -144,6 +144,25 @@ describe('SyncClient against a real ws server', () => {
     expect(outbox.size).toBe(0)
   })
 
+  it('never sends an op whose frame exceeds the server\'s maxFrameBytes: refused FRAME_TOO_LARGE, dropped, the next op still goes', async () => {
+    server.maxFrameBytes = 2048
+    const outbox = new MemoryOutbox()
+    const c = client({ outbox })
+    const rejected: { code: string; opId: string }[] = []
+    c.on('opRejected', (r) => rejected.push({ code: r.code, opId: r.op.opId }))
+    await c.start()
+    await expect.poll(() => c.state).toBe('open')
+    // 480 three-byte characters: 1,440 bytes of UTF-8 in 480 UTF-16 units, under the limit.
+    const fits = await c.send({ type: 'help.set', engagementId: 'e1', raised: true, note: '€'.repeat(480) })
+    const big = await c.send({ type: 'doc.update', engagementId: 'e1', update: 'A'.repeat(3000) })
+    const small = await c.send(focus())
+    await expect.poll(() => rejected).toEqual([{ code: 'FRAME_TOO_LARGE', opId: big }])
+    await expect.poll(() => c.pending).toBe(0)
+    expect(server.received.map((r) => (r.msg as { opId?: string }).opId).filter(Boolean)).toEqual([fits, small])
+    await c.flushed()
+    expect(outbox.size).toBe(0)
+  })
+
   it('on engagement.erased drops its subscription and its unsent ops (outbox too), keeps the others, and hands the message on', async () => {
     server.autoAck = false
     server.logs.set('e1', [logEvent(1)])

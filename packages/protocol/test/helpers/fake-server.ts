@@ -21,6 +21,8 @@ export class FakeServer {
   readonly closeCodes = new Map<number, number>()
   autoAck = true
   answerPings = true
+  /** the `limits.maxFrameBytes` its welcome announces */
+  maxFrameBytes = 65536
   /** Per engagement: the log the fake serves on subscribe. */
   readonly logs = new Map<string, LogEvent[]>()
   /** Replaces the default reply for a message; return true when handled. */
@@ -83,7 +85,7 @@ export class FakeServer {
   #reply(msg: ClientMessage, ws: WebSocket): void {
     switch (msg.type) {
       case 'hello':
-        return this.send(welcome(), ws)
+        return this.send(welcome(this.maxFrameBytes), ws)
       case 'ping':
         if (this.answerPings) this.send({ type: 'pong', t: msg.t, serverTime: Date.now() }, ws)
         return
@@ -103,11 +105,11 @@ export class FakeServer {
   }
 }
 
-export function welcome(): ServerMessage {
+export function welcome(maxFrameBytes = 65536): ServerMessage {
   return {
     type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: 's1', nodeId: 'n1', serverTime: Date.now(),
     user: { id: 'u1', accountId: 'a1', role: 'agent', displayName: 'Agent One' }, devSignIn: true,
-    limits: { maxFrameBytes: 65536, opsPerSecond: 50, heartbeatMs: 20000 },
+    limits: { maxFrameBytes, opsPerSecond: 50, heartbeatMs: 20000 },
   }
 }
 
