@@ -149,11 +149,9 @@ export type AccountSettings = Static<typeof AccountSettings>
 
 // ---- users (admin) ----------------------------------------------------------------------------
 
+/** A `SessionUser` and when they were last seen. */
 export const UserSummary = Type.Object({
-  id: Id,
-  accountId: Id,
-  role: Role,
-  displayName: Type.Union([Type.String(), Type.Null()]),
+  ...SessionUser.properties,
   lastSeenAt: Type.Union([EpochMs, Type.Null()]),
 })
 export type UserSummary = Static<typeof UserSummary>
@@ -175,10 +173,13 @@ export type RoleChangeResponse = Static<typeof RoleChangeResponse>
 
 // ---- retention and erasure (admin) ------------------------------------------------------------
 
+/** An account's retention period in days: a day to a hundred years. */
+const RetentionDays = Type.Integer({ minimum: 1, maximum: 36500 })
+
 /** `GET /api/admin/retention`: the account's retention period and the server's default (`NOTES_RETENTION_DAYS`). */
 export const RetentionSettings = Type.Object({
   /** null: the account follows the default */
-  retentionDays: Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()]),
+  retentionDays: Type.Union([RetentionDays, Type.Null()]),
   defaultDays: Type.Integer({ minimum: 1 }),
   /** what applies: `retentionDays ?? defaultDays` */
   effectiveDays: Type.Integer({ minimum: 1 }),
@@ -186,9 +187,7 @@ export const RetentionSettings = Type.Object({
 export type RetentionSettings = Static<typeof RetentionSettings>
 
 /** `PUT /api/admin/retention` -> `RetentionSettings` (`DELETE` returns the account to the default) */
-export const RetentionBody = Type.Object({
-  retentionDays: Type.Integer({ minimum: 1, maximum: 36500 }),
-}, strict)
+export const RetentionBody = Type.Object({ retentionDays: RetentionDays }, strict)
 export type RetentionBody = Static<typeof RetentionBody>
 
 /** One erasure as the audit keeps it: never the content, nor the consumer number. */

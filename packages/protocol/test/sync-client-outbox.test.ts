@@ -3,12 +3,11 @@
  * The outbox here is a real in-memory outbox with failures switched on (no IndexedDB in Node; the
  * IndexedDB outbox itself runs in Chromium in outbox-indexeddb.browser.test.ts).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
-import { SyncClient, type SyncClientEvents, type SyncClientOptions, type WebSocketConstructor } from '../src/sync-client.ts'
+import { describe, expect, it } from 'vitest'
+import type { SyncClient, SyncClientEvents, SyncClientOptions } from '../src/sync-client.ts'
 import { MemoryOutbox } from '../src/outbox.ts'
 import type { ClientOp } from '../src/client-messages.ts'
-import { FakeServer } from './helpers/fake-server.ts'
+import { fakeServerPerTest } from './helpers/fake-server.ts'
 
 /** A MemoryOutbox whose writes can fail, and whose `adopt()` hands over ops of "dead tabs". */
 class TestOutbox extends MemoryOutbox {
@@ -33,26 +32,12 @@ class TestOutbox extends MemoryOutbox {
   }
 }
 
-let server: FakeServer
-const clients: SyncClient[] = []
-
-beforeEach(async () => {
-  server = await FakeServer.start()
-})
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server.close()
-})
+const fake = fakeServerPerTest()
 
 function client(opts: Partial<SyncClientOptions> = {}): SyncClient & { errors: SyncClientEvents['outboxError'][] } {
-  const c = new SyncClient({
-    url: server.url, WebSocket: WebSocket as WebSocketConstructor, clientId: 'tab-1', surface: 'agent',
-    heartbeatMs: 5_000, backoff: { baseMs: 10, maxMs: 40 }, ...opts,
-  }) as SyncClient & { errors: SyncClientEvents['outboxError'][] }
+  const c = fake.client(opts) as SyncClient & { errors: SyncClientEvents['outboxError'][] }
   c.errors = []
   c.on('outboxError', (e) => c.errors.push(e))
-  clients.push(c)
   return c
 }
 
@@ -77,9 +62,9 @@ describe('SyncClient and its outbox', () => {
       context: { engagementId: 'e1', queueName: 'Billing' }, status: { state: 'active', consumers: [{ consumerDisplayName: 'Ada' }] }, at: 1,
     }])
     c.setOnline(true)
-    await expect.poll(() => server.ops()).toEqual([id])
-    expect(server.messages('engagement.observe')[0]).toMatchObject({ status: { consumers: [{ consumerDisplayName: 'Ada' }] } })
-    expect(server.rejected).toEqual([])
+    await expect.poll(() => fake.server.ops()).toEqual([id])
+    expect(fake.server.messages('engagement.observe')[0]).toMatchObject({ status: { consumers: [{ consumerDisplayName: 'Ada' }] } })
+    expect(fake.server.rejected).toEqual([])
   })
 
   it('sends an op without waiting for the outbox, and removes it from the outbox only after storing it', async () => {
@@ -95,11 +80,11 @@ describe('SyncClient and its outbox', () => {
     const c = client({ outbox })
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    server.autoAck = false
+    fake.server.autoAck = false
     const { opId: id, stored } = c.queueOp({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
-    await expect.poll(() => server.ops()).toEqual([id])
+    await expect.poll(() => fake.server.ops()).toEqual([id])
     expect(outbox.held).toHaveLength(1)
-    server.ack(id)
+    fake.server.ack(id)
     await expect.poll(() => c.pending).toBe(0)
     outbox.held[0]!()
     await stored
@@ -133,7 +118,7 @@ describe('SyncClient and its outbox', () => {
     await expect.poll(async () => (await outbox.load()).map((o) => o.opId)).toEqual([id])
     expect(c.errors).toHaveLength(1)
     c.setOnline(true)
-    await expect.poll(() => server.ops()).toEqual([id])
+    await expect.poll(() => fake.server.ops()).toEqual([id])
     await expect.poll(() => c.pending).toBe(0)
     expect(outbox.size).toBe(0)
   })
@@ -145,7 +130,7 @@ describe('SyncClient and its outbox', () => {
     await expect.poll(() => c.state).toBe('open')
     outbox.failPuts = 1_000
     const id = await c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
-    await expect.poll(() => server.ops()).toEqual([id])
+    await expect.poll(() => fake.server.ops()).toEqual([id])
     await expect.poll(() => c.pending).toBe(0)
     const retries = 1_000 - outbox.failPuts
     await expect.poll(() => outbox.adoptCalls).toBeGreaterThan(3) // several ticks later
@@ -161,9 +146,9 @@ describe('SyncClient and its outbox', () => {
     const calls = outbox.adoptCalls
     const orphan: ClientOp = { type: 'engagement.focus', opId: opId(7), engagementId: 'e7', at: 7 }
     outbox.orphans.push(orphan)
-    await expect.poll(() => server.ops()).toEqual([orphan.opId])
+    await expect.poll(() => fake.server.ops()).toEqual([orphan.opId])
     expect(outbox.adoptCalls).toBeGreaterThan(calls)
-    expect(server.connections).toBe(1)
+    expect(fake.server.connections).toBe(1)
     await expect.poll(() => c.pending).toBe(0)
   })
 })

@@ -1,40 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { SyncClient, type StateEvent, type SyncClientOptions, type WebSocketConstructor } from '../src/sync-client.ts'
+import type { StateEvent, SyncClient, SyncClientOptions, WebSocketConstructor } from '../src/sync-client.ts'
 import { MemoryOutbox } from '../src/outbox.ts'
 import { backoffDelay } from '../src/backoff.ts'
 import { CLOSE } from '../src/errors.ts'
 import type { ServerMessage } from '../src/server-messages.ts'
 import { PROTOCOL_VERSION } from '../src/version.ts'
-import { FakeServer, logEvent, snapshot } from './helpers/fake-server.ts'
+import { fakeServerPerTest, logEvent, snapshot } from './helpers/fake-server.ts'
 
-// Both the `ws` client and the browser's WebSocket must fit the injected constructor type.
-const nodeCtor: WebSocketConstructor = WebSocket
+// The browser's WebSocket must fit the injected constructor type too (the `ws` one: helpers/fake-server.ts).
 const browserCtor: WebSocketConstructor | undefined = undefined as typeof globalThis.WebSocket | undefined
 void browserCtor
 
-let server: FakeServer
-const clients: SyncClient[] = []
-
-beforeEach(async () => {
-  server = await FakeServer.start()
-})
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close()
-  await server.close()
-})
+const fake = fakeServerPerTest()
 
 function client(opts: Partial<SyncClientOptions> = {}): SyncClient & { states: StateEvent[]; messages: ServerMessage[] } {
-  const c = new SyncClient({
-    url: server.url, WebSocket: nodeCtor, clientId: 'tab-1', surface: 'agent',
-    heartbeatMs: 5_000, backoff: { baseMs: 10, maxMs: 40 }, ...opts,
-  }) as SyncClient & { states: StateEvent[]; messages: ServerMessage[] }
+  const c = fake.client(opts) as SyncClient & { states: StateEvent[]; messages: ServerMessage[] }
   c.states = []
   c.messages = []
   c.on('state', (s) => c.states.push(s))
   c.on('message', (m) => c.messages.push(m))
-  clients.push(c)
   return c
 }
 
@@ -47,10 +32,10 @@ describe('SyncClient against a real ws server', () => {
     c.on('welcome', (w) => welcomes.push(w))
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    expect(server.received[0]?.msg).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'tab-42', surface: 'supervisor' })
+    expect(fake.server.received[0]?.msg).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: 'tab-42', surface: 'supervisor' })
     expect(c.states.map((s) => s.state)).toEqual(['connecting', 'open'])
     expect(welcomes).toHaveLength(1)
-    expect(server.rejected).toEqual([])
+    expect(fake.server.rejected).toEqual([])
   })
 
   it('assigns a UUIDv7 opId, stores and sends the op, and an ack removes it from the outbox', async () => {
@@ -69,67 +54,67 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('queues ops while disconnected and sends them after welcome, in order', async () => {
-    server.autoAck = false
+    fake.server.autoAck = false
     const c = client()
     const a = await c.send(focus('e1'))
     const b = await c.send(focus('e2'))
     expect(c.pending).toBe(2)
     await c.start()
-    await expect.poll(() => server.ops()).toEqual([a, b])
+    await expect.poll(() => fake.server.ops()).toEqual([a, b])
   })
 
   it('resends every unacked op in order after the server closes the socket', async () => {
-    server.autoAck = false
+    fake.server.autoAck = false
     const c = client()
     await c.start()
     const ids = [await c.send(focus('e1')), await c.send(focus('e2')), await c.send(focus('e3'))]
-    await expect.poll(() => server.ops(1)).toEqual(ids)
-    server.ack(ids[0]!)
+    await expect.poll(() => fake.server.ops(1)).toEqual(ids)
+    fake.server.ack(ids[0]!)
     await expect.poll(() => c.pending).toBe(2)
-    server.last.close(CLOSE.GOING_AWAY, 'restart')
-    await expect.poll(() => server.ops(2)).toEqual(ids.slice(1))
+    fake.server.last.close(CLOSE.GOING_AWAY, 'restart')
+    await expect.poll(() => fake.server.ops(2)).toEqual(ids.slice(1))
     expect(c.states.map((s) => s.state)).toContain('reconnecting')
-    server.autoAck = true
-    server.ack(ids[1]!, 'e2', server.last)
-    server.ack(ids[2]!, 'e3', server.last)
+    fake.server.autoAck = true
+    fake.server.ack(ids[1]!, 'e2', fake.server.last)
+    fake.server.ack(ids[2]!, 'e3', fake.server.last)
     await expect.poll(() => c.pending).toBe(0)
   })
 
   it('keeps unacked ops in the outbox for the next client instance (reload)', async () => {
-    server.autoAck = false
+    fake.server.autoAck = false
     const outbox = new MemoryOutbox()
     const first = client({ outbox })
     await first.start()
     const opId = await first.send(focus())
-    await expect.poll(() => server.ops()).toEqual([opId])
+    await expect.poll(() => fake.server.ops()).toEqual([opId])
     first.close()
     const second = client({ outbox, clientId: 'tab-1' })
-    server.autoAck = true
+    fake.server.autoAck = true
     await second.start()
-    await expect.poll(() => server.ops(2)).toEqual([opId])
+    await expect.poll(() => fake.server.ops(2)).toEqual([opId])
     await expect.poll(() => outbox.size).toBe(0)
   })
 
   it('handles a duplicate ack: one ack event, nothing else changes', async () => {
-    server.autoAck = false
+    fake.server.autoAck = false
     const c = client()
     const acks: { duplicate: boolean }[] = []
     c.on('ack', (a) => acks.push(a))
     await c.start()
     const opId = await c.send(focus())
-    await expect.poll(() => server.ops()).toEqual([opId])
-    server.ack(opId, 'e1', server.last, { duplicate: true })
-    server.ack(opId, 'e1', server.last, { duplicate: true })
-    server.send({ type: 'pong', t: 0, serverTime: 0 }) // a frame after both acks: both are processed once it arrives
+    await expect.poll(() => fake.server.ops()).toEqual([opId])
+    fake.server.ack(opId, 'e1', fake.server.last, { duplicate: true })
+    fake.server.ack(opId, 'e1', fake.server.last, { duplicate: true })
+    fake.server.send({ type: 'pong', t: 0, serverTime: 0 }) // a frame after both acks: both are processed once it arrives
     await expect.poll(() => c.messages.filter((m) => m.type === 'pong').length).toBe(1)
     expect(acks).toEqual([expect.objectContaining({ opId, duplicate: true })])
     expect(c.pending).toBe(0)
   })
 
   it('drops an op the server refuses for good and reports it', async () => {
-    server.onMessage = (msg) => {
+    fake.server.onMessage = (msg) => {
       if (msg.type !== 'engagement.focus') return false
-      server.send({ type: 'error', code: 'FORBIDDEN', message: 'not yours', opId: msg.opId })
+      fake.server.send({ type: 'error', code: 'FORBIDDEN', message: 'not yours', opId: msg.opId })
       return true
     }
     const outbox = new MemoryOutbox()
@@ -164,8 +149,8 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('on engagement.erased drops its subscription and its unsent ops (outbox too), keeps the others, and hands the message on', async () => {
-    server.autoAck = false
-    server.logs.set('e1', [logEvent(1)])
+    fake.server.autoAck = false
+    fake.server.logs.set('e1', [logEvent(1)])
     const outbox = new MemoryOutbox()
     const c = client({ outbox })
     await c.start()
@@ -175,7 +160,7 @@ describe('SyncClient against a real ws server', () => {
     await c.send(focus('e1'))
     const kept = await c.send(focus('e2'))
     expect(c.pending).toBe(3)
-    server.send({ type: 'engagement.erased', engagementId: 'e1' })
+    fake.server.send({ type: 'engagement.erased', engagementId: 'e1' })
     await expect.poll(() => c.messages.some((m) => m.type === 'engagement.erased')).toBe(true)
     expect(c.pending).toBe(1)
     expect(c.pendingOps().map((o) => o.opId)).toEqual([kept])
@@ -183,34 +168,34 @@ describe('SyncClient against a real ws server', () => {
     await c.flushed()
     expect((await outbox.load()).map((o) => o.opId)).toEqual([kept])
     // Not resubscribed after a reconnect, and its ops are not resent.
-    server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
-    await expect.poll(() => server.messages('engagement.focus', 2)).toEqual([expect.objectContaining({ opId: kept })])
-    expect(server.messages('subscribe', 2)).toEqual([])
+    fake.server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
+    await expect.poll(() => fake.server.messages('engagement.focus', 2)).toEqual([expect.objectContaining({ opId: kept })])
+    expect(fake.server.messages('subscribe', 2)).toEqual([])
   })
 
   it('retries an op answered RATE_LIMITED after retryAfterMs, on the same connection', async () => {
     let refusals = 0
-    server.onMessage = (msg) => {
+    fake.server.onMessage = (msg) => {
       if (msg.type !== 'engagement.focus' || refusals > 0) return false
       refusals++
-      server.send({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', opId: msg.opId, retryAfterMs: 20 })
+      fake.server.send({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', opId: msg.opId, retryAfterMs: 20 })
       return true
     }
     const c = client()
     await c.start()
     const opId = await c.send(focus())
     await expect.poll(() => c.pending).toBe(0)
-    expect(server.ops(1)).toEqual([opId, opId])
-    expect(server.connections).toBe(1)
+    expect(fake.server.ops(1)).toEqual([opId, opId])
+    expect(fake.server.connections).toBe(1)
   })
 
   it('while saving is delayed (UNAVAILABLE) probes with one op per retry interval; saving-resumed sends the rest at once', async () => {
     let down = true
     const arrivals: Array<{ opId: string; at: number }> = []
-    server.onMessage = (msg) => {
+    fake.server.onMessage = (msg) => {
       if (!('opId' in msg) || !down) return false
       arrivals.push({ opId: msg.opId, at: performance.now() })
-      server.send({ type: 'error', code: 'UNAVAILABLE', message: 'delayed', opId: msg.opId, retryAfterMs: 40 })
+      fake.server.send({ type: 'error', code: 'UNAVAILABLE', message: 'delayed', opId: msg.opId, retryAfterMs: 40 })
       return true
     }
     const c = client()
@@ -226,9 +211,9 @@ describe('SyncClient against a real ws server', () => {
     const probes = arrivals.slice(first, 16)
     for (let i = 1; i < probes.length; i++) expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(35)
     down = false
-    server.send({ type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' })
+    fake.server.send({ type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' })
     await expect.poll(() => c.pending, { timeout: 1_000 }).toBe(0)
-    expect(server.connections).toBe(1)
+    expect(fake.server.connections).toBe(1)
   })
 
   it('reports a server frame it cannot read (invalidFrame) and goes on with the next', async () => {
@@ -237,9 +222,9 @@ describe('SyncClient against a real ws server', () => {
     c.on('invalidFrame', (f) => invalid.push(f))
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    server.send({ type: 'board.delta', serverTime: 'soon', engagements: [], removedEngagements: [], agents: [] } as Record<string, unknown>)
-    server.last.send('not json')
-    server.send({ type: 'pong', t: 7, serverTime: 1 })
+    fake.server.send({ type: 'board.delta', serverTime: 'soon', engagements: [], removedEngagements: [], agents: [] } as Record<string, unknown>)
+    fake.server.last.send('not json')
+    fake.server.send({ type: 'pong', t: 7, serverTime: 1 })
     await expect.poll(() => c.messages.some((m) => m.type === 'pong')).toBe(true)
     expect(invalid.map((f) => f.type)).toEqual(['board.delta', null])
     expect(invalid[0]!.sample).toContain('"serverTime":"soon"')
@@ -247,32 +232,32 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('keeps at most maxInFlight ops unacked on the wire', async () => {
-    server.autoAck = false
+    fake.server.autoAck = false
     const c = client({ maxInFlight: 2 })
     await c.start()
     await expect.poll(() => c.state).toBe('open')
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push(await c.send(focus(`e${i}`)))
     c.subscribe('barrier') // frames arrive in order: once this is in, every op sent before it is too
-    await expect.poll(() => server.messages('subscribe').length).toBe(1)
-    expect(server.ops()).toEqual(ids.slice(0, 2))
-    server.ack(ids[0]!)
-    await expect.poll(() => server.ops()).toEqual(ids.slice(0, 3))
+    await expect.poll(() => fake.server.messages('subscribe').length).toBe(1)
+    expect(fake.server.ops()).toEqual(ids.slice(0, 2))
+    fake.server.ack(ids[0]!)
+    await expect.poll(() => fake.server.ops()).toEqual(ids.slice(0, 3))
   })
 
   it('resumes subscriptions after reconnect with afterSeq, and the board', async () => {
-    server.logs.set('e1', [logEvent(1), logEvent(2), logEvent(3)])
+    fake.server.logs.set('e1', [logEvent(1), logEvent(2), logEvent(3)])
     const c = client()
     await c.start()
     c.subscribe('e1')
     c.subscribeBoard()
     await expect.poll(() => c.lastSeq('e1')).toBe(3)
-    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(4)] })
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(4)] })
     await expect.poll(() => c.lastSeq('e1')).toBe(4)
-    server.logs.set('e1', [1, 2, 3, 4, 5, 6].map(logEvent))
-    server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
-    await expect.poll(() => server.messages('subscribe', 2)).toEqual([{ type: 'subscribe', engagementId: 'e1', afterSeq: 4 }])
-    expect(server.messages('board.subscribe', 2)).toHaveLength(1)
+    fake.server.logs.set('e1', [1, 2, 3, 4, 5, 6].map(logEvent))
+    fake.server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
+    await expect.poll(() => fake.server.messages('subscribe', 2)).toEqual([{ type: 'subscribe', engagementId: 'e1', afterSeq: 4 }])
+    expect(fake.server.messages('board.subscribe', 2)).toHaveLength(1)
     await expect.poll(() => c.lastSeq('e1')).toBe(6)
     const seqs = c.messages.flatMap((m) => (m.type === 'engagement.events' ? m.events.map((e) => e.seq) : []))
     expect(seqs).toEqual([4, 5, 6])
@@ -283,19 +268,19 @@ describe('SyncClient against a real ws server', () => {
     const gaps: unknown[] = []
     c.on('gap', (g) => gaps.push(g))
     await c.start()
-    server.logs.set('e1', [logEvent(1), logEvent(2)])
+    fake.server.logs.set('e1', [logEvent(1), logEvent(2)])
     c.subscribe('e1')
     await expect.poll(() => c.lastSeq('e1')).toBe(2)
-    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(2), logEvent(3)] })
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(2), logEvent(3)] })
     await expect.poll(() => c.lastSeq('e1')).toBe(3)
-    server.onMessage = (msg) => msg.type === 'subscribe' // hold the snapshot back
-    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(5)] })
-    await expect.poll(() => server.messages('subscribe')).toEqual([
+    fake.server.onMessage = (msg) => msg.type === 'subscribe' // hold the snapshot back
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(5)] })
+    await expect.poll(() => fake.server.messages('subscribe')).toEqual([
       { type: 'subscribe', engagementId: 'e1' }, { type: 'subscribe', engagementId: 'e1' },
     ])
     expect(gaps).toEqual([{ engagementId: 'e1', expectedSeq: 4, gotSeq: 5 }])
-    server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(6)] })
-    server.send(snapshot('e1', 6))
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(6)] })
+    fake.server.send(snapshot('e1', 6))
     await expect.poll(() => c.lastSeq('e1')).toBe(6)
     const e1 = c.messages.filter((m) => m.type.startsWith('engagement.'))
     expect(e1.map((m) => (m.type === 'engagement.events' ? m.events.map((e) => e.seq) : m.type))).toEqual([
@@ -304,19 +289,19 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('drops a silent connection after two heartbeat intervals and reconnects', async () => {
-    server.answerPings = false
+    fake.server.answerPings = false
     const c = client({ heartbeatMs: 30 })
     await c.start()
-    await expect.poll(() => server.connections).toBeGreaterThanOrEqual(2)
-    await expect.poll(() => server.closeCodes.get(1)).toBe(CLOSE.HEARTBEAT_TIMEOUT)
-    expect(server.messages('ping', 1).length).toBeGreaterThanOrEqual(1)
+    await expect.poll(() => fake.server.connections).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => fake.server.closeCodes.get(1)).toBe(CLOSE.HEARTBEAT_TIMEOUT)
+    expect(fake.server.messages('ping', 1).length).toBeGreaterThanOrEqual(1)
   })
 
   it('keeps a connection that answers pings', async () => {
     const c = client({ heartbeatMs: 100 }) // roomy, so a busy event loop is not mistaken for silence
     await c.start()
-    await expect.poll(() => server.messages('ping').length).toBeGreaterThanOrEqual(4)
-    expect(server.connections).toBe(1)
+    await expect.poll(() => fake.server.messages('ping').length).toBeGreaterThanOrEqual(4)
+    expect(fake.server.connections).toBe(1)
     expect(c.state).toBe('open')
   })
 
@@ -324,27 +309,26 @@ describe('SyncClient against a real ws server', () => {
     const c = client({ random: () => 0 }) // a reconnect, if any, would be immediate
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    server.last.close(CLOSE.SESSION_EXPIRED, 'expired')
+    fake.server.last.close(CLOSE.SESSION_EXPIRED, 'expired')
     await expect.poll(() => c.state).toBe('closed')
     expect(c.states.at(-1)).toMatchObject({ state: 'closed', closeCode: CLOSE.SESSION_EXPIRED, reason: 'expired' })
     // A negative can only be checked by waiting: many times the (zero) backoff delay.
     await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(server.connections).toBe(1)
+    expect(fake.server.connections).toBe(1)
   })
 
   it('reconnects after a non-terminal application close code', async () => {
     const c = client({ random: () => 0 })
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    server.last.close(CLOSE.PROTOCOL_VIOLATION, 'oops')
-    await expect.poll(() => server.connections).toBe(2)
+    fake.server.last.close(CLOSE.PROTOCOL_VIOLATION, 'oops')
+    await expect.poll(() => fake.server.connections).toBe(2)
     await expect.poll(() => c.state).toBe('open')
   })
 
   it('backs off with full jitter within exponential bounds while the server is down', async () => {
-    const url = server.url
-    await server.close()
-    server = await FakeServer.start() // a fresh one for afterEach; the client dials the dead port
+    const url = fake.server.url
+    await fake.server.close() // the client dials the dead port
     const c = client({ url, random: () => 0.5, backoff: { baseMs: 4, maxMs: 16 } })
     await c.start()
     await expect.poll(() => c.states.filter((s) => s.state === 'reconnecting' && s.delayMs !== undefined).length).toBeGreaterThanOrEqual(5)
@@ -358,10 +342,10 @@ describe('SyncClient against a real ws server', () => {
     await expect.poll(() => c.state).toBe('open')
     c.setOnline(false)
     expect(c.state).toBe('offline')
-    await expect.poll(() => server.closeCodes.get(1)).toBe(CLOSE.NORMAL)
+    await expect.poll(() => fake.server.closeCodes.get(1)).toBe(CLOSE.NORMAL)
     const opId = await c.send(focus())
     c.setOnline(true)
-    await expect.poll(() => server.ops(2)).toEqual([opId])
+    await expect.poll(() => fake.server.ops(2)).toEqual([opId])
     await expect.poll(() => c.pending).toBe(0)
   })
 
@@ -377,9 +361,9 @@ describe('SyncClient against a real ws server', () => {
     const c = client({ WebSocket: Recording, getToken: () => `tok-${++n}`, random: () => 0 })
     await c.start()
     await expect.poll(() => c.state).toBe('open')
-    server.last.close(CLOSE.GOING_AWAY)
-    await expect.poll(() => server.connections).toBe(2)
-    expect(urls).toEqual([`${server.url}?token=tok-1`, `${server.url}?token=tok-2`])
+    fake.server.last.close(CLOSE.GOING_AWAY)
+    await expect.poll(() => fake.server.connections).toBe(2)
+    expect(urls).toEqual([`${fake.server.url}?token=tok-1`, `${fake.server.url}?token=tok-2`])
   })
 })
 

@@ -3,8 +3,10 @@
  * protocol through the package's own strict parser, so a client sending anything malformed
  * shows up as a parse failure in `rejected`.
  */
-import { WebSocketServer, type WebSocket } from 'ws'
+import { afterEach, beforeEach } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
+import { SyncClient, type SyncClientOptions, type WebSocketConstructor } from '../../src/sync-client.ts'
 import { parseClientMessage } from '../../src/parse.ts'
 import type { ClientMessage } from '../../src/client-messages.ts'
 import type { ServerMessage, LogEvent } from '../../src/server-messages.ts'
@@ -61,9 +63,15 @@ export class FakeServer {
     ws.send(JSON.stringify(msg))
   }
 
-  async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate()
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+  #closed: Promise<void> | undefined
+
+  /** Idempotent: later calls return the first close. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      for (const ws of this.sockets) ws.terminate()
+      this.#wss.close(() => resolve())
+    })
+    return this.#closed
   }
 
   #accept(ws: WebSocket): void {
@@ -127,5 +135,38 @@ export function view(id: string, lastSeq: number): EngagementView {
     isConference: false, isTransfer: false, transfer: null, consumers: [], variables: {}, startedAt: 1,
     acceptedAt: 1, stateSince: 1, wrapupStartedAt: null, endedAt: null, handleMs: null, wrapupMs: null,
     help: null, notesPreview: '', lastSeq, updatedAt: 1,
+  }
+}
+
+// The `ws` client must fit the injected constructor type (the browser's: sync-client.test.ts).
+const nodeCtor: WebSocketConstructor = WebSocket
+
+/**
+ * For a test file: a fresh FakeServer for each test, and `client()`, a SyncClient on it with the
+ * tests' defaults (fast backoff), every one closed after its test with the server.
+ */
+export function fakeServerPerTest(): { readonly server: FakeServer; client(opts?: Partial<SyncClientOptions>): SyncClient } {
+  let current: FakeServer | undefined
+  const clients: SyncClient[] = []
+  beforeEach(async () => {
+    current = await FakeServer.start()
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close()
+    await current?.close()
+  })
+  return {
+    get server() {
+      if (!current) throw new Error('no FakeServer outside a test')
+      return current
+    },
+    client(opts = {}) {
+      const c = new SyncClient({
+        url: this.server.url, WebSocket: nodeCtor, clientId: 'tab-1', surface: 'agent',
+        heartbeatMs: 5_000, backoff: { baseMs: 10, maxMs: 40 }, ...opts,
+      })
+      clients.push(c)
+      return c
+    },
   }
 }
