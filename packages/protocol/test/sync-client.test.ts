@@ -130,7 +130,7 @@ describe('SyncClient against a real ws server', () => {
   })
 
   it('never sends an op whose frame exceeds the server\'s maxFrameBytes: refused FRAME_TOO_LARGE, dropped, the next op still goes', async () => {
-    server.maxFrameBytes = 2048
+    fake.server.maxFrameBytes = 2048
     const outbox = new MemoryOutbox()
     const c = client({ outbox })
     const rejected: { code: string; opId: string }[] = []
@@ -143,7 +143,7 @@ describe('SyncClient against a real ws server', () => {
     const small = await c.send(focus())
     await expect.poll(() => rejected).toEqual([{ code: 'FRAME_TOO_LARGE', opId: big }])
     await expect.poll(() => c.pending).toBe(0)
-    expect(server.received.map((r) => (r.msg as { opId?: string }).opId).filter(Boolean)).toEqual([fits, small])
+    expect(fake.server.received.map((r) => (r.msg as { opId?: string }).opId).filter(Boolean)).toEqual([fits, small])
     await c.flushed()
     expect(outbox.size).toBe(0)
   })
