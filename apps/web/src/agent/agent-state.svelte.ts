@@ -3,9 +3,9 @@
  * this page holds, the server's view of the agent's open engagements, and the wiring between the
  * Zoom adapter, the sessions and the one Connection. Provided to components through context.
  */
-import { getContext, setContext } from 'svelte'
 import type { EngagementView } from '@switchboard/protocol'
 import type { Connection } from '../lib/connection.svelte.ts'
+import { contextSlot } from '../lib/context-slot.ts'
 import { EngagementCache } from './zoom/engagement-cache.svelte.ts'
 import type { EngagementSource, EngagementSync } from './zoom/engagement-sync.ts'
 import type { EngagementEntry } from './zoom/engagement-merge.ts'
@@ -262,16 +262,10 @@ export class AgentState {
   }
 }
 
-const KEY = Symbol('switchboard.agent')
+const slot = contextSlot<AgentState>('agent state')
 
-export function setAgentState(state: AgentState): AgentState {
-  return setContext(KEY, state)
-}
-
-export function getAgentState(): AgentState {
-  const s = getContext<AgentState | undefined>(KEY)
-  if (!s) throw new Error('No AgentState in context')
-  return s
-}
+/** Provide the page's agent state to all components below (call in the root component). */
+export const setAgentState = slot.set
+export const getAgentState = slot.get
 
 export { consumerName }

@@ -1,4 +1,4 @@
-import { getContext, hasContext, setContext } from 'svelte'
+import { contextSlot } from './context-slot.ts'
 
 export interface ClockOptions {
   /**
@@ -72,22 +72,14 @@ export class Clock {
   }
 }
 
-const KEY = Symbol('switchboard.clock')
+const slot = contextSlot<Clock>('clock')
 
 /** Provide the page's clock (call in the root component). */
-export function setClock(clock: Clock): Clock {
-  return setContext(KEY, clock)
-}
-
+export const setClock = slot.set
 /** The clock a parent (or a harness, through `mount`'s context) provided, else `make()`'s, provided from here down. */
-export function provideClock(make: () => Clock): Clock {
-  return hasContext(KEY) ? getContext<Clock>(KEY) : setContext(KEY, make())
-}
-
+export const provideClock = slot.provide
 /** For `mount(..., { context })`: a clock made outside any component (benches, harnesses). */
-export function clockContext(clock: Clock): [symbol, Clock] {
-  return [KEY, clock]
-}
+export const clockContext = slot.entry
 
 /** The page's clock, or a new one when no root provided it. */
 export function getClock(): Clock {

@@ -7,7 +7,6 @@
  * signs in) is queued at once with its id; it waits for the outbox, which `start()` opens (the
  * agent's is per user, known only after sign-in), and is stored and sent from there.
  */
-import { getContext, hasContext, setContext } from 'svelte'
 import {
   CLOSE, ERRORS, type ClientOp, type ServerMessage, type ServerMessageOf, type ServerMessageType, type SessionUser,
 } from '@switchboard/protocol'
@@ -18,6 +17,7 @@ import {
 } from '@switchboard/protocol/sync-client'
 import { STORAGE_FAILED_MESSAGE, statusText, type ConnectionState, type StatusText } from './status-text.ts'
 import { wsUrl } from './ws-url.ts'
+import { contextSlot } from './context-slot.ts'
 
 export type Surface = 'agent' | 'supervisor' | 'other'
 
@@ -295,25 +295,13 @@ function tabClientId(): string {
   }
 }
 
-const KEY = Symbol('switchboard.connection')
+const slot = contextSlot<Connection>('connection')
 
 /** Provide the page's connection to all components below (call in the root component). */
-export function setConnection(conn: Connection): Connection {
-  return setContext(KEY, conn)
-}
-
+export const setConnection = slot.set
 /** The connection a parent (or a harness, through `mount`'s context) provided, else `make()`'s, provided from here down. */
-export function provideConnection(make: () => Connection): Connection {
-  return hasContext(KEY) ? getContext<Connection>(KEY) : setContext(KEY, make())
-}
-
+export const provideConnection = slot.provide
 /** For `mount(..., { context })`: a connection made outside any component (benches, harnesses). */
-export function connectionContext(conn: Connection): [symbol, Connection] {
-  return [KEY, conn]
-}
-
-export function getConnection(): Connection {
-  const conn = getContext<Connection | undefined>(KEY)
-  if (!conn) throw new Error('No Connection in context: call setConnection in the root component')
-  return conn
-}
+export const connectionContext = slot.entry
+/** The page's connection (the root component provides it). */
+export const getConnection = slot.get

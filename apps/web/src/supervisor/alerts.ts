@@ -33,6 +33,11 @@ export interface Alert {
 }
 
 /** Start of handling: accepted if known, else started. */
+/** One alert per kind and engagement: its key in lists and sets. */
+export function alertKey(a: Alert): string {
+  return `${a.kind}:${a.engagementId}`
+}
+
 export function handleStart(e: EngagementView): number | null {
   return e.acceptedAt ?? e.startedAt
 }

@@ -4,13 +4,13 @@
  * applied once, then the reactive fields are republished (`$state.raw`: rows are replaced by
  * identity, so a keyed `{#each}` touches only rows whose object changed).
  */
-import { getContext, hasContext, setContext } from 'svelte'
 import type { AgentView, AlertThresholds, EngagementView, ServerMessageType, ServerMessageOf } from '@switchboard/protocol'
 import {
   applyDelta, applySnapshot, coalesceDeltas, emptyBoard, DEFAULT_THRESHOLDS,
   type BoardData, type BoardDeltaMessage, type BoardSnapshotMessage,
 } from './board-state.ts'
 import { addSample, countStates, type StateSample } from './charts.ts'
+import { contextSlot } from '../lib/context-slot.ts'
 
 /** What the board needs from the page's connection (the lib `Connection` satisfies it). */
 export interface BoardSource {
@@ -136,14 +136,9 @@ export class Board {
   }
 }
 
-const KEY = Symbol('switchboard.board')
+const slot = contextSlot<Board>('board')
 
 /** The board a harness provided through `mount`'s context, else `make()`'s, provided from here down. */
-export function provideBoard(make: () => Board): Board {
-  return hasContext(KEY) ? getContext<Board>(KEY) : setContext(KEY, make())
-}
-
+export const provideBoard = slot.provide
 /** For `mount(..., { context })`: a board fed by something other than the page's connection. */
-export function boardContext(board: Board): [symbol, Board] {
-  return [KEY, board]
-}
+export const boardContext = slot.entry

@@ -90,6 +90,11 @@ function readConfig(raw: unknown): ZoomConfig {
   }
 }
 
+/** The `context` string of a `getRunningContext` or `getAppContext` reply ('' when missing). */
+function contextText(raw: unknown): string {
+  return isRecord(raw) && typeof raw.context === 'string' ? raw.context : ''
+}
+
 export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter {
   const sdk: ZoomSdkLike = options.sdk ?? zoomSdk
   const now = options.now ?? Date.now
@@ -177,8 +182,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
 
     async getRunningContext() {
       await ready()
-      return call('getRunningContext', () => sdk.getRunningContext(),
-        (raw) => (isRecord(raw) && typeof raw.context === 'string' ? raw.context : ''))
+      return call('getRunningContext', () => sdk.getRunningContext(), contextText)
     },
 
     async getEngagementContext(engagementId) {
@@ -206,8 +210,7 @@ export function createZoomAdapter(options: ZoomAdapterOptions = {}): ZoomAdapter
 
     async getAppContext() {
       await ready()
-      return call('getAppContext', () => sdk.getAppContext(),
-        (raw) => (isRecord(raw) && typeof raw.context === 'string' ? raw.context : ''))
+      return call('getAppContext', () => sdk.getAppContext(), contextText)
     },
 
     async authorize(opts) {

@@ -44,49 +44,56 @@ function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K]
   if (value !== undefined) target[key] = value
 }
 
+/** A reader for each field of `T`: the field's value from Zoom's, or undefined when unreadable. */
+type Readers<T> = { [K in keyof T]-?: (v: unknown) => NonNullable<T[K]> | undefined }
+
+/** Into `out`, the fields of `raw` that their reader can read; everything else is dropped. */
+function readFields<T extends object>(raw: Raw, readers: Partial<Readers<T>>, out: T): T {
+  for (const key of Object.keys(readers) as (keyof T & string)[]) put(out, key, readers[key]?.(raw[key]))
+  return out
+}
+
+const CONTEXT_FIELDS: Readers<Omit<EngagementContext, 'engagementId'>> = {
+  startTime: epochMs,
+  acceptTime: epochMs,
+  queueId: text,
+  queueName: text,
+  isTransfer: bool,
+  transferType: text,
+  transferFromAgentId: text,
+  transferFromAgentName: text,
+}
+
+type ZoomConsumer = NonNullable<EngagementStatusChanges['consumers']>[number]
+const CONSUMER_FIELDS: Readers<ZoomConsumer> = {
+  consumerId: text,
+  consumerDisplayName: text,
+  consumerNumber: text,
+  consumerEmail: text,
+}
+
+const STATUS_FIELDS: Readers<EngagementStatusChanges> = {
+  state: (v) => (typeof v === 'string' && (STATES as readonly string[]).includes(v) ? v as EngagementState : undefined),
+  channel: (v) => text(v, 32) || undefined,
+  source: text,
+  isConference: bool,
+  assignedAgentId: text,
+  assignedAgentName: text,
+  endTime: epochMs,
+  consumers: (v) => (Array.isArray(v) ? v.filter(isRecord).slice(0, 50).map((c) => readFields(c, CONSUMER_FIELDS, {})) : undefined),
+}
+
 export function normalizeContext(raw: unknown): EngagementContext | null {
   const c = isRecord(raw) && isRecord(raw.engagementContext) ? raw.engagementContext : raw
   if (!isRecord(c)) return null
   const engagementId = text(c.engagementId, 128)
   if (!engagementId) return null
-  const out: EngagementContext = { engagementId }
-  put(out, 'startTime', epochMs(c.startTime))
-  put(out, 'acceptTime', epochMs(c.acceptTime))
-  put(out, 'queueId', text(c.queueId))
-  put(out, 'queueName', text(c.queueName))
-  put(out, 'isTransfer', bool(c.isTransfer))
-  put(out, 'transferType', text(c.transferType))
-  put(out, 'transferFromAgentId', text(c.transferFromAgentId))
-  put(out, 'transferFromAgentName', text(c.transferFromAgentName))
-  return out
-}
-
-function normalizeConsumers(v: unknown): EngagementStatusChanges['consumers'] {
-  if (!Array.isArray(v)) return undefined
-  return v.filter(isRecord).slice(0, 50).map((c) => {
-    const out: NonNullable<EngagementStatusChanges['consumers']>[number] = {}
-    put(out, 'consumerId', text(c.consumerId))
-    put(out, 'consumerDisplayName', text(c.consumerDisplayName))
-    put(out, 'consumerNumber', text(c.consumerNumber))
-    put(out, 'consumerEmail', text(c.consumerEmail))
-    return out
-  })
+  return readFields<EngagementContext>(c, CONTEXT_FIELDS, { engagementId })
 }
 
 /** The status fields present in `raw` (a full status or a change event's diff). */
 export function normalizeStatusFields(raw: Raw): EngagementStatusChanges {
-  const out: EngagementStatusChanges = {}
-  if (typeof raw.state === 'string' && (STATES as readonly string[]).includes(raw.state)) {
-    out.state = raw.state as EngagementState
-  }
-  put(out, 'channel', text(raw.channel, 32) || undefined)
-  put(out, 'source', text(raw.source))
-  put(out, 'isConference', bool(raw.isConference))
-  put(out, 'assignedAgentId', text(raw.assignedAgentId))
-  put(out, 'assignedAgentName', text(raw.assignedAgentName))
-  put(out, 'endTime', epochMs(raw.endTime))
-  put(out, 'consumers', normalizeConsumers(raw.consumers))
-  return out
+  return readFields(raw, STATUS_FIELDS, {})
 }
 
 /** `{ engagementStatus: {...} }` (reply or event) to its id and fields. */
