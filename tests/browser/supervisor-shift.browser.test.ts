@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
     await expect.poll(() => dialog().count(), POLL).toBe(0)
   })
 
-  it('shows a wrap-up finished within a second as <0:01, no whisper box on the closed engagement, and a complete CSV at once', async () => {
+  it('shows a wrap-up finished within a second as <0:01, no whisper box on the closed engagement, and a complete CSV and search at once', async () => {
     await type(ada, A2, 'Upgraded to the annual plan.')
     await ada.op({ type: 'engagement.status', engagementId: A2, changes: { state: 'wrap-up' }, at: Date.now() })
     const doc = docs.get(A2)!
@@ -127,6 +127,9 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
     expect(line).toContain('Upgraded to the annual plan.')
     expect(line).toContain('Annual plan, 12 seats')
     expect(line).toContain('Sale')
+    // Found by words of its notes at once too (the search entry is written with the end).
+    const found = await page.evaluate(async () => (await (await fetch('/api/engagements?state=closed&q=annual')).json()) as { items: Array<{ id: string }> })
+    expect(found.items.map((e) => e.id)).toContain(A2)
     await expect.poll(() => row(A2).count(), POLL).toBe(0)
 
     await page.getByRole('button', { name: 'History' }).click()

@@ -51,3 +51,12 @@ export async function postJson<T>(path: string, body: unknown, init?: RequestIni
   }
   return parse<T>(res)
 }
+
+/** Whether the server offers dev sign-in; false when the endpoint is absent or cannot say. */
+export async function fetchDevStatus(): Promise<boolean> {
+  try {
+    return (await getJson<{ devSignIn?: boolean }>('/api/dev/status')).devSignIn === true
+  } catch {
+    return false
+  }
+}

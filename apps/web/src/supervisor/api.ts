@@ -14,15 +14,6 @@ export function fetchSession(): Promise<MeResponse> {
   return getJson<MeResponse>('/api/session')
 }
 
-/** Whether the server offers dev sign-in; false when the endpoint is absent. */
-export async function fetchDevStatus(): Promise<boolean> {
-  try {
-    const s = await getJson<{ devSignIn?: boolean }>('/api/dev/status')
-    return s.devSignIn === true
-  } catch {
-    return false
-  }
-}
 
 export function devSignIn(body: DevSignInRequest): Promise<SessionResponse> {
   return postJson<SessionResponse>('/api/dev/sign-in', body)
