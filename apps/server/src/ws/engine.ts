@@ -3,7 +3,7 @@
  * remote through the bus), boards and presence. Transport-agnostic: the gateway hands it
  * authenticated users with a `Peer` and raw frames.
  */
-import type { SessionUser } from '@switchboard/protocol'
+import { CLOSE, type SessionUser } from '@switchboard/protocol'
 import { Bus, type BusMessage } from '../bus/bus.ts'
 import type { Engagement } from '../domain/engagement/model.ts'
 import { getEngagements, key, readEventsAfter, type LogRow } from '../domain/engagement/queries.ts'
@@ -116,7 +116,7 @@ export class Engine implements OpSink {
     s.onError = (code) => this.metrics.error(code)
     this.hub.add(s)
     const timer = setTimeout(() => {
-      if (!s.helloDone) s.close(4004, 'HELLO_TIMEOUT')
+      if (!s.helloDone) s.close(CLOSE.HELLO_TIMEOUT, 'HELLO_TIMEOUT')
     }, HELLO_TIMEOUT_MS)
     timer.unref()
     return s
@@ -322,7 +322,7 @@ export class Engine implements OpSink {
     const notice = JSON.stringify({ type: 'notice', code: 'going-away', message: 'The server is restarting; reconnecting shortly.' })
     for (const s of [...this.hub.sessions]) {
       s.send(notice)
-      s.close(1001, 'SHUTTING_DOWN')
+      s.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN')
       this.hub.remove(s)
     }
     this.boards.close()

@@ -3,7 +3,7 @@
  * and a bounded send path. Transport-agnostic: it only knows the `Peer` interface.
  */
 import { randomUUID } from 'node:crypto'
-import { CLOSE, ERRORS, type ErrorCode, type SessionUser } from '@switchboard/protocol'
+import { CLOSE, ERRORS, type CloseCode, type ErrorCode, type SessionUser } from '@switchboard/protocol'
 import { actorOf, type Actor } from '../domain/engagement/model.ts'
 import type { LogRow } from '../domain/engagement/queries.ts'
 import type { OpAck, OpRefusal, OpSession, ReplySink } from './ops.ts'
@@ -117,7 +117,7 @@ export class Session implements OpSession, ReplySink {
     this.sendJson(msg)
   }
 
-  close(code: number, reason: string): void {
+  close(code: CloseCode, reason: string): void {
     if (this.closed) return
     this.closed = true
     try {
