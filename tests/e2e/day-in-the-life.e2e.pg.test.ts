@@ -5,27 +5,21 @@
  * board. Ends with screenshots of the three pages (tests/artifacts/e2e/) and axe on them.
  */
 import { randomBytes } from 'node:crypto'
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { openAgent, type AgentClient } from './support/agent.ts'
 import { screenshot } from './support/artifacts.ts'
 import { seriousViolations } from './support/axe.ts'
-import { Cleanup } from './support/cleanup.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
 import { seedAgent } from './support/seed.ts'
-import type { ServerNode } from './support/server.ts'
-import { openOneNodeStage } from './support/stage.ts'
+import { openOneNodeStage, stageForFile } from './support/stage.ts'
 import { openSupervisor, type SupervisorClient } from './support/supervisor.ts'
 
 const MIN = 60_000
 
 describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, second session, supervisor)', () => {
-  const cleanup = new Cleanup()
-  let node: ServerNode
-  let browser: Browser
-  const accountId = `acme-${randomBytes(3).toString('hex')}`
-  const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
-  const supUser = { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' }
+  const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-day'))
+  const { accountId, cleanup } = f
 
   // Shared by the scenario and the accessibility/screenshot checks that follow it.
   let agent: AgentClient
@@ -35,10 +29,6 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
   let other = ''
 
   beforeAll(async () => {
-    const stage = await openOneNodeStage(cleanup, 'e2e-day')
-    browser = stage.browser
-    node = stage.node
-
     const colleagues = [
       { user: { accountId, userId: 'agent-bo', displayName: 'Bo Chen' }, engagements: [
         { id: `eng-${randomBytes(4).toString('hex')}`, consumer: 'Marta Kowalski', channel: 'voice' as const, queueName: 'Billing', state: 'active' as const, notes: 'Card declined twice.\nOffered to retry with the backup card.', startedAgoMs: 7 * MIN },
@@ -52,38 +42,34 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
       ] },
     ]
     for (const c of colleagues) {
-      const seeded = await seedAgent(node.origin, c.user, c.engagements)
+      const seeded = await seedAgent(f.stage.node.origin, c.user, c.engagements)
       cleanup.add(`close ${c.user.userId}`, () => seeded.close())
     }
-  }, 180_000)
-  afterAll(() => cleanup.run(), 60_000)
+  }, 60_000)
 
   const newContext = (width: number, height: number): Promise<BrowserContext> =>
-    browser.newContext({ viewport: { width, height }, colorScheme: 'light', locale: 'en-US', timezoneId: 'UTC' })
+    f.newContext({ viewport: { width, height }, colorScheme: 'light', locale: 'en-US', timezoneId: 'UTC' })
 
   it('takes two engagements, switches, wraps one up; the second session and the supervisor follow live; whisper read', async () => {
-    sup = await openSupervisor(await newContext(1280, 800), node.origin, supUser)
+    sup = await openSupervisor(await newContext(1280, 800), f.stage.node.origin, f.sam)
     await expect.poll(async () => (await sup.rowIds()).length, POLL).toBe(4)
 
-    agent = await openAgent(await newContext(1280, 800), node.origin, agentUser)
-    first = await agent.create({ consumer: { name: 'Ada Lovelace', number: '+1 555 0100' }, queueName: 'Billing', channel: 'voice' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
+    agent = await openAgent(await newContext(1280, 800), f.stage.node.origin, f.ana)
+    first = await agent.take({ consumer: { name: 'Ada Lovelace', number: '+1 555 0100' }, queueName: 'Billing', channel: 'voice' })
     // The board gains the row as soon as the app reports the engagement.
     await expect.poll(() => sup.row(first).count(), POLL).toBe(1)
     expect(await sup.rowState(first)).toBe('Active')
 
-    await agent.type('Double charge on invoice 2291.')
-    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
+    await agent.typeSaved('Double charge on invoice 2291.')
     await expect.poll(() => sup.rowNotes(first), POLL).toBe('Double charge on invoice 2291.')
 
     // The same agent in a second Zoom client (another browser profile) on the same engagement.
-    second = await openAgent(await newContext(1280, 1000), node.origin, agentUser)
+    second = await openAgent(await newContext(1280, 1000), f.stage.node.origin, f.ana)
     await second.create({ id: first, consumer: { name: 'Ada Lovelace', number: '+1 555 0100' }, queueName: 'Billing', channel: 'voice' })
     await expect.poll(() => second.notes().inputValue(), POLL).toBe('Double charge on invoice 2291.')
 
     // A second engagement arrives and Zoom switches to it.
-    other = await agent.create({ consumer: { name: 'Grace Hopper', email: 'grace@example.com' }, queueName: 'Technical support', channel: 'messaging' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Grace Hopper')
+    other = await agent.take({ consumer: { name: 'Grace Hopper', email: 'grace@example.com' }, queueName: 'Technical support', channel: 'messaging' })
     expect(await agent.notes().inputValue()).toBe('')
     await agent.type('Cannot sign in after the password reset.')
     await expect.poll(() => agent.others().innerText(), POLL).toContain('Ada Lovelace')
@@ -125,13 +111,10 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
     await expect.poll(() => agent.others().count(), POLL).toBe(0)
 
     // What was saved is what the server holds (REST detail, read by the supervisor's session).
-    const detail = await sup.page.evaluate(async (id) => {
-      const r = await fetch(`/api/engagements/${encodeURIComponent(id)}`)
-      return await r.json() as { engagement: { state: string }; notes: { text: string; wrapup: { summary?: string } } }
-    }, other)
-    expect(detail.engagement.state).toBe('end')
-    expect(detail.notes.text).toBe('Cannot sign in after the password reset.')
-    expect(detail.notes.wrapup.summary).toBe('Reset the account lock; customer signed in.')
+    const detail = await sup.engagement(other)
+    expect(detail?.engagement.state).toBe('end')
+    expect(detail?.notes.text).toBe('Cannot sign in after the password reset.')
+    expect(detail?.notes.wrapup.summary).toBe('Reset the account lock; customer signed in.')
     expect(await sup.rowState(first)).toBe('Active')
     // Nothing went wrong on the way: no error shown to either session of the agent.
     expect(await agent.app().getByRole('alert').allInnerTexts()).toEqual([])
@@ -141,7 +124,7 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
   it('takes an engagement and its first notes in one burst (an outbox resent after a reconnect), and the board shows them', async () => {
     expect(sup, 'the scenario above opened the board').toBeDefined()
     const [id, id2] = [`eng-${randomBytes(4).toString('hex')}`, `eng-${randomBytes(4).toString('hex')}`]
-    const seeded = await seedAgent(node.origin, { accountId, userId: 'agent-eve', displayName: 'Eve Moreau' }, [
+    const seeded = await seedAgent(f.stage.node.origin, { accountId, userId: 'agent-eve', displayName: 'Eve Moreau' }, [
       { id, consumer: 'Tom Baker', channel: 'voice', queueName: 'Billing', state: 'active', notes: 'Typed before the reconnect.', startedAgoMs: 2 * MIN },
       { id: id2, consumer: 'Ann Lee', channel: 'email', queueName: 'Returns', state: 'inactive', notes: 'Label sent.', startedAgoMs: 3 * MIN },
     ], { burst: true, timeoutMs: 15_000 })
@@ -149,7 +132,7 @@ describe.skipIf(!e2eEnabled('day-in-the-life'))('a day in the life (agent, secon
     await expect.poll(() => sup.rowNotes(id), POLL).toBe('Typed before the reconnect.')
     await expect.poll(() => sup.rowNotes(id2), POLL).toBe('Label sent.')
     // Postgres was up all along: no op may have been answered as if it were down.
-    expect(node.output()).not.toMatch(/database unreachable|hot doc missing/)
+    expect(f.stage.node.output()).not.toMatch(/database unreachable|hot doc missing/)
   })
 
   // Before axe, whose frame messages would show in the emulator's traffic log.

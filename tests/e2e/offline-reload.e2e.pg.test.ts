@@ -6,41 +6,22 @@
  * "configured" for a page that has not loaded); a reload that fails is in
  * tests/browser/zoom-adapter.emulator-page.browser.test.ts.
  */
-import { randomBytes } from 'node:crypto'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openAgent, outboxInsertedText } from './support/agent.ts'
-import { Cleanup } from './support/cleanup.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
-import type { ServerNode } from './support/server.ts'
-import { openOneNodeStage } from './support/stage.ts'
+import { openOneNodeStage, stageForFile } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('offline-reload'))('the agent app reloaded while offline', () => {
-  const cleanup = new Cleanup()
-  let node: ServerNode
-  let browser: Browser
-  const accountId = `acme-${randomBytes(3).toString('hex')}`
-
-  beforeAll(async () => {
-    const stage = await openOneNodeStage(cleanup, 'e2e-offline-reload')
-    browser = stage.browser
-    node = stage.node
-  }, 180_000)
-  afterAll(() => cleanup.run(), 60_000)
+  const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-offline-reload'))
 
   it('loads from the service worker, shows the notes and the unsent changes, and syncs by itself once online', async () => {
-    const sup = await openSupervisor(await browser.newContext({ viewport: { width: 1280, height: 800 } }), node.origin,
-      { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-    const agent = await openAgent(context, node.origin, { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' })
-    const id = await agent.create({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
-    await agent.type('Saved online.')
-    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
-    await expect.poll(() => sup.row(id).count(), POLL).toBe(1)
-    await sup.open(id)
-    await expect.poll(() => sup.drillNotes(), POLL).toBe('Saved online.')
+    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
+    const context = await f.newContext()
+    const agent = await openAgent(context, f.stage.node.origin, f.ana)
+    const id = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+    await agent.typeSaved('Saved online.')
+    await sup.openShowing(id, 'Saved online.')
     // The shell is kept: the service worker controls the app's page.
     await expect.poll(() => agent.app().evaluate(() => navigator.serviceWorker.controller !== null), POLL).toBe(true)
 

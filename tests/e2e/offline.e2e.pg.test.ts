@@ -4,52 +4,28 @@
  * opened again once the network is back. Nothing typed is lost: the persistent (IndexedDB) outbox
  * drains on the next launch, and the supervisor, online all along, sees the final text live.
  */
-import { randomBytes } from 'node:crypto'
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openAgent, outboxInsertedText, outboxOps } from './support/agent.ts'
-import { Cleanup } from './support/cleanup.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
-import type { ServerNode } from './support/server.ts'
-import { openOneNodeStage } from './support/stage.ts'
+import { openOneNodeStage, stageForFile } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
-interface Detail { engagement: { state: string }; notes: { text: string } }
-
 describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', () => {
-  const cleanup = new Cleanup()
-  let node: ServerNode
-  let browser: Browser
-  const accountId = `acme-${randomBytes(3).toString('hex')}`
-  const agentUser = { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' }
-
-  beforeAll(async () => {
-    const stage = await openOneNodeStage(cleanup, 'e2e-offline')
-    browser = stage.browser
-    node = stage.node
-  }, 180_000)
-  afterAll(() => cleanup.run(), 60_000)
-
-  const newContext = (): Promise<BrowserContext> => browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-offline'))
 
   it('keeps every offline edit across closing the page and delivers it when the network is back', async () => {
-    const sup = await openSupervisor(await newContext(), node.origin, { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' })
-    const agentContext = await newContext()
-    let agent = await openAgent(agentContext, node.origin, agentUser)
-    const first = await agent.create({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
-    await agent.type('Line one, saved online.')
-    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
-    await expect.poll(() => sup.row(first).count(), POLL).toBe(1)
-    await sup.open(first)
-    await expect.poll(() => sup.drillNotes(), POLL).toBe('Line one, saved online.')
+    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
+    const agentContext = await f.newContext()
+    let agent = await openAgent(agentContext, f.stage.node.origin, f.ana)
+    const first = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+    await agent.typeSaved('Line one, saved online.')
+    await sup.openShowing(first, 'Line one, saved online.')
 
     await agentContext.setOffline(true)
     await agent.type('\nLine two, typed offline.')
     await expect.poll(() => agent.status(), POLL).toMatch(/^Offline · \d+ unsent changes?$/)
     // Zoom is not the browser: it still delivers a new engagement, and the agent writes in it.
-    const second = await agent.create({ consumer: { name: 'Grace Hopper' }, queueName: 'Technical support', channel: 'messaging' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Grace Hopper')
+    const second = await agent.take({ consumer: { name: 'Grace Hopper' }, queueName: 'Technical support', channel: 'messaging' })
     await agent.type('Asked offline: reset the password.')
     await agent.focus(first)
     await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
@@ -59,10 +35,7 @@ describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', ()
     await expect.poll(() => outboxInsertedText(agent.page, first), POLL).toContain('Line three, the last one.')
     await agent.page.close()
 
-    const detail = (id: string): Promise<Detail | null> => sup.page.evaluate(async (eid) => {
-      const r = await fetch(`/api/engagements/${encodeURIComponent(eid)}`)
-      return r.ok ? await r.json() as Detail : null
-    }, id)
+    const detail = (id: string) => sup.engagement(id)
     // The server has none of it yet: it really was offline.
     expect((await detail(first))?.notes.text).toBe('Line one, saved online.')
     expect(await detail(second)).toBeNull()
@@ -71,7 +44,7 @@ describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', ()
     // Network back; the agent opens Zoom again, which shows the engagement on screen.
     await agentContext.setOffline(false)
     let onDevice: string[] = []
-    agent = await openAgent(agentContext, node.origin, agentUser, async (page) => { onDevice = await outboxOps(page) })
+    agent = await openAgent(agentContext, f.stage.node.origin, f.ana, async (page) => { onDevice = await outboxOps(page) })
     // Everything unsent survived on the device, the new engagement first of all.
     expect.soft(onDevice, 'ops in the persistent outbox after the close').toEqual(expect.arrayContaining([
       `engagement.observe ${second}`, `doc.update ${second}`, `doc.update ${first}`,

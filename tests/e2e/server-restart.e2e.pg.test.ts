@@ -4,43 +4,21 @@
  * acknowledged are resent by the agent app, and the supervisor's open board and engagement panel
  * recover by themselves (no reload).
  */
-import { randomBytes } from 'node:crypto'
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openAgent } from './support/agent.ts'
-import { Cleanup } from './support/cleanup.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
-import type { ServerNode } from './support/server.ts'
-import { openOneNodeStage } from './support/stage.ts'
+import { openOneNodeStage, stageForFile } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
-interface Detail { engagement: { state: string }; notes: { text: string } }
-
 describe.skipIf(!e2eEnabled('server-restart'))('server killed and restarted while the agent types', () => {
-  const cleanup = new Cleanup()
-  let node: ServerNode
-  let browser: Browser
-  const accountId = `acme-${randomBytes(3).toString('hex')}`
-
-  beforeAll(async () => {
-    const stage = await openOneNodeStage(cleanup, 'e2e-restart')
-    browser = stage.browser
-    node = stage.node
-  }, 180_000)
-  afterAll(() => cleanup.run(), 60_000)
-
-  const newContext = (): Promise<BrowserContext> => browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-restart'))
 
   it('loses nothing acknowledged, resends the rest, and the board recovers without a reload', async () => {
-    const sup = await openSupervisor(await newContext(), node.origin, { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' })
-    const agent = await openAgent(await newContext(), node.origin, { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' })
-    const id = await agent.create({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await expect.poll(() => agent.heading(), POLL).toBe('Ada Lovelace')
-    await agent.type('Acknowledged before the crash.')
-    await expect.poll(() => agent.status(), POLL).toBe('All changes saved')
-    await expect.poll(() => sup.row(id).count(), POLL).toBe(1)
-    await sup.open(id)
-    await expect.poll(() => sup.drillNotes(), POLL).toBe('Acknowledged before the crash.')
+    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
+    const agent = await openAgent(await f.newContext(), f.stage.node.origin, f.ana)
+    const id = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+    await agent.typeSaved('Acknowledged before the crash.')
+    await sup.openShowing(id, 'Acknowledged before the crash.')
     // Survives only if the page is never reloaded.
     await sup.page.evaluate(() => { (window as unknown as { e2eNoReload: boolean }).e2eNoReload = true })
 
@@ -51,19 +29,15 @@ describe.skipIf(!e2eEnabled('server-restart'))('server killed and restarted whil
     await box.press('Control+End')
     const typing = box.pressSequentially(tail, { delay: 40 })
     await expect.poll(() => box.inputValue(), { ...POLL, interval: 20 }).toContain('while')
-    await node.kill('SIGKILL')
+    await f.stage.node.kill('SIGKILL')
     await typing
     const finalText = `Acknowledged before the crash.${tail}`
     expect(await box.inputValue()).toBe(finalText)
     await expect.poll(() => agent.status(), POLL).toMatch(/unsent change/)
 
-    await node.start()
+    await f.stage.node.start()
     await expect.poll(() => agent.status(), { ...POLL, timeout: 60_000 }).toBe('All changes saved')
-    const detail = await sup.page.evaluate(async (eid) => {
-      const r = await fetch(`/api/engagements/${encodeURIComponent(eid)}`)
-      return await r.json() as Detail
-    }, id)
-    expect(detail.notes.text).toBe(finalText)
+    expect((await sup.engagement(id))?.notes.text).toBe(finalText)
 
     // The supervisor's page reconnected by itself: panel and board are current, and stay live.
     await expect.poll(() => sup.drillNotes(), { ...POLL, timeout: 60_000 }).toBe(finalText)

@@ -7,31 +7,19 @@
  * then the dashboard tells them to connect; a supervisor demoted while the dashboard is open loses
  * the board at once.
  */
-import { randomBytes } from 'node:crypto'
-import type { Browser, BrowserContext, Request } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrowserContext, Request } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { ERRORS } from '@switchboard/protocol'
 import { openAgent } from './support/agent.ts'
-import { Cleanup } from './support/cleanup.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
-import type { ServerNode } from './support/server.ts'
-import { openOneNodeStage, type Stage } from './support/stage.ts'
+import { openOneNodeStage, stageForFile } from './support/stage.ts'
 import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator', () => {
-  const cleanup = new Cleanup()
-  let stage: Stage & { node: ServerNode }
-  let browser: Browser
-  const accountId = `acme-${randomBytes(3).toString('hex')}`
-
-  beforeAll(async () => {
-    stage = await openOneNodeStage(cleanup, 'e2e-sign-in')
-    browser = stage.browser
-  }, 180_000)
-  afterAll(() => cleanup.run(), 60_000)
-
-  const newContext = (): Promise<BrowserContext> => browser.newContext({ viewport: { width: 1280, height: 900 } })
-  const db = () => stage.db
+  const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-sign-in'))
+  const { accountId } = f
+  const newContext = (): Promise<BrowserContext> => f.newContext({ viewport: { width: 1280, height: 900 } })
+  const db = () => f.stage.db
 
   /** Requests the page and its frames make to the server, with their answers. */
   function recordRequests(context: BrowserContext): Array<{ method: string; path: string; header: string | null; body: string | null; status: Promise<number> }> {
@@ -50,7 +38,7 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
   it('getAppContext → POST /api/session with an encrypted context signs the agent in', async () => {
     const context = await newContext()
     const seen = recordRequests(context)
-    const agent = await openAgent(context, stage.node.origin, { accountId, userId: 'agent-post', displayName: 'Pat Post', via: 'app-context' })
+    const agent = await openAgent(context, f.stage.node.origin, { accountId, userId: 'agent-post', displayName: 'Pat Post', via: 'app-context' })
     await expect.poll(() => agent.app().locator('main.content').innerText(), POLL).toContain('Waiting for an engagement')
     const posts = seen.filter((r) => r.method === 'POST' && r.path === '/api/session')
     expect(posts.length).toBeGreaterThan(0)
@@ -68,7 +56,7 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
   it('the Home URL request with x-zoom-app-context sets the session: no getAppContext needed', async () => {
     const context = await newContext()
     const seen = recordRequests(context)
-    const agent = await openAgent(context, stage.node.origin, { accountId, userId: 'agent-home', displayName: 'Hana Home' })
+    const agent = await openAgent(context, f.stage.node.origin, { accountId, userId: 'agent-home', displayName: 'Hana Home' })
     await expect.poll(() => agent.app().locator('main.content').innerText(), POLL).toContain('Waiting for an engagement')
     const home = seen.filter((r) => r.path === '/' && r.header !== null)
     expect(home.length).toBeGreaterThan(0)
@@ -80,17 +68,17 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
   })
 
   it('a first-time user connects their Zoom account through in-client OAuth; the supervisor of that account sees their engagement', async () => {
-    const sup = await openSupervisor(await newContext(), stage.node.origin, { accountId, userId: 'sup-oauth', displayName: 'Sue' })
+    const sup = await openSupervisor(await newContext(), f.stage.node.origin, { accountId, userId: 'sup-oauth', displayName: 'Sue' })
     const context = await newContext()
     const seen = recordRequests(context)
-    const agent = await openAgent(context, stage.node.origin, { accountId, userId: 'agent-new', displayName: 'Nia New', connected: false })
+    const agent = await openAgent(context, f.stage.node.origin, { accountId, userId: 'agent-new', displayName: 'Nia New', connected: false })
     const connect = agent.app().getByRole('button', { name: 'Connect' })
     await expect.poll(() => connect.isVisible(), POLL).toBe(true)
     // Not connected yet: nothing of the account is reachable, and no binding exists.
     expect(await db().query('select 1 from zoom_identities where zoom_user_id = $1', ['agent-new'])).toEqual([])
     // The same browser opening the dashboard is told to connect first, not "Supervisors only".
     const dash = await context.newPage()
-    await dash.goto(`${stage.node.origin}/supervisor.html`)
+    await dash.goto(`${f.stage.node.origin}/supervisor.html`)
     await expect.poll(() => dash.getByRole('heading', { name: 'Connect Switchboard to your Zoom account first' }).count(), POLL).toBe(1)
     expect(await dash.getByRole('heading', { name: 'Supervisors only' }).count()).toBe(0)
     await dash.close()
@@ -112,14 +100,14 @@ describe.skipIf(!e2eEnabled('sign-in'))('production sign-in path in the emulator
   })
 
   it('a supervisor demoted while the dashboard is open loses the board at once (4003), and is told', async () => {
-    const sup = await openSupervisor(await newContext(), stage.node.origin, { accountId, userId: 'sup-demoted', displayName: 'Dee' })
+    const sup = await openSupervisor(await newContext(), f.stage.node.origin, { accountId, userId: 'sup-demoted', displayName: 'Dee' })
     await sup.page.locator('table.board').waitFor({ state: 'visible' })
-    const admin = await fetch(`${stage.node.origin}/api/dev/sign-in`, {
+    const admin = await fetch(`${f.stage.node.origin}/api/dev/sign-in`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ accountId, userId: 'admin-1', role: 'admin', displayName: 'Ari Admin' }),
     })
     const cookie = admin.headers.get('set-cookie')!.split(';')[0]!
-    const res = await fetch(`${stage.node.origin}/api/admin/users/sup-demoted/role`, {
+    const res = await fetch(`${f.stage.node.origin}/api/admin/users/sup-demoted/role`, {
       method: 'PUT', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ role: 'agent' }),
     })
     expect(res.status).toBe(200)

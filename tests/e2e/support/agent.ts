@@ -6,6 +6,8 @@
  */
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core'
 import * as Y from 'yjs'
+import { until } from './env.ts'
+import { PageClient } from './page-client.ts'
 
 export interface AgentUser {
   accountId: string
@@ -28,15 +30,7 @@ export interface CreateOptions {
 
 export type ZoomState = 'active' | 'inactive' | 'wrap-up' | 'end'
 
-export class AgentClient {
-  readonly context: BrowserContext
-  readonly page: Page
-
-  constructor(context: BrowserContext, page: Page) {
-    this.context = context
-    this.page = page
-  }
-
+export class AgentClient extends PageClient {
   /** The framed agent app (the Zoom Home URL `/`). */
   app(): Frame {
     const f = this.page.frames().find((fr) => fr !== this.page.mainFrame() && new URL(fr.url()).pathname === '/')
@@ -54,6 +48,12 @@ export class AgentClient {
   create(o: CreateOptions): Promise<string> {
     return this.page.evaluate((opts) => window.zoomEmulator!.createEngagement(opts), o)
   }
+  /** Zoom delivers an engagement and the app shows it (its consumer's name as the heading). */
+  async take(o: CreateOptions & { consumer: { name: string } }): Promise<string> {
+    const id = await this.create(o)
+    await until('the heading', () => this.heading(), o.consumer.name)
+    return id
+  }
   focus(engagementId: string): Promise<void> {
     return this.page.evaluate((id) => window.zoomEmulator!.focus(id), engagementId)
   }
@@ -67,6 +67,11 @@ export class AgentClient {
     await box.press('End')
     await box.press('Control+End')
     await box.pressSequentially(text)
+  }
+  /** Types `text` and waits until the server has it all. */
+  async typeSaved(text: string): Promise<void> {
+    await this.type(text)
+    await until('the saving status', () => this.status(), 'All changes saved')
   }
 }
 

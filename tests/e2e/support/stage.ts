@@ -4,12 +4,15 @@
  * database, and a session secret for its server nodes.
  */
 import { randomBytes } from 'node:crypto'
-import type { Browser } from 'playwright-core'
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import type { AgentUser } from './agent.ts'
 import { ensureBuild, type Build } from './build.ts'
-import type { Cleanup } from './cleanup.ts'
+import { Cleanup } from './cleanup.ts'
 import { createDb, type E2eDb } from './db.ts'
 import { launchBrowser } from './env.ts'
 import { startNode, type ServerNode } from './server.ts'
+import type { SupervisorUser } from './supervisor.ts'
 
 export interface Stage {
   browser: Browser
@@ -33,4 +36,47 @@ export async function openOneNodeStage(cleanup: Cleanup, nodeId: string): Promis
   const node = await startNode(stage.build, { nodeId, databaseUrl: stage.db.url, sessionSecret: stage.sessionSecret })
   cleanup.add('stop server', () => node.close())
   return { ...stage, node }
+}
+
+export interface StageForFile<S extends Stage> {
+  readonly cleanup: Cleanup
+  /** The stage, once the file's `beforeAll` has opened it. */
+  readonly stage: S
+  readonly browser: Browser
+  /** An account of the file's own, with its agent Ana and its supervisor Sam. */
+  readonly accountId: string
+  readonly ana: AgentUser
+  readonly sam: SupervisorUser
+  /** A new browser context (a person's browser profile), 1280×800 unless `opts` says otherwise. */
+  newContext(opts?: BrowserContextOptions): Promise<BrowserContext>
+}
+
+/**
+ * The frame of an end-to-end file: `open` runs in the file's `beforeAll`, the file's cleanup in
+ * its `afterAll`. Call it at the top of the file's `describe`.
+ */
+export function stageForFile<S extends Stage>(open: (cleanup: Cleanup) => Promise<S>): StageForFile<S> {
+  const cleanup = new Cleanup()
+  let stage: S | undefined
+  beforeAll(async () => {
+    stage = await open(cleanup)
+  }, 180_000)
+  afterAll(() => cleanup.run(), 60_000)
+  const accountId = `acme-${randomBytes(3).toString('hex')}`
+  return {
+    cleanup,
+    get stage() {
+      if (!stage) throw new Error('the stage is not open (outside a test, or beforeAll failed)')
+      return stage
+    },
+    get browser() {
+      return this.stage.browser
+    },
+    accountId,
+    ana: { accountId, userId: 'agent-ana', displayName: 'Ana Alvarez' },
+    sam: { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' },
+    newContext(opts = {}) {
+      return this.stage.browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts })
+    },
+  }
 }

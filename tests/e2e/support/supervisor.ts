@@ -2,19 +2,16 @@
  * The supervisor dashboard (`/supervisor.html`): dev sign-in through its own form, the live board,
  * the drill-in panel with live notes and the whisper composer.
  */
-import type { BrowserContext, Locator, Page } from 'playwright-core'
+import type { BrowserContext, Locator } from 'playwright-core'
+import { until } from './env.ts'
+import { PageClient } from './page-client.ts'
 
 export interface SupervisorUser { accountId: string; userId: string; displayName: string }
 
-export class SupervisorClient {
-  readonly context: BrowserContext
-  readonly page: Page
+/** What these tests read of `GET /api/engagements/:id`. */
+export interface EngagementDetail { engagement: { state: string }; notes: { text: string; wrapup: { summary?: string } } }
 
-  constructor(context: BrowserContext, page: Page) {
-    this.context = context
-    this.page = page
-  }
-
+export class SupervisorClient extends PageClient {
   row(engagementId: string): Locator {
     return this.page.locator(`table.board tbody tr[data-id="${engagementId}"]`)
   }
@@ -37,11 +34,25 @@ export class SupervisorClient {
     await this.row(engagementId).click()
     await this.drill().waitFor({ state: 'visible' })
   }
+  /** Waits for the engagement's row, opens it and waits for `notes` in the panel. */
+  async openShowing(engagementId: string, notes: string): Promise<void> {
+    await until(`rows of ${engagementId}`, () => this.row(engagementId).count(), 1)
+    await this.open(engagementId)
+    await until('the notes in the panel', () => this.drillNotes(), notes)
+  }
 
   async whisper(text: string): Promise<void> {
     const box = this.page.getByRole('textbox', { name: /Whisper to/ })
     await box.fill(text)
     await this.page.getByRole('button', { name: 'Send whisper' }).click()
+  }
+
+  /** The engagement as the REST API serves it to this supervisor; null for an answer other than 2xx. */
+  engagement(engagementId: string): Promise<EngagementDetail | null> {
+    return this.page.evaluate(async (eid) => {
+      const r = await fetch(`/api/engagements/${encodeURIComponent(eid)}`)
+      return r.ok ? await r.json() as EngagementDetail : null
+    }, engagementId)
   }
 
   /** Status of the newest whisper sent from the open panel: sending, delivered, read or failed. */
