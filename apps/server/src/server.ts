@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ensureSessionSecret, ensureWebhookSecret } from './secrets.ts'
 import { ClusterSecretMismatch } from './store/cluster.ts'
+import { StoreUnavailable } from './store/errors.ts'
 import { migrate, openStore, type Store } from './store/index.ts'
 
 function fail(line: string): never {
@@ -19,6 +20,8 @@ function fail(line: string): never {
 /** A short cause without stack or connection string (pg errors never include the password). */
 function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0])
+  // The store's wrapper around the driver's error: the driver's says what happened.
+  if (error instanceof StoreUnavailable && error.cause !== undefined) return describeError(error.cause)
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code
     const message = error.message.split('\n')[0] ?? ''

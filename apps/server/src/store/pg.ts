@@ -4,6 +4,7 @@
  * heartbeat, reconnect with backoff and re-LISTEN (then `onListening`).
  */
 import pg from 'pg'
+import { isUnavailable, sqlstate, StoreUnavailable } from './errors.ts'
 import { inlineParams, literals } from './inline-sql.ts'
 import type { Lane, ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
 
@@ -34,6 +35,20 @@ export interface PgStoreOptions {
   writeMax?: number
   /** Interval of the LISTEN connection's heartbeat query. */
   heartbeatMs?: number
+}
+
+/**
+ * Awaits a driver call. Its failures that are not Postgres errors (a connection lost or timed
+ * out, a pool that cannot connect or was ended) become `StoreUnavailable`, so callers classify
+ * failures by code; a TypeError or RangeError is a bad value our code passed and stays itself.
+ */
+async function driver<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (err) {
+    if (sqlstate(err) !== undefined || err instanceof TypeError || err instanceof RangeError) throw err
+    throw new StoreUnavailable(err)
+  }
 }
 
 /**
@@ -115,7 +130,7 @@ class PgTx implements Tx {
   private async run<R>(parts: string[], at: number, begin: boolean, commit: boolean): Promise<QueryResult<R>> {
     const all = [...(begin ? ['BEGIN'] : []), ...parts, ...(commit ? ['COMMIT'] : [])]
     try {
-      return toResult<R>(await this.client.query(all.join(';\n')), at + (begin ? 1 : 0))
+      return toResult<R>(await driver(this.client.query(all.join(';\n'))), at + (begin ? 1 : 0))
     } catch (err) {
       if (this.prepared) this.prepared.uncertain = true
       throw err
@@ -132,16 +147,16 @@ class PgTx implements Tx {
     }
     if (!this.begun) {
       this.begun = true
-      await this.client.query('BEGIN')
+      await driver(this.client.query('BEGIN'))
     }
-    return toResult<R>(await this.client.query(sql, params as unknown[] | undefined))
+    return toResult<R>(await driver(this.client.query(sql, params as unknown[] | undefined)))
   }
 
   async commitWith<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     const text = this.fold ? this.text(sql, params) : null
     if (text === null) {
       const res = await this.query<R>(sql, params)
-      await this.client.query('COMMIT')
+      await driver(this.client.query('COMMIT'))
       this.committed = true
       return res
     }
@@ -180,10 +195,10 @@ function openPool(opts: PgStoreOptions, max: number, name: string): pg.Pool {
 function lane(pool: pg.Pool, fold: boolean): Lane {
   return {
     async query<R>(sql: string, params?: readonly unknown[]) {
-      return toResult<R>(await pool.query(sql, params as unknown[] | undefined))
+      return toResult<R>(await driver(pool.query(sql, params as unknown[] | undefined)))
     },
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      const client = await pool.connect()
+      const client = await driver(pool.connect())
       let broken: Error | undefined
       let rolledBack = false
       // A checked-out client is not covered by the pool's 'error' handler: without this one, a
@@ -194,11 +209,11 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
       client.on('error', onError)
       const tx = new PgTx(client, fold)
       try {
-        if (!fold) await client.query('BEGIN')
+        if (!fold) await driver(client.query('BEGIN'))
         try {
           const result = await fn(tx)
           if (tx.begun && !tx.committed) {
-            await client.query('COMMIT')
+            await driver(client.query('COMMIT'))
             // Else the connection was released as "left open" and destroyed, a new one per transaction.
             tx.committed = true
           }
@@ -206,8 +221,8 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
         } catch (err) {
           try {
             // After a timeout or a lost connection the client is discarded; ROLLBACK would hang or fail.
-            if (tx.begun && !tx.committed && !broken && !isConnectionError(err)) {
-              await client.query('ROLLBACK')
+            if (tx.begun && !tx.committed && !broken && !isUnavailable(err)) {
+              await driver(client.query('ROLLBACK'))
               rolledBack = true
             }
           } catch (rollbackErr) {
@@ -216,7 +231,7 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
           throw err
         }
       } catch (err) {
-        if (!broken && isConnectionError(err)) broken = err as Error
+        if (!broken && isUnavailable(err)) broken = err as Error
         throw err
       } finally {
         client.off('error', onError)
@@ -225,7 +240,7 @@ function lane(pool: pg.Pool, fold: boolean): Lane {
       }
     },
     async ping() {
-      await pool.query('select 1')
+      await driver(pool.query('select 1'))
     },
   }
 }
@@ -258,11 +273,6 @@ export async function openPgStore(opts: PgStoreOptions): Promise<Store> {
     },
   }
   return store
-}
-
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
 }
 
 /** A dedicated LISTEN connection that keeps itself alive. */

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite, type Results } from '@electric-sql/pglite'
+import { StoreUnavailable } from './errors.ts'
 import { Mutex } from './mutex.ts'
 import { parseInt8 } from './pg.ts'
 import type { ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
@@ -46,7 +47,10 @@ export async function openPgliteStore(opts: PgliteStoreOptions): Promise<Store> 
   const store: Store = {
     kind: 'pglite',
     query<R>(sql: string, params?: readonly unknown[]) {
-      return mutex.run(() => run<R>(db, sql, params))
+      return mutex.run(() => {
+        if (closed) throw new StoreUnavailable(new Error('store is closed'))
+        return run<R>(db, sql, params)
+      })
     },
     transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       return mutex.run(async () => {
@@ -92,7 +96,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions): Promise<Store> 
       }
     },
     async ping() {
-      if (closed) throw new Error('store is closed')
+      if (closed) throw new StoreUnavailable(new Error('store is closed'))
       await store.query('select 1')
     },
     get writes() {

@@ -21,11 +21,9 @@ import {
 import { HotDoc, type BatchDocs } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
 import { loadSnapshots } from '../domain/notes/queries.ts'
+import { dataException } from '../store/errors.ts'
 import type { Db, Tx } from '../store/port.ts'
 import type { Op, OpSession } from './ops.ts'
-
-/** SQLSTATE class 22 (data exception): the writer refuses such an op alone as BAD_MESSAGE. */
-const DATA_EXCEPTION = '22000'
 
 export type OpResult =
   | { op: Op; ok: true; engagementId: string; seq: number; duplicate: boolean }
@@ -213,7 +211,7 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
         } catch (err) {
           // Decoded at the edge but Yjs cannot apply it here: the batch fails (the doc reloads) and is
           // retried op by op; alone, this op is refused BAD_MESSAGE as a value that cannot be stored.
-          throw Object.assign(new Error('notes update does not apply', { cause: err }), { code: DATA_EXCEPTION })
+          throw dataException('notes update does not apply', err)
         }
         out.docs.add(k)
       }

@@ -12,6 +12,7 @@ import { key } from '../domain/engagement/queries.ts'
 import { BatchDocs, type DocCache, type HotDoc } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
 import { saveSnapshot } from '../domain/notes/queries.ts'
+import { isDataException, isUnavailable, sqlstate, SQLSTATE } from '../store/errors.ts'
 import type { Logger, Store } from '../store/port.ts'
 import * as Y from 'yjs'
 import { runBatch, type BatchOutcome, type OpResult } from './batch.ts'
@@ -40,26 +41,6 @@ export interface WriterOptions {
   /** after the batch's acks went out (rows, projections, focus of a committed batch) */
   onCommitted(outcome: BatchOutcome): void
   onAvailability(up: boolean): void
-}
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
-const CONNECTION_MESSAGE = /connection terminated|connection error|timeout exceeded when trying to connect|query read timeout|not queryable|closed/i
-
-/**
- * True when a batch failed for want of a working connection (connection class 08, operator
- * intervention 57, socket errors, a pool that lost its connection or timed out connecting),
- * not for a bug in our own code or an SQL error. Such a failure alone does not mark the node
- * down: an overloaded database times out connections too. The writer's probe on its own
- * connections (`store.writes.ping()`) decides.
- */
-export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; severity?: unknown; message?: unknown } | null
-  if (!e || typeof e !== 'object') return false
-  if (typeof e.severity === 'string' && typeof e.code === 'string') {
-    return e.code.startsWith('08') || e.code.startsWith('57')
-  }
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true
-  return typeof e.message === 'string' && CONNECTION_MESSAGE.test(e.message)
 }
 
 export class Writer implements OpSink {
@@ -215,8 +196,8 @@ export class Writer implements OpSink {
       }
       return
     }
-    const code = (err as { code?: string }).code
-    if (code === '23505' && attempt < 3) {
+    const code = sqlstate(err)
+    if (code === SQLSTATE.UNIQUE_VIOLATION && attempt < 3) {
       // A concurrent node committed the same op id or dedup key first: the retry sees it.
       await this.commit(batch, attempt + 1)
       return
@@ -227,7 +208,7 @@ export class Writer implements OpSink {
     }
     // Class 22 (data exception): a value Postgres cannot store, such as a NUL in a string. The
     // client's op is at fault, and a retryable INTERNAL would make it resend forever.
-    if (typeof code === 'string' && code.startsWith('22')) {
+    if (isDataException(err)) {
       this.o.logger.warn({ pgCode: code, opType: batch[0]?.command.type }, 'op refused: value not storable')
       this.answer(batch.map((op) => ({ op, ok: false, code: 'BAD_MESSAGE' })))
       return

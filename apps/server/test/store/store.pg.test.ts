@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
+import { isUnavailable, sqlstate, StoreUnavailable } from '../../src/store/errors.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Store } from '../../src/store/port.ts'
@@ -123,10 +124,26 @@ describe('pg store', () => {
     expect((await run('i')).v).toBe('i')
   })
 
-  it('ping rejects when the database is unreachable', async () => {
+  it('ping rejects when the database is unreachable, with an error classified as unavailable by its code', async () => {
     const bad = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', dataDir: '/x', logger: silentLogger })
-    await expect(bad.ping()).rejects.toThrow()
-    await expect(bad.writes.ping()).rejects.toThrow()
+    for (const lane of [bad, bad.writes]) {
+      const err = await lane.ping().then(() => null, (e: unknown) => e)
+      expect(isUnavailable(err)).toBe(true)
+    }
+    await expect(bad.transaction(async (tx) => tx.query('select 1'))).rejects.toBeInstanceOf(StoreUnavailable)
     await bad.close()
+  })
+
+  it('a connection lost inside a transaction is unavailable (SQLSTATE 57P01 or the store\'s code); an SQL error is not', async () => {
+    const lost = await store.writes.transaction(async (tx) => {
+      await tx.query('select 1')
+      await tx.query('select pg_terminate_backend(pg_backend_pid())')
+    }).then(() => null, (e: unknown) => e)
+    expect(isUnavailable(lost)).toBe(true)
+    const sqlError = await store.query('select 1/0').then(() => null, (e: unknown) => e)
+    expect(sqlstate(sqlError)).toBe('22012')
+    expect(isUnavailable(sqlError)).toBe(false)
+    // The lane still works: the broken connection was discarded, not returned to the pool.
+    expect((await store.writes.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }])
   })
 })

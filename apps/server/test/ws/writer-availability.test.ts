@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
 import { upsertUser } from '../../src/auth/users.ts'
 import { DocCache } from '../../src/domain/notes/doc-cache.ts'
+import { StoreUnavailable } from '../../src/store/errors.ts'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Lane, Store, Tx } from '../../src/store/port.ts'
@@ -51,7 +52,8 @@ function harness(store: Store) {
   return { writer, answers: ops.answers, availability, observe: ops.observe, docUpdate: ops.docUpdate }
 }
 
-const poolTimeout = () => new Error('timeout exceeded when trying to connect')
+/** What the store raises when the pool cannot connect in time, or a connection is lost. */
+const poolTimeout = () => new StoreUnavailable(new Error('timeout exceeded when trying to connect'))
 
 describe('writer availability', () => {
   it('a pool timeout while the probe answers is retried and acked; the node stays up', async () => {
@@ -68,7 +70,7 @@ describe('writer availability', () => {
 
   it('a connection error the probe confirms answers UNAVAILABLE and marks the node down until the probe succeeds', async () => {
     let down = true
-    const h = harness(faulty(() => (down ? Object.assign(new Error('Connection terminated unexpectedly'), {}) : null), () => down))
+    const h = harness(faulty(() => (down ? new StoreUnavailable(new Error('Connection terminated unexpectedly')) : null), () => down))
     const op = h.observe('w-2')
     h.writer.submit(op)
     await expect.poll(() => h.answers.find((a) => a.opId === op.opId)).toMatchObject({ ok: false, code: 'UNAVAILABLE', retryAfterMs: 1000 })
