@@ -7,21 +7,16 @@
  * tests/browser/zoom-adapter.emulator-page.browser.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { openAgent, outboxInsertedText } from './support/agent.ts'
+import { outboxInsertedText } from './support/agent.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
 import { openOneNodeStage, stageForFile } from './support/stage.ts'
-import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('offline-reload'))('the agent app reloaded while offline', () => {
   const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-offline-reload'))
 
   it('loads from the service worker, shows the notes and the unsent changes, and syncs by itself once online', async () => {
-    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
-    const context = await f.newContext()
-    const agent = await openAgent(context, f.stage.node.origin, f.ana)
-    const id = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await agent.typeSaved('Saved online.')
-    await sup.openShowing(id, 'Saved online.')
+    const { sup, agent, id } = await f.adaCallSaved(f.stage.node.origin, 'Saved online.')
+    const context = agent.context
     // The shell is kept: the service worker controls the app's page.
     await expect.poll(() => agent.app().evaluate(() => navigator.serviceWorker.controller !== null), POLL).toBe(true)
 

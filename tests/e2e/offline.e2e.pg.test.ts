@@ -8,18 +8,15 @@ import { describe, expect, it } from 'vitest'
 import { openAgent, outboxInsertedText, outboxOps } from './support/agent.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
 import { openOneNodeStage, stageForFile } from './support/stage.ts'
-import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('offline'))('offline agent, closed and reopened', () => {
   const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-offline'))
 
   it('keeps every offline edit across closing the page and delivers it when the network is back', async () => {
-    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
-    const agentContext = await f.newContext()
-    let agent = await openAgent(agentContext, f.stage.node.origin, f.ana)
-    const first = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await agent.typeSaved('Line one, saved online.')
-    await sup.openShowing(first, 'Line one, saved online.')
+    const online = await f.adaCallSaved(f.stage.node.origin, 'Line one, saved online.')
+    const { sup, id: first } = online
+    const agentContext = online.agent.context
+    let agent = online.agent
 
     await agentContext.setOffline(true)
     await agent.type('\nLine two, typed offline.')

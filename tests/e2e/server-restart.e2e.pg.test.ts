@@ -5,20 +5,14 @@
  * recover by themselves (no reload).
  */
 import { describe, expect, it } from 'vitest'
-import { openAgent } from './support/agent.ts'
 import { e2eEnabled, POLL } from './support/env.ts'
 import { openOneNodeStage, stageForFile } from './support/stage.ts'
-import { openSupervisor } from './support/supervisor.ts'
 
 describe.skipIf(!e2eEnabled('server-restart'))('server killed and restarted while the agent types', () => {
   const f = stageForFile((cleanup) => openOneNodeStage(cleanup, 'e2e-restart'))
 
   it('loses nothing acknowledged, resends the rest, and the board recovers without a reload', async () => {
-    const sup = await openSupervisor(await f.newContext(), f.stage.node.origin, f.sam)
-    const agent = await openAgent(await f.newContext(), f.stage.node.origin, f.ana)
-    const id = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
-    await agent.typeSaved('Acknowledged before the crash.')
-    await sup.openShowing(id, 'Acknowledged before the crash.')
+    const { sup, agent, id } = await f.adaCallSaved(f.stage.node.origin, 'Acknowledged before the crash.')
     // Survives only if the page is never reloaded.
     await sup.page.evaluate(() => { (window as unknown as { e2eNoReload: boolean }).e2eNoReload = true })
 

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
-import type { AgentUser } from './agent.ts'
+import { openAgent, type AgentClient, type AgentUser } from './agent.ts'
 import { ensureBuild, type Build } from './build.ts'
 import { Cleanup } from './cleanup.ts'
 import { createDb, type E2eDb } from './db.ts'
 import { launchBrowser } from './env.ts'
 import { startNode, type ServerNode } from './server.ts'
-import type { SupervisorUser } from './supervisor.ts'
+import { openSupervisor, type SupervisorClient, type SupervisorUser } from './supervisor.ts'
 
 export interface Stage {
   browser: Browser
@@ -49,6 +49,11 @@ export interface StageForFile<S extends Stage> {
   readonly sam: SupervisorUser
   /** A new browser context (a person's browser profile), 1280×800 unless `opts` says otherwise. */
   newContext(opts?: BrowserContextOptions): Promise<BrowserContext>
+  /**
+   * Sam on the board and Ana in the Zoom client at `origin`, each in a browser context of their
+   * own; Ana takes Ada Lovelace's billing call and types `notes` (saved); Sam has it open.
+   */
+  adaCallSaved(origin: string, notes: string): Promise<{ sup: SupervisorClient; agent: AgentClient; id: string }>
 }
 
 /**
@@ -77,6 +82,14 @@ export function stageForFile<S extends Stage>(open: (cleanup: Cleanup) => Promis
     sam: { accountId, userId: 'sup-sam', displayName: 'Sam Supervisor' },
     newContext(opts = {}) {
       return this.stage.browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts })
+    },
+    async adaCallSaved(origin, notes) {
+      const sup = await openSupervisor(await this.newContext(), origin, this.sam)
+      const agent = await openAgent(await this.newContext(), origin, this.ana)
+      const id = await agent.take({ consumer: { name: 'Ada Lovelace' }, queueName: 'Billing' })
+      await agent.typeSaved(notes)
+      await sup.openShowing(id, notes)
+      return { sup, agent, id }
     },
   }
 }
