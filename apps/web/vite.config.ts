@@ -2,11 +2,13 @@
  * Multi-page build: `index.html` (agent app, the Zoom Home URL), `supervisor.html` (dashboard),
  * `simulator.html` (Zoom client emulator, served only with dev sign-in), and `sw.js`, the agent
  * app's service worker (sw/). The server serves `dist/`; in development Vite serves the pages and
- * proxies the API and WebSocket to the server (no service worker there).
+ * proxies the API and WebSocket to the server (no service worker there). Each page file holds its
+ * title and entry; `pageShell` (page-shell.ts) makes the document around them.
  */
 import { resolve } from 'node:path'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
+import { pageShell } from './page-shell.ts'
 import { agentShell } from './sw/vite-plugin.ts'
 
 const root = import.meta.dirname
@@ -14,7 +16,7 @@ const server = process.env['SB_SERVER_URL'] ?? `http://localhost:${process.env['
 
 export default defineConfig({
   root,
-  plugins: [svelte(), agentShell()],
+  plugins: [pageShell(), svelte(), agentShell()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

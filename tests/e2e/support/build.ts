@@ -20,7 +20,7 @@ import { buildServer, buildWeb } from '../../../scripts/build.mjs'
 export const REPO = resolve(import.meta.dirname, '../../..')
 const INPUTS = [
   'packages/protocol/src', 'apps/server/src', 'apps/web/src', 'apps/web/index.html',
-  'apps/web/supervisor.html', 'apps/web/simulator.html', 'apps/web/vite.config.ts', 'apps/web/sw',
+  'apps/web/supervisor.html', 'apps/web/simulator.html', 'apps/web/vite.config.ts', 'apps/web/page-shell.ts', 'apps/web/sw',
   'apps/web/svelte.config.js', 'apps/web/package.json', 'apps/server/package.json',
 ]
 
