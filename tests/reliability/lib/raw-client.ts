@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
 import { PROTOCOL_VERSION } from '@switchboard/protocol'
 import { newSessionId, signToken } from '../../../apps/server/src/auth/session-token.ts'
+import { waitFor } from '../../support/wait.ts'
 
 export type Msg = Record<string, unknown> & { type: string }
 
@@ -86,27 +87,16 @@ export class RawClient {
   }
 
   /** The first message (at or after index `from`) matching the predicate. */
-  async nextWhere(pred: (m: Msg) => boolean, timeoutMs = 10_000, from = 0, what = 'matching message'): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const hit = this.received.slice(from).find(pred)
-      if (hit) return hit
-      if (Date.now() > deadline || this.closeCode !== undefined) {
-        throw new Error(`no ${what} within ${timeoutMs} ms (close ${this.closeCode}); got ${this.received.slice(-5).map((m) => m.type).join(',')}`)
-      }
-      await new Promise((r) => setTimeout(r, 5))
-    }
+  nextWhere(pred: (m: Msg) => boolean, timeoutMs = 10_000, from = 0, what = 'matching message'): Promise<Msg> {
+    return waitFor(() => this.received.slice(from).find(pred), timeoutMs,
+      () => `no ${what} within ${timeoutMs} ms (close ${this.closeCode}); got ${this.received.slice(-5).map((m) => m.type).join(',')}`,
+      () => this.closeCode !== undefined)
   }
 
   /** The ack or error answering `opId`. */
-  async reply(opId: string, timeoutMs = 10_000): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const hit = this.received.find((m) => (m.type === 'ack' || m.type === 'error') && m['opId'] === opId)
-      if (hit) return hit
-      if (Date.now() > deadline || this.closeCode !== undefined) throw new Error(`no reply for ${opId} (close ${this.closeCode})`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
+  reply(opId: string, timeoutMs = 10_000): Promise<Msg> {
+    return waitFor(() => this.received.find((m) => (m.type === 'ack' || m.type === 'error') && m['opId'] === opId), timeoutMs,
+      () => `no reply for ${opId} (close ${this.closeCode})`, () => this.closeCode !== undefined)
   }
 
   /** Resolves once a `pong` for a ping sent now arrives: everything sent before it was handled. */
@@ -117,13 +107,8 @@ export class RawClient {
     await this.next('pong', (m) => m['t'] === t, timeoutMs, from)
   }
 
-  async closed(timeoutMs = 10_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs
-    while (this.closeCode === undefined) {
-      if (Date.now() > deadline) throw new Error('socket did not close')
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    return this.closeCode
+  closed(timeoutMs = 10_000): Promise<number> {
+    return waitFor(() => this.closeCode, timeoutMs, () => 'socket did not close')
   }
 
   close(): void {

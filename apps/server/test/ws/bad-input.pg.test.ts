@@ -27,9 +27,7 @@ async function counts(): Promise<{ events: number; engagements: number }> {
 
 /** The bystander still gets an op committed and acked. */
 async function stillServing(): Promise<void> {
-  const op = { type: 'engagement.focus', opId: opId(), engagementId: 'bystander-eng', at: Date.now() }
-  bystander.send(op)
-  expect(await bystander.reply(op.opId)).toMatchObject({ type: 'ack' })
+  expect(await bystander.op({ type: 'engagement.focus', engagementId: 'bystander-eng', at: Date.now() })).toMatchObject({ type: 'ack' })
   // Unfocus by focusing the other engagement so the next focus is a new row again.
   const back = { type: 'engagement.focus', opId: opId(), engagementId: 'bystander-eng-2', at: Date.now() }
   bystander.send(back)
@@ -93,9 +91,7 @@ describe('bad input on /ws', () => {
       const bad: Msg = { ...observe('eng-bad'), at: 'yesterday' }
       c.send(bad)
       expect(await c.reply(bad['opId'] as string)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
-      const bad2 = { type: 'engagement.status', opId: opId(), engagementId: 'eng-bad', changes: { state: 'exploded' }, at: 1 }
-      c.send(bad2)
-      expect(await c.reply(bad2.opId)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+      expect(await c.op({ type: 'engagement.status', engagementId: 'eng-bad', changes: { state: 'exploded' }, at: 1 })).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
     })
     c.close()
   })
@@ -114,9 +110,7 @@ describe('bad input on /ws', () => {
     const c = await Client.connect(node, agent)
     await c.observe('eng-doc')
     await writesNothing(async () => {
-      const bad = { type: 'doc.update', opId: opId(), engagementId: 'eng-doc', update: Buffer.from('hello world').toString('base64') }
-      c.send(bad)
-      expect(await c.reply(bad.opId)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
+      expect(await c.op({ type: 'doc.update', engagementId: 'eng-doc', update: Buffer.from('hello world').toString('base64') })).toMatchObject({ type: 'error', code: 'BAD_MESSAGE' })
     })
     c.close()
   })
@@ -154,9 +148,7 @@ describe('bad input on /ws', () => {
     const c = new Client(node.url, { token: wsToken(agent) })
     await c.opened
     await writesNothing(async () => {
-      const ob = observe('eng-early')
-      c.send(ob)
-      expect(await c.reply(ob.opId as string)).toMatchObject({ type: 'error', code: 'HELLO_REQUIRED' })
+      expect(await c.op(observe('eng-early'))).toMatchObject({ type: 'error', code: 'HELLO_REQUIRED' })
     })
     c.close()
   })
@@ -172,9 +164,7 @@ describe('bad input on /ws', () => {
   it('an op on another account\'s engagement -> NOT_FOUND, never revealing it', async () => {
     const c = await Client.connect(node, agent)
     await writesNothing(async () => {
-      const st = { type: 'engagement.status', opId: opId(), engagementId: 'eng-other', changes: { state: 'end' }, at: Date.now() }
-      c.send(st)
-      expect(await c.reply(st.opId)).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
+      expect(await c.op({ type: 'engagement.status', engagementId: 'eng-other', changes: { state: 'end' }, at: Date.now() })).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
       c.send({ type: 'subscribe', engagementId: 'eng-other' })
       expect(await c.next('error', (m) => m['engagementId'] === 'eng-other' && m['opId'] === undefined)).toMatchObject({ code: 'NOT_FOUND' })
     })
@@ -186,9 +176,7 @@ describe('bad input on /ws', () => {
   it('an op on another agent\'s engagement of the same account -> NOT_FOUND', async () => {
     const c = await Client.connect(node, watcher)
     await writesNothing(async () => {
-      const up = { type: 'help.set', opId: opId(), engagementId: 'bystander-eng', raised: true }
-      c.send(up)
-      expect(await c.reply(up.opId)).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
+      expect(await c.op({ type: 'help.set', engagementId: 'bystander-eng', raised: true })).toMatchObject({ type: 'error', code: 'NOT_FOUND' })
     })
     c.close()
   })
@@ -196,9 +184,7 @@ describe('bad input on /ws', () => {
   it('a supervisor-only op from an agent -> FORBIDDEN', async () => {
     const c = await Client.connect(node, agent)
     await writesNothing(async () => {
-      const w = { type: 'whisper.send', opId: opId(), engagementId: 'bystander-eng', text: 'psst' }
-      c.send(w)
-      expect(await c.reply(w.opId)).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
+      expect(await c.op({ type: 'whisper.send', engagementId: 'bystander-eng', text: 'psst' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
       c.send({ type: 'board.subscribe' })
       expect(await c.next('error', (m) => m['opId'] === undefined)).toMatchObject({ code: 'FORBIDDEN' })
     })

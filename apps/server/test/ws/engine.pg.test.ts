@@ -21,26 +21,20 @@ describe('engine on one node', () => {
     const board = await Client.board(node, sup)
     await a1.next('agent.engagements')
 
-    const ob = observe('eng-1')
-    a1.send(ob)
-    expect(await a1.reply(ob.opId as string)).toMatchObject({ type: 'ack', engagementId: 'eng-1', seq: 1 })
+    expect(await a1.op(observe('eng-1'))).toMatchObject({ type: 'ack', engagementId: 'eng-1', seq: 1 })
 
     const st = { type: 'engagement.status', opId: opId(), engagementId: 'eng-1', changes: { state: 'inactive' }, zoomTimestamp: 1000, at: Date.now() }
     a1.send(st)
     expect(await a1.reply(st.opId)).toMatchObject({ type: 'ack', seq: 2 })
     // The same Zoom event reported by the agent's second session is a duplicate of seq 2.
-    const st2 = { ...st, opId: opId() }
-    a2.send(st2)
-    expect(await a2.reply(st2.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    expect(await a2.op({ ...st, opId: opId() })).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
     // A repeated opId returns the first ack.
     a1.send(st)
     await expect.poll(() => a1.of('ack').filter((m) => m['opId'] === st.opId).length).toBe(2)
     expect(a1.of('ack').filter((m) => m['opId'] === st.opId)[1]).toMatchObject({ seq: 2, duplicate: true })
 
     const doc = new Y.Doc()
-    const up = { type: 'doc.update', opId: opId(), engagementId: 'eng-1', update: docUpdate((d) => d.getText('notes').insert(0, 'first line\ncustomer wants a refund'), doc) }
-    a1.send(up)
-    expect(await a1.reply(up.opId)).toMatchObject({ type: 'ack', seq: 3 })
+    expect(await a1.op({ type: 'doc.update', engagementId: 'eng-1', update: docUpdate((d) => d.getText('notes').insert(0, 'first line\ncustomer wants a refund'), doc) })).toMatchObject({ type: 'ack', seq: 3 })
 
     // The second session follows the agent's engagements live.
     await expect.poll(() => a2.of('engagement.events').flatMap((m) => (m['events'] as { seq: number }[]).map((e) => e.seq))).toEqual([1, 2, 3])
@@ -59,16 +53,12 @@ describe('engine on one node', () => {
     Y.applyUpdate(copy, Buffer.from(snap['doc'] as string, 'base64'))
     expect(copy.getText('notes').toString()).toBe('first line\ncustomer wants a refund')
 
-    const w = { type: 'whisper.send', opId: opId(), engagementId: 'eng-1', text: 'offer 10% off' }
-    watch.send(w)
-    expect(await watch.reply(w.opId)).toMatchObject({ type: 'ack', seq: 4 })
+    expect(await watch.op({ type: 'whisper.send', engagementId: 'eng-1', text: 'offer 10% off' })).toMatchObject({ type: 'ack', seq: 4 })
     // Every session of the agent gets the whisper.
     for (const c of [a1, a2]) {
       await expect.poll(() => c.of('engagement.events').some((m) => (m['events'] as { kind: string }[]).some((e) => e.kind === 'whisper'))).toBe(true)
     }
-    const rd = { type: 'whisper.read', opId: opId(), engagementId: 'eng-1', whisperSeq: 4 }
-    a2.send(rd)
-    expect(await a2.reply(rd.opId)).toMatchObject({ type: 'ack', seq: 5 })
+    expect(await a2.op({ type: 'whisper.read', engagementId: 'eng-1', whisperSeq: 4 })).toMatchObject({ type: 'ack', seq: 5 })
     // The read receipt flows back to the watching supervisor.
     await expect.poll(() => watch.of('engagement.events').some((m) => (m['events'] as { kind: string }[]).some((e) => e.kind === 'whisper.read'))).toBe(true)
 
@@ -127,20 +117,14 @@ describe('engine on one node', () => {
     const gold = vars('gold', 1000)
     a.send(gold)
     expect(await a.reply(gold.opId)).toMatchObject({ type: 'ack', seq: 2 })
-    const help = { type: 'help.set', opId: opId(), engagementId: 'dup-1', raised: true }
-    a.send(help)
-    expect(await a.reply(help.opId)).toMatchObject({ type: 'ack', seq: 3 })
+    expect(await a.op({ type: 'help.set', engagementId: 'dup-1', raised: true })).toMatchObject({ type: 'ack', seq: 3 })
     // The repro: the same report again would change nothing; it is the row at seq 2, not the last seq (3).
     const again = vars('gold', 1000)
     a.send(again)
     expect(await a.reply(again.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
     // After another value, the old report would change the engagement again: still the row at seq 2, nothing written.
-    const silver = vars('silver', 2000)
-    a.send(silver)
-    expect(await a.reply(silver.opId)).toMatchObject({ type: 'ack', seq: 4 })
-    const late = vars('gold', 1000)
-    a.send(late)
-    expect(await a.reply(late.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    expect(await a.op(vars('silver', 2000))).toMatchObject({ type: 'ack', seq: 4 })
+    expect(await a.op(vars('gold', 1000))).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
     // A report and its repeat in one group commit: the repeat is the row the first one wrote.
     const bronze = vars('bronze', 3000)
     const bronze2 = { ...bronze, opId: opId() }

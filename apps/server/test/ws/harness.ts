@@ -20,6 +20,7 @@ import type { Store } from '../../src/store/port.ts'
 import type { Logger } from '../../src/logger.ts'
 import { createTestDatabase, silentLogger } from '../store/test-db.ts'
 import type { ThrowawayDb } from '../../../../tests/support/pg.ts'
+import { waitFor } from '../../../../tests/support/wait.ts'
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 
@@ -192,14 +193,9 @@ export class Client {
   }
 
   /** Waits for the first message (at or after `from`) matching type and predicate. */
-  async next(type: string, pred: (m: Msg) => boolean = () => true, timeout = 5000): Promise<Msg> {
-    const deadline = Date.now() + timeout
-    for (;;) {
-      const hit = this.received.find((m) => m.type === type && pred(m))
-      if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${type}; got ${this.received.map((m) => m.type).join(',')}`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
+  next(type: string, pred: (m: Msg) => boolean = () => true, timeout = 5000): Promise<Msg> {
+    return waitFor(() => this.received.find((m) => m.type === type && pred(m)), timeout,
+      () => `timed out waiting for ${type}; got ${this.received.map((m) => m.type).join(',')}`)
   }
 
   ack(opId: string): Promise<Msg> {
@@ -207,23 +203,20 @@ export class Client {
   }
 
   /** The ack or error answering `opId`. */
-  async reply(opId: string, timeout = 5000): Promise<Msg> {
-    const deadline = Date.now() + timeout
-    for (;;) {
-      const hit = this.received.find((m) => (m.type === 'ack' || m.type === 'error') && m['opId'] === opId)
-      if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`no reply for ${opId}`)
-      await new Promise((r) => setTimeout(r, 5))
-    }
+  reply(opId: string, timeout = 5000): Promise<Msg> {
+    return waitFor(() => this.received.find((m) => (m.type === 'ack' || m.type === 'error') && m['opId'] === opId), timeout,
+      () => `no reply for ${opId}`)
   }
 
-  async closed(timeout = 5000): Promise<number> {
-    const deadline = Date.now() + timeout
-    while (this.closeCode === undefined) {
-      if (Date.now() > deadline) throw new Error('socket did not close')
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    return this.closeCode
+  /** Sends an op (with a new opId unless it has one) and waits for its ack or error. */
+  op(msg: Record<string, unknown>): Promise<Msg> {
+    const sent = { opId: opId(), ...msg }
+    this.send(sent)
+    return this.reply(sent.opId as string)
+  }
+
+  closed(timeout = 5000): Promise<number> {
+    return waitFor(() => this.closeCode, timeout, () => 'socket did not close')
   }
 
   close(): void {

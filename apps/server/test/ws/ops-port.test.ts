@@ -32,23 +32,13 @@ const variables = (engagementId: string, zoomTimestamp: number) => ({
 describe('repeated Zoom facts', () => {
   it('a repeat that would no longer change the engagement is acked with the original row\'s seq, not the latest', async () => {
     const a = await Client.connect(node, agent)
-    const ob = observe('e-dup')
-    a.send(ob)
-    expect(await a.reply(ob.opId as string)).toMatchObject({ type: 'ack', seq: 1 })
-    const v1 = variables('e-dup', 1000)
-    a.send(v1)
-    expect(await a.reply(v1.opId)).toMatchObject({ type: 'ack', seq: 2 })
-    const help = { type: 'help.set', opId: opId(), engagementId: 'e-dup', raised: true }
-    a.send(help)
-    expect(await a.reply(help.opId)).toMatchObject({ type: 'ack', seq: 3 })
-    const again = variables('e-dup', 1000)
-    a.send(again)
-    expect(await a.reply(again.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    expect(await a.op(observe('e-dup'))).toMatchObject({ type: 'ack', seq: 1 })
+    expect(await a.op(variables('e-dup', 1000))).toMatchObject({ type: 'ack', seq: 2 })
+    expect(await a.op({ type: 'help.set', engagementId: 'e-dup', raised: true })).toMatchObject({ type: 'ack', seq: 3 })
+    expect(await a.op(variables('e-dup', 1000))).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
     // The same values reported with another Zoom timestamp are a different report that changes
     // nothing: a duplicate of the state the engagement already shows (its last seq).
-    const later = variables('e-dup', 2000)
-    a.send(later)
-    expect(await a.reply(later.opId)).toMatchObject({ type: 'ack', seq: 3, duplicate: true })
+    expect(await a.op(variables('e-dup', 2000))).toMatchObject({ type: 'ack', seq: 3, duplicate: true })
     a.close()
   })
 })
@@ -73,9 +63,7 @@ describe('ops from a source without a socket', () => {
     // The agent's session follows its engagement without subscribing: it gets the webhook's rows.
     await expect.poll(() => a.of('engagement.events').flatMap((m) => (m['events'] as { seq: number }[]).map((e) => e.seq))).toEqual([1, 2])
     // The same Zoom event reported by the agent app is the webhook's row.
-    const sdk = { type: 'engagement.status', opId: opId(), engagementId: 'e-hook', changes: status, zoomTimestamp: 5000, at: Date.now() }
-    a.send(sdk)
-    expect(await a.reply(sdk.opId)).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
+    expect(await a.op({ type: 'engagement.status', engagementId: 'e-hook', changes: status, zoomTimestamp: 5000, at: Date.now() })).toMatchObject({ type: 'ack', seq: 2, duplicate: true })
     // A repeated webhook delivery (same op id) is answered from the log.
     const again = await node.app.realtime.submit({
       opId: (byHook as { opId: string }).opId, actor: webhook,

@@ -28,9 +28,7 @@ afterAll(async () => {
 describe('database outage', () => {
   it('answers UNAVAILABLE, keeps the socket, notices delay and resumption, commits the retry once', async () => {
     const c = await Client.connect(node, agent)
-    const ob = observe('eng-o')
-    c.send(ob)
-    expect(await c.reply(ob.opId as string)).toMatchObject({ type: 'ack', seq: 1 })
+    expect(await c.op(observe('eng-o'))).toMatchObject({ type: 'ack', seq: 1 })
 
     await proxy.refuse()
     const st = { type: 'engagement.status', opId: opId(), engagementId: 'eng-o', changes: { state: 'inactive' }, at: Date.now() }
