@@ -1,20 +1,14 @@
-/** Per-account settings kept in `accounts.settings` (jsonb): alert thresholds and dispositions. */
+/** Per-account settings kept in `accounts.settings`: alert thresholds and dispositions (SQL in `store/account-settings.ts`). */
 import type { AlertThresholds } from '@switchboard/protocol'
+import { readSettings, readSettingsAndZoomDispositions, writeSetting } from '../store/account-settings.ts'
 import type { Db } from '../store/port.ts'
 
 export const DEFAULT_THRESHOLDS: AlertThresholds = { handleMs: 10 * 60_000, wrapupMs: 2 * 60_000, inactiveMs: 60_000 }
 export const DEFAULT_DISPOSITIONS = ['Resolved', 'Follow-up needed', 'Escalated', 'No answer', 'Wrong number']
 
-interface Settings { thresholds?: Partial<AlertThresholds>; dispositions?: string[] }
-
-async function read(db: Db, accountId: string): Promise<Settings> {
-  const res = await db.query<{ settings: Settings }>('select settings from accounts where id = $1', [accountId])
-  return res.rows[0]?.settings ?? {}
-}
-
 export async function getThresholds(db: Db, accountId: string): Promise<AlertThresholds> {
-  const s = await read(db, accountId)
-  return { ...DEFAULT_THRESHOLDS, ...pickNumbers(s.thresholds) }
+  const s = await readSettings(db, accountId)
+  return { ...DEFAULT_THRESHOLDS, ...pickNumbers(s.thresholds as Partial<AlertThresholds> | undefined) }
 }
 
 function pickNumbers(t: Partial<AlertThresholds> | undefined): Partial<AlertThresholds> {
@@ -24,9 +18,7 @@ function pickNumbers(t: Partial<AlertThresholds> | undefined): Partial<AlertThre
 }
 
 export async function setThresholds(db: Db, accountId: string, t: AlertThresholds): Promise<AlertThresholds> {
-  await db.query(
-    `update accounts set settings = jsonb_set(settings, '{thresholds}', $2::jsonb, true) where id = $1`,
-    [accountId, JSON.stringify(t)])
+  await writeSetting(db, accountId, 'thresholds', t)
   return t
 }
 
@@ -35,17 +27,13 @@ export async function setThresholds(db: Db, accountId: string, t: AlertThreshold
  * account (`zoom_sync.dispositions`), else the account's own list, else the defaults.
  */
 export async function getDispositions(db: Db, accountId: string): Promise<string[]> {
-  const res = await db.query<{ settings: Settings; zoom: unknown }>(
-    `select a.settings, z.dispositions as zoom from accounts a left join zoom_sync z on z.account_id = a.id where a.id = $1`, [accountId])
-  const zoom = res.rows[0]?.zoom
+  const { settings, zoomDispositions: zoom } = await readSettingsAndZoomDispositions(db, accountId)
   if (Array.isArray(zoom) && zoom.length > 0) return zoom.filter((d): d is string => typeof d === 'string')
-  const s = res.rows[0]?.settings ?? {}
-  return Array.isArray(s.dispositions) ? s.dispositions.filter((d) => typeof d === 'string') : DEFAULT_DISPOSITIONS
+  const own = settings.dispositions
+  return Array.isArray(own) ? own.filter((d): d is string => typeof d === 'string') : DEFAULT_DISPOSITIONS
 }
 
 export async function setDispositions(db: Db, accountId: string, list: string[]): Promise<string[]> {
-  await db.query(
-    `update accounts set settings = jsonb_set(settings, '{dispositions}', $2::jsonb, true) where id = $1`,
-    [accountId, JSON.stringify(list)])
+  await writeSetting(db, accountId, 'dispositions', list)
   return list
 }

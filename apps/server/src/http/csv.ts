@@ -1,8 +1,6 @@
 /** CSV rows for the engagement export (RFC 4180 quoting; formula-looking cells neutralized). */
 import type { Wrapup } from '@switchboard/protocol'
-import { fromRow, type EngagementRow } from '../domain/engagement/queries.ts'
-
-export type CsvSource = EngagementRow & { plain_text: string | null; wrapup: Wrapup | null }
+import type { Engagement } from '../domain/engagement/model.ts'
 
 const COLUMNS = [
   'engagementId', 'agentId', 'agentName', 'state', 'channel', 'queueId', 'queueName', 'startedAt', 'acceptedAt',
@@ -23,12 +21,12 @@ export function csvHeader(): string {
   return `${COLUMNS.join(',')}\r\n`
 }
 
-export function csvRow(r: CsvSource): string {
-  const e = fromRow(r)
-  const w = r.wrapup ?? {}
+/** One engagement's line, with its stored notes text and wrap-up (null when it has none). */
+export function csvRow(e: Engagement, notes: { text: string; wrapup: Wrapup } | null): string {
+  const w = notes?.wrapup ?? {}
   return `${[
     e.id, e.agentId, e.agentName ?? '', e.state ?? '', e.channel ?? '', e.queueId ?? '', e.queueName ?? '',
     iso(e.startedAt), iso(e.acceptedAt), iso(e.wrapupStartedAt), iso(e.endedAt), e.handleMs ?? '', e.wrapupMs ?? '',
-    w.disposition ?? '', (w.tags ?? []).join('; '), w.summary ?? '', r.plain_text ?? '',
+    w.disposition ?? '', (w.tags ?? []).join('; '), w.summary ?? '', notes?.text ?? '',
   ].map(csvCell).join(',')}\r\n`
 }

@@ -12,22 +12,23 @@ import {
   EngagementExportQuery, EngagementListQuery, EngagementParams,
 } from '@switchboard/protocol/rest'
 import { canRead } from '../domain/engagement/access.ts'
-import { actorOf } from '../domain/engagement/model.ts'
-import {
-  ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
-} from '../domain/engagement/queries.ts'
+import { actorOf, toLogEvent, toView } from '../domain/engagement/model.ts'
 import { sendError } from '../errors.ts'
+import { getEngagement, historyPage, historyPageWithNotes, readEventsAfter, type HistoryCursor } from '../store/engagements.ts'
 import type { Store } from '../store/port.ts'
 import type { Engine } from '../ws/engine.ts'
 import { readNotes } from '../ws/reader.ts'
-import { decodeCursor, encodeCursor, engagementWhere, ORDER_KEY } from './engagement-filters.ts'
-import { csvHeader, csvRow, type CsvSource } from './csv.ts'
+import { decodeCursor, encodeCursor } from './engagement-filters.ts'
+import { csvHeader, csvRow } from './csv.ts'
 import { settingsRoutes } from './settings.ts'
 
 export interface EngagementRoutesOptions {
   store: Store
   engine: Engine
 }
+
+/** Engagements read per round trip of the CSV export (streamed). */
+const CSV_PAGE = 500
 
 function user(request: { sessionUser: SessionUser | null }): SessionUser {
   return request.sessionUser!
@@ -44,16 +45,12 @@ export async function engagementRoutes(app: FastifyInstance, opts: EngagementRou
     const cursor = q.cursor ? decodeCursor(q.cursor) : null
     if (q.cursor && !cursor) return sendError(reply, 'VALIDATION_FAILED', 'The cursor is not valid.')
     const limit = q.limit ?? 50
-    const { sql, params } = engagementWhere(user(request), q, cursor)
-    const res = await store.query<EngagementRow & { order_ms: number }>(
-      `select ${ENGAGEMENT_COLUMNS}, (extract(epoch from ${ORDER_KEY}) * 1000)::int8 as order_ms
-       from ${ENGAGEMENT_FROM} where ${sql}
-       order by ${ORDER_KEY} desc, e.id desc limit ${limit + 1}`, params)
-    const rows = res.rows.slice(0, limit)
-    const last = rows[rows.length - 1]
+    const page = await historyPage(store, user(request), q, cursor, limit + 1)
+    const items = page.slice(0, limit)
+    const last = items[items.length - 1]
     return {
-      items: rows.map((r) => toView(fromRow(r))),
-      nextCursor: res.rows.length > limit && last ? encodeCursor({ u: Number(last.order_ms), i: last.id }) : null,
+      items: items.map((r) => toView(r.engagement)),
+      nextCursor: page.length > limit && last ? encodeCursor(last.cursor) : null,
     }
   })
 
@@ -62,19 +59,13 @@ export async function engagementRoutes(app: FastifyInstance, opts: EngagementRou
     const filters = request.query
     async function* rows(): AsyncGenerator<string> {
       yield csvHeader()
-      let cursor: { u: number; i: string } | null = null
+      let cursor: HistoryCursor | null = null
       for (;;) {
-        const { sql, params } = engagementWhere(who, filters, cursor)
-        const res: { rows: (CsvSource & { order_ms: number })[] } = await store.query(
-          `select ${ENGAGEMENT_COLUMNS}, (extract(epoch from ${ORDER_KEY}) * 1000)::int8 as order_ms,
-             n.plain_text, n.wrapup
-           from ${ENGAGEMENT_FROM}
-           left join notes_docs n on n.account_id = e.account_id and n.engagement_id = e.id
-           where ${sql} order by ${ORDER_KEY} desc, e.id desc limit 500`, params)
-        for (const r of res.rows) yield csvRow(r)
-        const last = res.rows[res.rows.length - 1]
-        if (res.rows.length < 500 || !last) return
-        cursor = { u: Number(last.order_ms), i: last.id }
+        const page = await historyPageWithNotes(store, who, filters, cursor, CSV_PAGE)
+        for (const r of page) yield csvRow(r.engagement, r.notes)
+        const last = page[page.length - 1]
+        if (page.length < CSV_PAGE || !last) return
+        cursor = last.cursor
       }
     }
     const day = new Date().toISOString().slice(0, 10)
@@ -93,7 +84,7 @@ export async function engagementRoutes(app: FastifyInstance, opts: EngagementRou
     const e = await getEngagement(store, who.accountId, request.params.engagementId)
     if (!e || e.lastSeq === 0 || !canRead(actorOf(who), e)) return sendError(reply, 'NOT_FOUND')
     const [events, notes] = await Promise.all([
-      readEventsAfter(store, [{ a: e.accountId, e: e.id, after: Math.max(0, e.lastSeq - 5000), upTo: e.lastSeq }]),
+      readEventsAfter(store, [{ accountId: e.accountId, engagementId: e.id, afterSeq: Math.max(0, e.lastSeq - 5000), upToSeq: e.lastSeq }]),
       readNotes(store, e),
     ])
     // The timeline leaves out binary notes updates: the notes are given as text and wrap-up.

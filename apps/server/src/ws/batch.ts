@@ -14,14 +14,15 @@ import { BUS_CHANNEL, type Bus } from '../bus/bus.ts'
 import { decide } from '../domain/engagement/decide.ts'
 import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
-import { emptyEngagement, ZOOM_ACTOR_ID, type Command, type Engagement } from '../domain/engagement/model.ts'
-import {
-  createEngagements, key, lockEngagements, readEventsAfter, readForBatch, writeBatchAndCommit, type LogRow,
-} from '../domain/engagement/queries.ts'
+import { emptyEngagement, key, ZOOM_ACTOR_ID, type Command, type Engagement, type LogRow } from '../domain/engagement/model.ts'
 import { HotDoc, type BatchDocs } from '../domain/notes/doc-cache.ts'
 import { plainText, previewOf } from '../domain/notes/doc.ts'
-import { loadSnapshots } from '../domain/notes/queries.ts'
+import {
+  createEngagements, lockEngagements, readEventsAfter, readForBatch, writeBatchAndCommit,
+  type DedupRef, type EngagementRef, type NewEngagement, type OpRef, type SessionFocus,
+} from '../store/engagements.ts'
 import { dataException } from '../store/errors.ts'
+import { loadSnapshots } from '../store/notes.ts'
 import type { Db, Tx } from '../store/port.ts'
 import type { Op, OpSession } from './ops.ts'
 
@@ -73,7 +74,7 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
     if (hot) bd.cache.discard(k, hot)
     missing.push(e)
   }
-  const snaps = await loadSnapshots(tx, missing.map((e) => ({ a: e.accountId, e: e.id })))
+  const snaps = await loadSnapshots(tx, missing.map((e) => ({ accountId: e.accountId, engagementId: e.id })))
   const snapByKey = new Map(snaps.map((s) => [key(s.accountId, s.engagementId), s]))
   for (const e of missing) {
     const k = key(e.accountId, e.id)
@@ -90,7 +91,9 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
   // Catch every doc up with rows written since (by this node's snapshot or another node).
   const behind = [...want.entries()].filter(([k, e]) => bd.held.get(k)!.seq < e.lastSeq)
   if (behind.length === 0) return
-  const rows = await readEventsAfter(tx, behind.map(([k, e]) => ({ a: e.accountId, e: e.id, after: bd.held.get(k)!.seq, upTo: e.lastSeq })), { kinds: ['doc'] })
+  const rows = await readEventsAfter(tx, behind.map(([k, e]) => ({
+    accountId: e.accountId, engagementId: e.id, afterSeq: bd.held.get(k)!.seq, upToSeq: e.lastSeq,
+  })), { kinds: ['doc'] })
   for (const r of rows) {
     const hot = bd.held.get(key(r.accountId, r.engagementId))!
     if (r.update) Y.applyUpdate(hot.doc, Buffer.from(r.update, 'base64'))
@@ -104,32 +107,32 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
  * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
  */
 export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
-  const ids = new Map<string, { a: string; i: string }>()
-  const creates = new Map<string, { a: string; i: string; g: string }>()
+  const refs = new Map<string, EngagementRef>()
+  const creates = new Map<string, NewEngagement>()
   for (const op of batch) {
     const a = op.actor.accountId
     const k = key(a, op.command.engagementId)
-    ids.set(k, { a, i: op.command.engagementId })
+    refs.set(k, { accountId: a, engagementId: op.command.engagementId })
     // Zoom's facts that name no user never create an engagement (decideZoom): nobody owns it yet.
     if (op.command.type === 'engagement.observe' && op.actor.userId !== ZOOM_ACTOR_ID && !creates.has(k)) {
-      creates.set(k, { a, i: op.command.engagementId, g: op.actor.userId })
+      creates.set(k, { accountId: a, engagementId: op.command.engagementId, agentId: op.actor.userId })
     }
   }
-  const opRefs = batch.map((op) => ({ a: op.actor.accountId, actor: op.actor.userId, op: op.opId }))
-  const keyRefs: { a: string; e: string; dk: string }[] = []
+  const opRefs: OpRef[] = batch.map((op) => ({ accountId: op.actor.accountId, actorId: op.actor.userId, opId: op.opId }))
+  const keyRefs: DedupRef[] = []
   const candidates = new Map<Op, string>()
   for (const op of batch) {
     const dk = candidateKey(op.command)
     if (!dk) continue
     candidates.set(op, dk)
-    keyRefs.push({ a: op.actor.accountId, e: op.command.engagementId, dk })
+    keyRefs.push({ accountId: op.actor.accountId, engagementId: op.command.engagementId, dedupKey: dk })
   }
-  const { locked, prior } = await readForBatch(tx, [...ids.values()], opRefs, keyRefs)
+  const { locked, prior } = await readForBatch(tx, [...refs.values()], opRefs, keyRefs)
   const toCreate = [...creates].filter(([k]) => !locked.has(k)).map(([, c]) => c)
   if (toCreate.length > 0) {
     const created = await createEngagements(tx, toCreate)
     // Created meanwhile by another node: lock and use the committed row.
-    const raced = toCreate.filter((c) => !created.has(key(c.a, c.i)))
+    const raced = toCreate.filter((c) => !created.has(key(c.accountId, c.engagementId)))
     if (raced.length > 0) for (const [k, e] of await lockEngagements(tx, raced, [])) locked.set(k, e)
   }
 
@@ -139,16 +142,16 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
     const k = key(op.actor.accountId, op.command.engagementId)
     // An engagement created by an observe earlier in this batch has no locked row yet: its doc starts empty.
     const created = creates.get(k)
-    const e = locked.get(k) ?? (created ? emptyEngagement(created.a, created.i, created.g, now) : undefined)
+    const e = locked.get(k) ?? (created ? emptyEngagement(created.accountId, created.engagementId, created.agentId, now) : undefined)
     if (e) docWanted.set(k, e)
   }
   await loadHotDocs(tx, bd, docWanted)
 
-  const priorOps = new Map<string, { e: string; seq: number }>()
+  const priorOps = new Map<string, { engagementId: string; seq: number }>()
   const priorKeys = new Map<string, number>()
   for (const p of prior) {
-    if (p.kind === 'op') priorOps.set(`${p.a}\0${p.actor}\0${p.ref}`, { e: p.e, seq: p.seq })
-    else priorKeys.set(`${p.a}\0${p.e}\0${p.ref}`, p.seq)
+    if (p.kind === 'op') priorOps.set(`${p.accountId}\0${p.actorId}\0${p.ref}`, { engagementId: p.engagementId, seq: p.seq })
+    else priorKeys.set(`${p.accountId}\0${p.engagementId}\0${p.ref}`, p.seq)
   }
 
   const out: BatchOutcome = {
@@ -170,7 +173,7 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
     }
     const before = priorOps.get(ref)
     if (before) {
-      const r: OpResult = { op, ok: true, engagementId: before.e, seq: before.seq, duplicate: true }
+      const r: OpResult = { op, ok: true, engagementId: before.engagementId, seq: before.seq, duplicate: true }
       seen.set(ref, r)
       out.results.push(r)
       continue
@@ -259,8 +262,8 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
       hot.lastWriteAt = now
     }
   }
-  const focus = new Map<string, { s: string; f: string }>()
-  for (const f of out.focus) focus.set(f.session.id, { s: f.session.id, f: f.engagementId })
+  const focus = new Map<string, SessionFocus>()
+  for (const f of out.focus) focus.set(f.session.id, { sessionId: f.session.id, engagementId: f.engagementId })
   const e: [string, string, number, number][] = []
   for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
   await writeBatchAndCommit(tx, allRows, [...out.engagements.values()], [...focus.values()],

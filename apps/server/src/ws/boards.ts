@@ -7,14 +7,17 @@
  */
 import type { AgentView, AlertThresholds } from '@switchboard/protocol'
 import { getThresholds } from '../domain/account-settings.ts'
-import type { Engagement } from '../domain/engagement/model.ts'
-import { ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, toView, type EngagementRow } from '../domain/engagement/queries.ts'
+import { toView, type Engagement } from '../domain/engagement/model.ts'
+import { liveEngagements } from '../store/engagements.ts'
 import type { Logger, Store } from '../store/port.ts'
 import { frameOf, type Hub } from './hub.ts'
 import type { Metrics } from './metrics.ts'
 import { roster } from './presence.ts'
 import type { Semaphore } from './semaphore.ts'
 import type { Session } from './session.ts'
+
+/** Live engagements in a board's snapshot (most recently changed first). */
+const BOARD_MAX_ENGAGEMENTS = 2000
 
 interface AccountState {
   engagements: Map<string, Engagement>
@@ -162,16 +165,13 @@ export class Boards {
     try {
       const accountId = s.user.accountId
       const [engs, agents, thresholds] = await this.reads.run(() => Promise.all([
-        this.store.query<EngagementRow>(
-          `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
-           where e.account_id = $1 and e.ended_at is null and e.last_seq > 0
-           order by e.updated_at desc limit 2000`, [accountId]),
+        liveEngagements(this.store, accountId, BOARD_MAX_ENGAGEMENTS),
         roster(this.store, accountId),
         getThresholds(this.store, accountId),
       ]))
       s.sendJson({
         type: 'board.snapshot', serverTime: Date.now(),
-        engagements: engs.rows.map((r) => toView(fromRow(r))), agents, thresholds,
+        engagements: engs.map(toView), agents, thresholds,
       })
       this.metrics.snapshotsSent++
       for (const frame of this.waiting.get(s) ?? []) s.send(frame)

@@ -5,10 +5,10 @@
  */
 import { CLOSE, type SessionUser } from '@switchboard/protocol'
 import { Bus, type BusMessage } from '../bus/bus.ts'
-import type { Engagement } from '../domain/engagement/model.ts'
-import { getEngagements, key, readEventsAfter, type LogRow } from '../domain/engagement/queries.ts'
+import { key, type Engagement, type LogRow } from '../domain/engagement/model.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
 import { clusterHeartbeat, joinCluster, leaveCluster } from '../store/cluster.ts'
+import { getEngagements, readEventsAfter, type LogRange } from '../store/engagements.ts'
 import type { Logger, Store } from '../store/port.ts'
 import type { BatchOutcome } from './batch.ts'
 import { Boards } from './boards.ts'
@@ -187,7 +187,7 @@ export class Engine implements OpSink {
   /** Sends an engagement's current projection from the database (after an out-of-order fan-out). */
   private async refreshProjection(k: string, stale: Engagement, previousAgentId: string | undefined): Promise<void> {
     try {
-      const [fresh] = await this.reads.run(() => getEngagements(this.o.store, [{ a: stale.accountId, i: stale.id }]))
+      const [fresh] = await this.reads.run(() => getEngagements(this.o.store, [{ accountId: stale.accountId, engagementId: stale.id }]))
       // Gone, or a newer fan-out is already out with a newer projection.
       if (!fresh || fresh.lastSeq < (this.delivered.get(k) ?? 0)) return
       this.hub.deliver(fresh, [], true, previousAgentId)
@@ -205,16 +205,16 @@ export class Engine implements OpSink {
     for (const [a, u] of msg.p ?? []) this.boards.markAgent(a, u)
     for (const a of msg.s ?? []) this.boards.markThresholds(a)
     if (msg.x) this.forget(msg.x)
-    const wanted: { a: string; e: string; after: number }[] = []
+    const wanted: LogRange[] = []
     for (const [a, e, from, to] of msg.e ?? []) {
       if (!this.hub.hasAccount(a)) continue
       const have = this.delivered.get(key(a, e))
       if (have !== undefined && have >= to) continue
-      wanted.push({ a, e, after: have ?? from - 1 })
+      wanted.push({ accountId: a, engagementId: e, afterSeq: have ?? from - 1 })
     }
     if (wanted.length === 0) return
     const [engs, rows] = await Promise.all([
-      getEngagements(this.o.store, wanted.map((w) => ({ a: w.a, i: w.e }))),
+      getEngagements(this.o.store, wanted),
       readEventsAfter(this.o.store, wanted),
     ])
     const byKey = new Map<string, LogRow[]>()
@@ -260,9 +260,9 @@ export class Engine implements OpSink {
     try {
       await this.reads.run(async () => {
         if (s.closed) return
-        const rows = await readEventsAfter(this.o.store, [{ a: sub.accountId, e: sub.engagementId, after: sub.lastSeq }])
+        const rows = await readEventsAfter(this.o.store, [{ accountId: sub.accountId, engagementId: sub.engagementId, afterSeq: sub.lastSeq }])
         if (rows.length > MAX_CATCH_UP_ROWS) {
-          const [e] = await getEngagements(this.o.store, [{ a: sub.accountId, i: sub.engagementId }])
+          const [e] = await getEngagements(this.o.store, [{ accountId: sub.accountId, engagementId: sub.engagementId }])
           if (e) {
             s.sendJson(await buildSnapshot(this.o.store, e, 'gap'))
             sub.lastSeq = e.lastSeq

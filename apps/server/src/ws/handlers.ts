@@ -7,9 +7,8 @@ import {
   type ClientMessage, type ClientMessageType, type ClientOp,
 } from '@switchboard/protocol'
 import { canRead, isSupervisor } from '../domain/engagement/access.ts'
-import {
-  ENGAGEMENT_COLUMNS, ENGAGEMENT_FROM, fromRow, getEngagement, readEventsAfter, toLogEvent, toView, type EngagementRow,
-} from '../domain/engagement/queries.ts'
+import { toLogEvent, toView } from '../domain/engagement/model.ts'
+import { getEngagement, openEngagementsOf, readEventsAfter } from '../store/engagements.ts'
 import { parseUpdate } from '../domain/notes/doc.ts'
 import type { Engine } from './engine.ts'
 import type { Op } from './ops.ts'
@@ -24,6 +23,9 @@ import type { Session } from './session.ts'
  * (Rate-limit rejections: up to `opsBurst` per window, then 4008.)
  */
 export const MAX_INVALID_FRAMES = 50
+
+/** Open engagements an agent session gets after `welcome` (most recently changed first). */
+const AGENT_ENGAGEMENTS_MAX = 200
 
 const OPS = new Set<ClientMessageType>([
   'engagement.observe', 'engagement.status', 'engagement.focus', 'engagement.variables',
@@ -138,12 +140,8 @@ export class Handlers {
       .catch((err: unknown) => o.logger.debug({ err }, 'presence join failed'))
     boards.markAgent(s.user.accountId, s.user.id)
     if (s.surface === 'agent') {
-      this.engine.reads.run(() => o.store.query<EngagementRow>(
-        `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
-         where e.account_id = $1 and e.agent_id = $2 and e.ended_at is null and e.last_seq > 0
-         order by e.updated_at desc limit 200`, [s.user.accountId, s.user.id],
-      )).then((res) => {
-        s.sendJson({ type: 'agent.engagements', engagements: res.rows.map((r) => toView(fromRow(r))) })
+      this.engine.reads.run(() => openEngagementsOf(o.store, s.user.accountId, s.user.id, AGENT_ENGAGEMENTS_MAX)).then((list) => {
+        s.sendJson({ type: 'agent.engagements', engagements: list.map(toView) })
       }, (err: unknown) => o.logger.warn({ err }, 'agent engagements read failed'))
     }
   }
@@ -162,7 +160,7 @@ export class Handlers {
     sub.ready = false
     try {
       if (afterSeq !== undefined && afterSeq <= e.lastSeq && e.lastSeq - afterSeq <= MAX_CATCH_UP_ROWS) {
-        const rows = await readEventsAfter(o.store, [{ a: e.accountId, e: e.id, after: afterSeq, upTo: e.lastSeq }])
+        const rows = await readEventsAfter(o.store, [{ accountId: e.accountId, engagementId: e.id, afterSeq, upToSeq: e.lastSeq }])
         s.sendJson({ type: 'engagement.events', engagementId, events: rows.map(toLogEvent) })
       } else {
         s.sendJson(await buildSnapshot(o.store, e, afterSeq === undefined ? 'subscribe' : 'gap'))

@@ -3,8 +3,7 @@
  * rows and projections to them. Frames are serialized once and sent to many; a session
  * whose position does not line up with a frame (a gap) is caught up from the log instead.
  */
-import type { Engagement } from '../domain/engagement/model.ts'
-import { key, toLogEvent, toView, type LogRow } from '../domain/engagement/queries.ts'
+import { key, toLogEvent, toView, type Engagement, type LogRow } from '../domain/engagement/model.ts'
 import type { Session, Subscription } from './session.ts'
 
 export class Hub {

@@ -1,22 +1,20 @@
 /** Reads for subscribers: a full engagement snapshot, or the log rows after a seq. */
-import type { Engagement } from '../domain/engagement/model.ts'
-import { readEventsAfter, toView } from '../domain/engagement/queries.ts'
 import * as Y from 'yjs'
 import type { Wrapup } from '@switchboard/protocol'
+import { toView, type Engagement } from '../domain/engagement/model.ts'
 import { mergeToState, plainText, scratchDoc, wrapupOf } from '../domain/notes/doc.ts'
-import { loadSnapshots, type StoredSnapshot } from '../domain/notes/queries.ts'
+import { readEventsAfter } from '../store/engagements.ts'
+import { loadSnapshots, type StoredSnapshot } from '../store/notes.ts'
 import type { Db } from '../store/port.ts'
 
 /** Past this many missing rows a subscriber gets a fresh snapshot instead of the rows. */
 export const MAX_CATCH_UP_ROWS = 1000
 
-interface WhisperRow { seq: number; kind: string; data: Record<string, unknown>; at: number }
-
 /** The notes document of `e` as of `e.lastSeq`: stored snapshot plus newer doc rows, as one update. */
 async function mergeDoc(db: Db, e: Engagement, snap: StoredSnapshot | undefined): Promise<Uint8Array> {
   const after = snap?.snapshotSeq ?? 0
   const rows = after < e.lastSeq
-    ? await readEventsAfter(db, [{ a: e.accountId, e: e.id, after, upTo: e.lastSeq }], { kinds: ['doc'] })
+    ? await readEventsAfter(db, [{ accountId: e.accountId, engagementId: e.id, afterSeq: after, upToSeq: e.lastSeq }], { kinds: ['doc'] })
     : []
   const parts: Uint8Array[] = []
   if (snap?.snapshot) parts.push(snap.snapshot)
@@ -26,7 +24,7 @@ async function mergeDoc(db: Db, e: Engagement, snap: StoredSnapshot | undefined)
 
 /** The notes text and wrap-up of `e`, exact as of `e.lastSeq` (the stored projection may lag). */
 export async function readNotes(db: Db, e: Engagement): Promise<{ text: string; wrapup: Wrapup }> {
-  const [snap] = await loadSnapshots(db, [{ a: e.accountId, e: e.id }])
+  const [snap] = await loadSnapshots(db, [{ accountId: e.accountId, engagementId: e.id }])
   const doc = scratchDoc()
   Y.applyUpdate(doc, await mergeDoc(db, e, snap))
   const out = { text: plainText(doc), wrapup: wrapupOf(doc) }
@@ -36,18 +34,15 @@ export async function readNotes(db: Db, e: Engagement): Promise<{ text: string; 
 
 /** `engagement.snapshot` of `e` as of `e.lastSeq`. */
 export async function buildSnapshot(db: Db, e: Engagement, reason: 'subscribe' | 'gap'): Promise<Record<string, unknown>> {
-  const [snaps, whisperRes] = await Promise.all([
-    loadSnapshots(db, [{ a: e.accountId, e: e.id }]),
-    db.query<WhisperRow>(
-      `select seq, kind, data, (extract(epoch from created_at) * 1000)::int8 as at from engagement_events
-       where account_id = $1 and engagement_id = $2 and kind in ('whisper', 'whisper.read') and seq <= $3 order by seq`,
-      [e.accountId, e.id, e.lastSeq]),
+  const [snaps, whisperRows] = await Promise.all([
+    loadSnapshots(db, [{ accountId: e.accountId, engagementId: e.id }]),
+    readEventsAfter(db, [{ accountId: e.accountId, engagementId: e.id, afterSeq: 0, upToSeq: e.lastSeq }], { kinds: ['whisper', 'whisper.read'] }),
   ])
   const doc = Buffer.from(await mergeDoc(db, e, snaps[0])).toString('base64')
 
   const whispers: { seq: number; text: string; fromId: string; fromName: string | null; at: number; readAt: number | null }[] = []
   const bySeq = new Map<number, (typeof whispers)[number]>()
-  for (const w of whisperRes.rows) {
+  for (const w of whisperRows) {
     if (w.kind === 'whisper') {
       const item = {
         seq: Number(w.seq), text: String(w.data['text'] ?? ''), fromId: String(w.data['fromId'] ?? ''),

@@ -4,8 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { CLOSE, ERRORS, type CloseCode, type ErrorCode, type SessionUser } from '@switchboard/protocol'
-import { actorOf, type Actor } from '../domain/engagement/model.ts'
-import type { LogRow } from '../domain/engagement/queries.ts'
+import { actorOf, type Actor, type LogRow } from '../domain/engagement/model.ts'
 import type { OpAck, OpRefusal, OpSession, ReplySink } from './ops.ts'
 import type { Peer } from './peer.ts'
 import { FLOOD_WINDOW_MS, TokenBucket, WindowCount } from './rate-limit.ts'

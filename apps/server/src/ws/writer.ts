@@ -8,10 +8,10 @@
  * `saving-resumed` once a probe succeeds.
  */
 import type { Bus } from '../bus/bus.ts'
-import { key } from '../domain/engagement/queries.ts'
+import { key } from '../domain/engagement/model.ts'
 import { BatchDocs, type DocCache, type HotDoc } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
-import { saveSnapshot } from '../domain/notes/queries.ts'
+import { saveSnapshot } from '../store/notes.ts'
 import { isDataException, isUnavailable, sqlstate, SQLSTATE } from '../store/errors.ts'
 import type { Logger, Store } from '../store/port.ts'
 import * as Y from 'yjs'
@@ -307,7 +307,7 @@ export class Writer implements OpSink {
     const seq = hot.seq
     try {
       await saveSnapshot(this.o.store.writes, {
-        a: accountId, e: engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
+        accountId, engagementId, snapshot: Y.encodeStateAsUpdate(hot.doc), seq,
         text: plainText(hot.doc), wrapup: wrapupOf(hot.doc),
       })
     } catch (err) {

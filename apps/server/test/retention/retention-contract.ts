@@ -7,7 +7,7 @@
 import * as Y from 'yjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
-import { key } from '../../src/domain/engagement/queries.ts'
+import { key } from '../../src/domain/engagement/model.ts'
 import { purgeExpired } from '../../src/domain/retention.ts'
 import { Client, createUser, opId, SECRET, type Node, type TestUser } from '../ws/harness.ts'
 

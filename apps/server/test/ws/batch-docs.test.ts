@@ -6,7 +6,7 @@
 import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
-import { key } from '../../src/domain/engagement/queries.ts'
+import { key } from '../../src/domain/engagement/model.ts'
 import { BatchDocs, DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { plainText } from '../../src/domain/notes/doc.ts'
 import { upsertUser } from '../../src/auth/users.ts'

@@ -78,6 +78,6 @@ describe('a shared SESSION_SECRET', { timeout: 60_000 }, () => {
     expect(r.code).toBe(1)
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('ExperimentalWarning'))
     expect(lines).toEqual([expect.stringMatching(/^switchboard: SESSION_SECRET differs from the one used by node-c, node-d/)])
-    expect((await nodes(n)).map((r) => r.node_id)).toEqual(['node-c', 'node-d'])
+    expect((await nodes(n)).map((row) => row.node_id)).toEqual(['node-c', 'node-d'])
   })
 })

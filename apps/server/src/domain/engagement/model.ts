@@ -2,7 +2,7 @@
  * The engagement projection as the domain sees it (times in epoch ms), the log events that
  * build it, who acts, and the commands ops carry. Shapes come from the protocol's schemas.
  */
-import type { ClientOp, EngagementSource, EngagementView, EventKind, Role, SessionUser } from '@switchboard/protocol'
+import type { ClientOp, EngagementSource, EngagementView, EventKind, LogEvent, Role, SessionUser } from '@switchboard/protocol'
 
 /**
  * The projection as the server holds it: the protocol's `EngagementView` plus the account it
@@ -65,6 +65,38 @@ export function emptyEngagement(accountId: string, id: string, agentId: string, 
     startedAt: null, acceptedAt: null, stateSince: null, wrapupStartedAt: null, endedAt: null,
     handleMs: null, wrapupMs: null, help: null, notesPreview: '', sources: [], lastSeq: 0, updatedAt: now,
   }
+}
+
+/** The key of an engagement in maps and caches: account and engagement id. */
+export function key(accountId: string, engagementId: string): string {
+  return `${accountId}\u0000${engagementId}`
+}
+
+/** A log row with its seq, as committed (times epoch ms). */
+export interface LogRow {
+  accountId: string
+  engagementId: string
+  seq: number
+  kind: EventKind
+  actorId: string
+  opId: string
+  dedupKey: string | null
+  data: Record<string, unknown>
+  update?: string
+  at: number
+}
+
+/** The projection as clients see it (without the account). */
+export function toView(e: Engagement): EngagementView {
+  const { accountId: _a, agentName, ...rest } = e
+  return agentName ? { ...rest, agentName } : rest
+}
+
+/** A log row as clients see it. */
+export function toLogEvent(r: LogRow): LogEvent {
+  const ev: LogEvent = { seq: r.seq, kind: r.kind, actorId: r.actorId, opId: r.opId, at: r.at, data: r.data }
+  if (r.update !== undefined) ev.update = r.update
+  return ev
 }
 
 /** One reading of Zoom's times for the server and the clients (`@switchboard/protocol`). */

@@ -1,0 +1,339 @@
+/**
+ * SQL for the engagement projection and log (`engagements`, `engagement_events`). Every function
+ * takes the executor first (pool or transaction). Bulk statements pass one jsonb parameter and
+ * expand it with `jsonb_to_recordset`, so a batch of any size is one round trip with constant SQL
+ * text; the JSON keys there are the statement's column names, not part of this module's API.
+ */
+import type { EngagementExportQuery } from '@switchboard/protocol/rest'
+import type { SessionUser, Wrapup } from '@switchboard/protocol'
+import { key, type Engagement, type EventKind, type LogRow } from '../domain/engagement/model.ts'
+import type { Db, Tx } from './port.ts'
+
+/** One engagement by its key. */
+export interface EngagementRef { accountId: string; engagementId: string }
+/** An engagement to create, owned by `agentId`. */
+export interface NewEngagement extends EngagementRef { agentId: string }
+/** Log rows of one engagement after `afterSeq` (exclusive), up to `upToSeq` (inclusive) when given. */
+export interface LogRange extends EngagementRef { afterSeq: number; upToSeq?: number | null }
+
+const ms = (col: string) => `(extract(epoch from e.${col}) * 1000)::int8 as ${col}`
+
+const ENGAGEMENT_COLUMNS = [
+  'e.account_id', 'e.id', 'e.agent_id', 'u.display_name as agent_name', 'e.state', 'e.channel', 'e.source',
+  'e.queue_id', 'e.queue_name', 'e.is_conference', 'e.is_transfer', 'e.transfer', 'e.consumers', 'e.variables',
+  ms('started_at'), ms('accepted_at'), ms('state_since'), ms('wrapup_started_at'), ms('ended_at'),
+  'e.handle_ms', 'e.wrapup_ms', 'e.help', 'e.notes_preview', 'e.sources', 'e.last_seq', ms('updated_at'),
+].join(', ')
+
+const ENGAGEMENT_FROM = 'engagements e left join users u on u.account_id = e.account_id and u.id = e.agent_id'
+
+interface EngagementRow {
+  account_id: string; id: string; agent_id: string; agent_name: string | null
+  state: Engagement['state']; channel: string | null; source: string | null
+  queue_id: string | null; queue_name: string | null; is_conference: boolean; is_transfer: boolean
+  transfer: Engagement['transfer']; consumers: Engagement['consumers']; variables: Engagement['variables']
+  started_at: number | null; accepted_at: number | null; state_since: number | null
+  wrapup_started_at: number | null; ended_at: number | null; handle_ms: number | null; wrapup_ms: number | null
+  help: Engagement['help']; notes_preview: string; sources: Engagement['sources'] | null; last_seq: number; updated_at: number
+}
+
+function fromRow(r: EngagementRow): Engagement {
+  return {
+    accountId: r.account_id, id: r.id, agentId: r.agent_id, agentName: r.agent_name,
+    state: r.state, channel: r.channel, source: r.source, queueId: r.queue_id, queueName: r.queue_name,
+    isConference: r.is_conference, isTransfer: r.is_transfer, transfer: r.transfer,
+    consumers: r.consumers ?? [], variables: r.variables ?? {},
+    startedAt: num(r.started_at), acceptedAt: num(r.accepted_at), stateSince: num(r.state_since),
+    wrapupStartedAt: num(r.wrapup_started_at), endedAt: num(r.ended_at),
+    handleMs: num(r.handle_ms), wrapupMs: num(r.wrapup_ms), help: r.help,
+    notesPreview: r.notes_preview, sources: r.sources ?? [], lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at),
+  }
+}
+
+function num(v: number | string | null): number | null {
+  return v === null ? null : Number(v)
+}
+
+/** Refs as the statements' jsonb rows (`a` account, `i` engagement). */
+function refRows(refs: readonly EngagementRef[]): string {
+  return JSON.stringify(refs.map((r) => ({ a: r.accountId, i: r.engagementId })).sort(byKey))
+}
+
+function byKey(x: { a: string; i: string }, y: { a: string; i: string }): number {
+  return x.a < y.a ? -1 : x.a > y.a ? 1 : x.i < y.i ? -1 : x.i > y.i ? 1 : 0
+}
+
+export async function getEngagement(db: Db, accountId: string, engagementId: string): Promise<Engagement | null> {
+  const res = await db.query<EngagementRow>(
+    `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM} where e.account_id = $1 and e.id = $2`, [accountId, engagementId])
+  return res.rows[0] ? fromRow(res.rows[0]) : null
+}
+
+export async function getEngagements(db: Db, refs: readonly EngagementRef[]): Promise<Engagement[]> {
+  if (refs.length === 0) return []
+  const res = await db.query<EngagementRow>(
+    `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+     join jsonb_to_recordset($1::jsonb) as k(a text, i text) on e.account_id = k.a and e.id = k.i`, [refRows(refs)])
+  return res.rows.map(fromRow)
+}
+
+/** An agent's open engagements, most recently changed first (what an agent session gets after welcome). */
+export async function openEngagementsOf(db: Db, accountId: string, agentId: string, limit: number): Promise<Engagement[]> {
+  const res = await db.query<EngagementRow>(
+    `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+     where e.account_id = $1 and e.agent_id = $2 and e.ended_at is null and e.last_seq > 0
+     order by e.updated_at desc limit $3`, [accountId, agentId, limit])
+  return res.rows.map(fromRow)
+}
+
+/** An account's live engagements, most recently changed first (a board's snapshot). */
+export async function liveEngagements(db: Db, accountId: string, limit: number): Promise<Engagement[]> {
+  const res = await db.query<EngagementRow>(
+    `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+     where e.account_id = $1 and e.ended_at is null and e.last_seq > 0
+     order by e.updated_at desc limit $2`, [accountId, limit])
+  return res.rows.map(fromRow)
+}
+
+/** Creates missing engagements (sorted) and locks every listed row in sorted order. */
+export async function lockEngagements(
+  tx: Db, refs: readonly EngagementRef[], creates: readonly NewEngagement[],
+): Promise<Map<string, Engagement>> {
+  if (creates.length > 0) await createEngagements(tx, creates)
+  const res = await tx.query<EngagementRow>(
+    `select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+     join jsonb_to_recordset($1::jsonb) as k(a text, i text) on e.account_id = k.a and e.id = k.i
+     order by e.account_id, e.id for update of e`, [refRows(refs)])
+  const out = new Map<string, Engagement>()
+  for (const r of res.rows) out.set(key(r.account_id, r.id), fromRow(r))
+  return out
+}
+
+/** Creates engagements first observed (sorted, so concurrent creators cannot deadlock); returns the keys created. */
+export async function createEngagements(tx: Db, creates: readonly NewEngagement[]): Promise<Set<string>> {
+  const rows = creates.map((c) => ({ a: c.accountId, i: c.engagementId, g: c.agentId })).sort(byKey)
+  const res = await tx.query<{ account_id: string; id: string }>(
+    `insert into engagements (account_id, id, agent_id)
+     select k.a, k.i, k.g from jsonb_to_recordset($1::jsonb) as k(a text, i text, g text)
+     order by k.a, k.i on conflict do nothing returning account_id, id`, [JSON.stringify(rows)])
+  return new Set(res.rows.map((r) => key(r.account_id, r.id)))
+}
+
+function projectionRows(list: readonly Engagement[]): string {
+  return JSON.stringify(list.map((e) => ({
+    a: e.accountId, i: e.id, agent_id: e.agentId, state: e.state, channel: e.channel, source: e.source,
+    queue_id: e.queueId, queue_name: e.queueName, is_conference: e.isConference, is_transfer: e.isTransfer,
+    transfer: e.transfer, consumers: e.consumers, variables: e.variables,
+    started_at: e.startedAt, accepted_at: e.acceptedAt, state_since: e.stateSince,
+    wrapup_started_at: e.wrapupStartedAt, ended_at: e.endedAt, handle_ms: e.handleMs, wrapup_ms: e.wrapupMs,
+    help: e.help, notes_preview: e.notesPreview, sources: e.sources, last_seq: e.lastSeq, updated_at: e.updatedAt,
+  })))
+}
+
+const ts = (c: string) => `${c} = to_timestamp(v.${c} / 1000.0)`
+const UPDATE_PROJECTIONS = (param: string) =>
+  `update engagements e set agent_id = v.agent_id, state = v.state, channel = v.channel, source = v.source,
+     queue_id = v.queue_id, queue_name = v.queue_name, is_conference = v.is_conference, is_transfer = v.is_transfer,
+     transfer = v.transfer, consumers = coalesce(v.consumers, '[]'::jsonb), variables = coalesce(v.variables, '{}'::jsonb),
+     ${ts('started_at')}, ${ts('accepted_at')}, ${ts('state_since')}, ${ts('wrapup_started_at')}, ${ts('ended_at')},
+     handle_ms = v.handle_ms, wrapup_ms = v.wrapup_ms, help = v.help, notes_preview = v.notes_preview,
+     sources = coalesce(v.sources, '[]'::jsonb),
+     last_seq = v.last_seq, ${ts('updated_at')}
+   from jsonb_to_recordset(${param}::jsonb) as v(a text, i text, agent_id text, state text, channel text, source text,
+     queue_id text, queue_name text, is_conference boolean, is_transfer boolean, transfer jsonb, consumers jsonb,
+     variables jsonb, started_at float8, accepted_at float8, state_since float8, wrapup_started_at float8,
+     ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, sources jsonb, last_seq int8, updated_at float8)
+   where e.account_id = v.a and e.id = v.i`
+
+function eventRows(rows: readonly LogRow[]): string {
+  return JSON.stringify(rows.map((r) => ({
+    a: r.accountId, e: r.engagementId, s: r.seq, k: r.kind, actor: r.actorId, op: r.opId, dk: r.dedupKey,
+    d: r.data, u: r.update ?? null, at: r.at,
+  })))
+}
+
+const INSERT_EVENTS = (param: string) =>
+  `insert into engagement_events (account_id, engagement_id, seq, kind, actor_id, op_id, dedup_key, data, doc_update, created_at)
+   select v.a, v.e, v.s, v.k, v.actor, v.op, v.dk, coalesce(v.d, '{}'::jsonb), decode(v.u, 'base64'), to_timestamp(v.at / 1000.0)
+   from jsonb_to_recordset(${param}::jsonb) as v(a text, e text, s int8, k text, actor text, op text, dk text, d jsonb, u text, at float8)`
+
+/**
+ * A batch's writes in one statement, sent with COMMIT (one round trip on the pg write lane):
+ * log rows, projections, session focus, and the bus NOTIFY payloads (sent at COMMIT).
+ */
+export async function writeBatchAndCommit(
+  tx: Tx, rows: readonly LogRow[], projections: readonly Engagement[], focus: readonly SessionFocus[],
+  notify: { channel: string; payloads: string[] } | null,
+): Promise<void> {
+  await tx.commitWith(
+    `with ins as (${INSERT_EVENTS('$1')}),
+     upd as (${UPDATE_PROJECTIONS('$2')}),
+     foc as (update presence p set focus_engagement_id = k.f, focus_at = now()
+       from jsonb_to_recordset($3::jsonb) as k(s text, f text) where p.session_id = k.s)
+     select pg_notify($4, p) from jsonb_array_elements_text($5::jsonb) as p`,
+    [eventRows(rows), projectionRows(projections), JSON.stringify(focus.map((f) => ({ s: f.sessionId, f: f.engagementId }))), notify?.channel ?? 'none', JSON.stringify(notify?.payloads ?? [])])
+}
+
+/** A repeated op id or dedup key found in the log, with the row that recorded it. */
+export interface PriorRow {
+  kind: 'op' | 'dedupKey'
+  accountId: string
+  engagementId: string
+  seq: number
+  actorId: string
+  /** the op id or the dedup key */
+  ref: string
+}
+
+/** An op id to look up (op ids are unique per actor). */
+export interface OpRef { accountId: string; actorId: string; opId: string }
+/** A dedup key to look up in one engagement's log. */
+export interface DedupRef extends EngagementRef { dedupKey: string }
+/** A session now showing an engagement. */
+export interface SessionFocus { sessionId: string; engagementId: string }
+
+/**
+ * A batch's reads in one statement (one round trip): lock the touched engagements in sorted
+ * order, and find op ids and dedup keys already in the log.
+ */
+export async function readForBatch(
+  tx: Db, refs: readonly EngagementRef[], ops: readonly OpRef[], keys: readonly DedupRef[],
+): Promise<{ locked: Map<string, Engagement>; prior: PriorRow[] }> {
+  const res = await tx.query<{ t: 'e' | 'op' | 'dk'; j: EngagementRow & { a: string; e: string; seq: number; actor: string; ref: string } }>(
+    `with locked as (
+       select ${ENGAGEMENT_COLUMNS} from ${ENGAGEMENT_FROM}
+       join jsonb_to_recordset($1::jsonb) as k(a text, i text) on e.account_id = k.a and e.id = k.i
+       order by e.account_id, e.id for update of e
+     )
+     select 'e' as t, to_jsonb(l) as j from locked l
+     union all
+     select 'op', jsonb_build_object('a', ev.account_id, 'e', ev.engagement_id, 'seq', ev.seq, 'actor', ev.actor_id, 'ref', ev.op_id)
+       from engagement_events ev join jsonb_to_recordset($2::jsonb) as k(a text, actor text, op text)
+       on ev.account_id = k.a and ev.actor_id = k.actor and ev.op_id = k.op
+     union all
+     select 'dk', jsonb_build_object('a', ev.account_id, 'e', ev.engagement_id, 'seq', ev.seq, 'actor', ev.actor_id, 'ref', ev.dedup_key)
+       from engagement_events ev join jsonb_to_recordset($3::jsonb) as k(a text, e text, dk text)
+       on ev.account_id = k.a and ev.engagement_id = k.e and ev.dedup_key = k.dk`,
+    [refRows(refs), JSON.stringify(ops.map((o) => ({ a: o.accountId, actor: o.actorId, op: o.opId }))),
+      JSON.stringify(keys.map((k) => ({ a: k.accountId, e: k.engagementId, dk: k.dedupKey })))])
+  const locked = new Map<string, Engagement>()
+  const prior: PriorRow[] = []
+  for (const r of res.rows) {
+    if (r.t === 'e') locked.set(key(r.j.account_id, r.j.id), fromRow(r.j))
+    else prior.push({ kind: r.t === 'op' ? 'op' : 'dedupKey', accountId: r.j.a, engagementId: r.j.e, seq: Number(r.j.seq), actorId: r.j.actor, ref: r.j.ref })
+  }
+  return { locked, prior }
+}
+
+interface EventRow {
+  account_id: string; engagement_id: string; seq: number; kind: EventKind; actor_id: string; op_id: string
+  data: Record<string, unknown>; doc_update: Uint8Array | null; at: number
+}
+
+const EVENT_COLUMNS = `ev.account_id, ev.engagement_id, ev.seq, ev.kind, ev.actor_id, ev.op_id, ev.data, ev.doc_update,
+  (extract(epoch from ev.created_at) * 1000)::int8 as at`
+
+function toLogRow(r: EventRow): LogRow {
+  const row: LogRow = {
+    accountId: r.account_id, engagementId: r.engagement_id, seq: Number(r.seq), kind: r.kind, actorId: r.actor_id,
+    opId: r.op_id, dedupKey: null, data: r.data ?? {}, at: Number(r.at),
+  }
+  if (r.doc_update) row.update = Buffer.from(r.doc_update).toString('base64')
+  return row
+}
+
+/** Log rows in `ranges` (per engagement, seq order), optionally only of `kinds`. */
+export async function readEventsAfter(db: Db, ranges: readonly LogRange[], opts: { kinds?: EventKind[] } = {}): Promise<LogRow[]> {
+  if (ranges.length === 0) return []
+  // LATERAL: one primary-key range scan per engagement (a plain join would hash the whole log).
+  const res = await db.query<EventRow>(
+    `select ev.* from jsonb_to_recordset($1::jsonb) as k(a text, e text, after int8, "upTo" int8)
+     cross join lateral (
+       select ${EVENT_COLUMNS} from engagement_events ev
+       where ev.account_id = k.a and ev.engagement_id = k.e
+         and ev.seq > k.after and ev.seq <= coalesce(k."upTo", 9223372036854775807)
+         and ($2::jsonb is null or ev.kind in (select jsonb_array_elements_text($2::jsonb)))
+       order by ev.seq
+     ) ev
+     order by ev.account_id, ev.engagement_id, ev.seq`,
+    [JSON.stringify(ranges.map((r) => ({ a: r.accountId, e: r.engagementId, after: r.afterSeq, upTo: r.upToSeq ?? null }))),
+      opts.kinds ? JSON.stringify(opts.kinds) : null])
+  return res.rows.map(toLogRow)
+}
+
+// ---- history: the engagement list and the CSV export ------------------------------------------
+
+/** Position in the history order (last change at ms precision, then id, both descending). */
+export interface HistoryCursor { orderMs: number; id: string }
+
+/** Sort key of pages and cursors: last change (ms precision), then id. */
+const ORDER_KEY = `date_trunc('milliseconds', e.updated_at)`
+
+/**
+ * The WHERE clause shared by the engagement list and the CSV export: always scoped by the
+ * caller's account, and to the caller's own engagements when the caller is an agent.
+ */
+function historyWhere(user: SessionUser, f: EngagementExportQuery, cursor: HistoryCursor | null): { sql: string; params: unknown[] } {
+  const params: unknown[] = [user.accountId]
+  const where = ['e.account_id = $1', 'e.last_seq > 0']
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  if (user.role === 'agent') where.push(`e.agent_id = ${p(user.id)}`)
+  else if (f.agentId) where.push(`e.agent_id = ${p(f.agentId)}`)
+  if (f.state === 'live') where.push('e.ended_at is null')
+  if (f.state === 'closed') where.push('e.ended_at is not null')
+  if (f.queueId) where.push(`e.queue_id = ${p(f.queueId)}`)
+  if (f.channel) where.push(`e.channel = ${p(f.channel)}`)
+  if (f.from !== undefined) where.push(`coalesce(e.started_at, e.created_at) >= to_timestamp(${p(f.from)}::float8 / 1000)`)
+  if (f.to !== undefined) where.push(`coalesce(e.started_at, e.created_at) < to_timestamp(${p(f.to)}::float8 / 1000)`)
+  if (f.q) {
+    where.push(`exists (select 1 from notes_docs n where n.account_id = e.account_id and n.engagement_id = e.id
+      and n.search @@ plainto_tsquery('simple', ${p(f.q)}))`)
+  }
+  if (cursor) {
+    const u = p(cursor.orderMs)
+    const i = p(cursor.id)
+    where.push(`(${ORDER_KEY} < to_timestamp(${u}::float8 / 1000) or (${ORDER_KEY} = to_timestamp(${u}::float8 / 1000) and e.id < ${i}))`)
+  }
+  return { sql: where.join(' and '), params }
+}
+
+/** One engagement of a history page, with its position. */
+export interface HistoryItem { engagement: Engagement; cursor: HistoryCursor }
+
+/** Up to `limit` engagements the filters select for `user`, after `cursor`, in history order. */
+export async function historyPage(
+  db: Db, user: SessionUser, filters: EngagementExportQuery, cursor: HistoryCursor | null, limit: number,
+): Promise<HistoryItem[]> {
+  const { sql, params } = historyWhere(user, filters, cursor)
+  const res = await db.query<EngagementRow & { order_ms: number }>(
+    `select ${ENGAGEMENT_COLUMNS}, (extract(epoch from ${ORDER_KEY}) * 1000)::int8 as order_ms
+     from ${ENGAGEMENT_FROM} where ${sql}
+     order by ${ORDER_KEY} desc, e.id desc limit ${placeholder(params, limit)}`, params)
+  return res.rows.map((r) => ({ engagement: fromRow(r), cursor: { orderMs: Number(r.order_ms), id: r.id } }))
+}
+
+/** A history page with each engagement's stored notes text and wrap-up (the CSV export). */
+export async function historyPageWithNotes(
+  db: Db, user: SessionUser, filters: EngagementExportQuery, cursor: HistoryCursor | null, limit: number,
+): Promise<(HistoryItem & { notes: { text: string; wrapup: Wrapup } | null })[]> {
+  const { sql, params } = historyWhere(user, filters, cursor)
+  const res = await db.query<EngagementRow & { order_ms: number; plain_text: string | null; wrapup: Wrapup | null }>(
+    `select ${ENGAGEMENT_COLUMNS}, (extract(epoch from ${ORDER_KEY}) * 1000)::int8 as order_ms,
+       n.plain_text, n.wrapup
+     from ${ENGAGEMENT_FROM}
+     left join notes_docs n on n.account_id = e.account_id and n.engagement_id = e.id
+     where ${sql} order by ${ORDER_KEY} desc, e.id desc limit ${placeholder(params, limit)}`, params)
+  return res.rows.map((r) => ({
+    engagement: fromRow(r), cursor: { orderMs: Number(r.order_ms), id: r.id },
+    notes: r.plain_text === null && r.wrapup === null ? null : { text: r.plain_text ?? '', wrapup: r.wrapup ?? {} },
+  }))
+}
+
+/** Appends `v` to `params` and returns its placeholder. */
+function placeholder(params: unknown[], v: unknown): string {
+  params.push(v)
+  return `$${params.length}`
+}
