@@ -3,12 +3,12 @@
  * and an expired session reach the user's open sockets on the other node through the bus; the
  * per-user socket cap refuses with a code. REST calls go to node A, sockets sit on both.
  */
-import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CLOSE } from '@switchboard/protocol'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, SECRET, startNode, type Msg, type Node, type TestUser } from '../ws/harness.ts'
+import { Client, createUser, observe, SECRET, startNode, type Node, type TestUser } from '../ws/harness.ts'
 
 let db: TestDatabase
 let a: Node
@@ -31,31 +31,18 @@ async function wsTokenOf(cookie: string): Promise<string> {
   return res.json().wsToken as string
 }
 
-async function open(node: Node, token: string, surface: 'agent' | 'supervisor' = 'agent'): Promise<Client> {
-  const c = new Client(node.url, { token })
-  await c.opened
-  c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface })
-  await c.next('welcome')
-  return c
-}
-
 async function setRole(adminCookie: string, userId: string, role: string): Promise<void> {
   const res = await a.app.inject({ method: 'PUT', url: `/api/admin/users/${userId}/role`, headers: { cookie: `sb_session=${adminCookie}` }, payload: { role } })
   expect(res.statusCode).toBe(200)
 }
 
-async function op(c: Client, msg: Msg): Promise<Msg> {
-  const id = opId()
-  c.send({ ...msg, opId: id })
-  return c.reply(id)
-}
-
 let adminCookie: string
+const keep = releasedAfterAll()
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  a = await startNode({ databaseUrl: db.url, nodeId: 'live-a' })
-  b = await startNode({ databaseUrl: db.url, nodeId: 'live-b', env: { WS_MAX_SOCKETS_PER_USER: '3' } })
+  db = keep(await createTestDatabase())
+  a = keep(await startNode({ databaseUrl: db.url, nodeId: 'live-a' }))
+  b = keep(await startNode({ databaseUrl: db.url, nodeId: 'live-b', env: { WS_MAX_SOCKETS_PER_USER: '3' } }))
   await createUser(a.store, admin)
   await createUser(a.store, agent)
   adminCookie = await signIn(admin)
@@ -67,33 +54,28 @@ beforeAll(async () => {
   c.close()
 }, 60_000)
 
-afterAll(async () => {
-  await a?.close()
-  await b?.close()
-  await db?.drop()
-})
 
 describe('live authorization across two nodes', () => {
   it('a demoted supervisor loses supervisor powers on every open socket: the board closes 4003, the rest follow the new role', async () => {
     const sup: TestUser = { accountId: ACC, id: 'live-sup-1', role: 'supervisor', name: 'Sam' }
     await createUser(a.store, sup)
     const token = await wsTokenOf(await signIn(sup))
-    const board = await open(b, token, 'supervisor')
+    const board = await Client.withToken(b, token, 'supervisor')
     board.send({ type: 'board.subscribe' })
     await board.next('board.snapshot')
     // A socket watching a colleague's engagement, and one that only uses the agent app.
-    const watcher = await open(b, token, 'supervisor')
+    const watcher = await Client.withToken(b, token, 'supervisor')
     watcher.send({ type: 'subscribe', engagementId: 'live-eng-1' })
     await watcher.next('engagement.snapshot')
-    const own = await open(a, token, 'agent')
-    expect((await op(own, { type: 'whisper.send', engagementId: 'live-eng-1', text: 'before' })).type).toBe('ack')
+    const own = await Client.withToken(a, token, 'agent')
+    expect((await own.op({ type: 'whisper.send', engagementId: 'live-eng-1', text: 'before' })).type).toBe('ack')
 
     await setRole(adminCookie, sup.id, 'agent')
     expect(await board.closed()).toBe(CLOSE.FORBIDDEN)
     expect(await watcher.closed()).toBe(CLOSE.FORBIDDEN)
     const notice = await own.next('notice', (m) => m['code'] === 'role-changed')
     expect(notice['message']).toMatch(/agent/)
-    const refused = await op(own, { type: 'whisper.send', engagementId: 'live-eng-1', text: 'after' })
+    const refused = await own.op({ type: 'whisper.send', engagementId: 'live-eng-1', text: 'after' })
     expect(refused).toMatchObject({ type: 'error', code: 'FORBIDDEN' })
     // A colleague's engagement is no longer readable from this socket either.
     own.send({ type: 'subscribe', engagementId: 'live-eng-1' })
@@ -109,7 +91,7 @@ describe('live authorization across two nodes', () => {
   it('a promoted agent can use the new role on the socket it already has', async () => {
     const rookie: TestUser = { accountId: ACC, id: 'live-rookie', role: 'agent', name: 'Rae' }
     await createUser(a.store, rookie)
-    const c = await open(b, await wsTokenOf(await signIn(rookie)), 'supervisor')
+    const c = await Client.withToken(b, await wsTokenOf(await signIn(rookie)), 'supervisor')
     c.send({ type: 'board.subscribe' })
     await c.next('error', (m) => m['code'] === 'FORBIDDEN')
     await setRole(adminCookie, rookie.id, 'supervisor')
@@ -123,8 +105,8 @@ describe('live authorization across two nodes', () => {
     const leaver: TestUser = { accountId: ACC, id: 'live-leaver', role: 'supervisor', name: 'Lee' }
     await createUser(a.store, leaver)
     const token = await wsTokenOf(await signIn(leaver))
-    const onA = await open(a, token)
-    const onB = await open(b, token)
+    const onA = await Client.withToken(a, token)
+    const onB = await Client.withToken(b, token)
     const res = await a.app.inject({ method: 'DELETE', url: `/api/admin/users/${leaver.id}`, headers: { cookie: `sb_session=${adminCookie}` } })
     expect(res.statusCode).toBe(204)
     expect(await onA.closed()).toBe(CLOSE.FORBIDDEN)
@@ -136,9 +118,9 @@ describe('live authorization across two nodes', () => {
   it('signing out closes every socket opened under that session (4002), on both nodes, and no other', async () => {
     const cookie = await signIn(agent)
     const other = await signIn(agent)
-    const onA = await open(a, await wsTokenOf(cookie))
-    const onB = await open(b, await wsTokenOf(cookie))
-    const otherSession = await open(b, await wsTokenOf(other))
+    const onA = await Client.withToken(a, await wsTokenOf(cookie))
+    const onB = await Client.withToken(b, await wsTokenOf(cookie))
+    const otherSession = await Client.withToken(b, await wsTokenOf(other))
     const spare = await wsTokenOf(cookie)
     const res = await a.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie: `sb_session=${cookie}` } })
     expect(res.statusCode).toBe(204)
@@ -159,7 +141,7 @@ describe('live authorization across two nodes', () => {
       k: 'ws', sid: newSessionId(), sub: agent.id, acc: ACC, role: 'agent', name: agent.name, cred: 'dev-signin',
       iat: now, exp: now + 1500, sexp: now + 1500,
     })
-    const c = await open(b, token)
+    const c = await Client.withToken(b, token)
     expect(await c.closed(5000)).toBe(CLOSE.SESSION_EXPIRED)
   })
 
@@ -167,11 +149,11 @@ describe('live authorization across two nodes', () => {
     const many: TestUser = { accountId: ACC, id: 'live-many', role: 'agent', name: 'Max' }
     await createUser(a.store, many)
     const token = await wsTokenOf(await signIn(many))
-    const held = [await open(b, token), await open(b, token), await open(b, token)]
+    const held = [await Client.withToken(b, token), await Client.withToken(b, token), await Client.withToken(b, token)]
     const refused = await new Client(b.url, { token }).opened.catch((e: { status?: number }) => e)
     expect(refused).toMatchObject({ status: 429 })
     // Another node has its own count; and the cap is per user, not per account.
-    const elsewhere = await open(a, token)
+    const elsewhere = await Client.withToken(a, token)
     held[0]!.close()
     await held[0]!.closed()
     await expect.poll(async () => {

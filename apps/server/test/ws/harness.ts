@@ -155,8 +155,13 @@ export class Client {
     })
   }
 
-  static async connect(node: Node, user: TestUser, surface: 'agent' | 'supervisor' | 'other' = 'agent'): Promise<Client> {
-    const c = new Client(node.url, { token: wsToken(user) })
+  static connect(node: Node, user: TestUser, surface: 'agent' | 'supervisor' | 'other' = 'agent'): Promise<Client> {
+    return Client.withToken(node, wsToken(user), surface)
+  }
+
+  /** Opened with `token` (one the server handed out, say), hello sent, welcome received. */
+  static async withToken(node: Node, token: string, surface: 'agent' | 'supervisor' | 'other' = 'agent'): Promise<Client> {
+    const c = new Client(node.url, { token })
     await c.opened
     c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface })
     await c.next('welcome')

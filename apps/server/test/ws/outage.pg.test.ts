@@ -3,7 +3,8 @@
  * UNAVAILABLE with a retry hint, sockets stay open, sessions get `saving-delayed`, then
  * `saving-resumed`; the retried op is committed once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { TcpProxy } from '../../../../tests/support/tcp-proxy.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, createUser, observe, opId, startNode, type Node, type TestUser } from './harness.ts'
@@ -12,17 +13,13 @@ let db: TestDatabase
 let node: Node
 let proxy: TcpProxy
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
+const keep = releasedAfterAll()
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  proxy = await TcpProxy.inFrontOf(db.url)
-  node = await startNode({ databaseUrl: proxy.via(db.url) })
+  db = keep(await createTestDatabase())
+  proxy = keep(await TcpProxy.inFrontOf(db.url))
+  node = keep(await startNode({ databaseUrl: proxy.via(db.url) }))
   await createUser(node.store, agent)
-})
-afterAll(async () => {
-  await node?.close()
-  await proxy?.close()
-  await db?.drop()
 })
 
 describe('database outage', () => {

@@ -4,7 +4,8 @@
  * while no webhook reached us (a live one is closed, a missed one is recorded); a second
  * backfill writes nothing; a failing Zoom leaves the error recorded and the lease free.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { accountRowId } from '../../src/auth/settings.ts'
 import { getDispositions } from '../../src/domain/account-settings.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
@@ -19,25 +20,21 @@ let db: TestDatabase
 let node: Node
 let zoom: ZoomStandIn
 const iso = (ms: number) => new Date(ms).toISOString()
+const keep = releasedAfterAll()
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  zoom = await new ZoomStandIn(APP).start()
+  db = keep(await createTestDatabase())
+  zoom = keep(await new ZoomStandIn(APP).start())
   for (const [path, key] of [['users', 'users'], ['queues', 'queues'], ['dispositions', 'dispositions'], ['engagements', 'engagements']] as const) {
     zoom.setList(`/contact_center/${path}`, key, [])
   }
-  node = await startNode({
+  node = keep(await startNode({
     databaseUrl: db.url,
     env: {
       ZOOM_OAUTH_HOST: zoom.url, ZOOM_API_HOST: zoom.url, ZOOM_S2S_ACCOUNT_ID: APP.accountId, ZOOM_S2S_CLIENT_ID: APP.clientId,
       ZOOM_S2S_CLIENT_SECRET: APP.clientSecret, ZOOM_SYNC_INTERVAL_MS: '0',
     },
-  })
-})
-afterAll(async () => {
-  await node?.close()
-  await zoom?.close()
-  await db?.drop()
+  }))
 })
 
 describe('REST backfill', () => {
