@@ -61,7 +61,8 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
         ws.onerror = () => reject(new Error('socket error'))
         ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocolVersion: o.protocolVersion, clientId: 'sup-test', surface: 'supervisor' }))
         ws.onmessage = (ev) => {
-          const m = JSON.parse(String(ev.data)) as { type: string; code?: string }
+          const frame = JSON.parse(String(ev.data)) as { type: string; code?: string; messages?: { type: string; code?: string }[] }
+          const m = frame.type === 'batch' ? frame.messages!.find((x) => x.type === 'ack' || x.type === 'error') ?? frame : frame
           if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'whisper.send', opId: crypto.randomUUID(), engagementId: o.engagementId, text: o.text }))
           if (m.type === 'ack') resolve('ack')
           if (m.type === 'error') reject(new Error(m.code))

@@ -21,7 +21,11 @@ export class ProtocolAgent {
     const { wsToken } = await res.json() as { wsToken: string }
     const a = new ProtocolAgent()
     a.#ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(wsToken)}`, { headers: { origin } })
-    a.#ws.on('message', (d) => a.received.push(JSON.parse(String(d)) as Msg))
+    a.#ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as Msg
+      // A batch frame's messages, one by one.
+      a.received.push(...(m.type === 'batch' ? m['messages'] as Msg[] : [m]))
+    })
     await new Promise<void>((resolve, reject) => { a.#ws.once('open', () => resolve()); a.#ws.once('error', reject) })
     a.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface: 'agent' })
     await a.next('welcome')

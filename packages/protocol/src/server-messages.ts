@@ -141,9 +141,21 @@ export const Notice = Type.Object({
   message: Type.String(),
 })
 
+/**
+ * Several messages for one socket that the server produced together (a commit's acks, the rows
+ * and projections it fanned out): one frame instead of one per message. Handle `messages` in
+ * order, each as if it had come alone; each is checked on its own (one a client cannot read is
+ * skipped, not the whole batch). A batch never holds another batch. Servers send it to clients
+ * that said protocol version 5 or later in hello; a message alone still comes as itself.
+ */
+export const Batch = Type.Object({
+  type: Type.Literal('batch'),
+  messages: Type.Array(Type.Object({ type: Type.String() })),
+})
+
 export const ServerMessage = Type.Union([
   Welcome, Pong, Ack, ErrorMessage, EngagementSnapshot, EngagementEvents, EngagementChanged, EngagementErased,
-  AgentEngagements, BoardSnapshot, BoardDelta, Notice,
+  AgentEngagements, BoardSnapshot, BoardDelta, Notice, Batch,
 ])
 export type ServerMessage = Static<typeof ServerMessage>
 export type ServerMessageType = ServerMessage['type']
@@ -162,4 +174,5 @@ export const serverMessageSchemas = {
   'board.snapshot': BoardSnapshot,
   'board.delta': BoardDelta,
   'notice': Notice,
+  'batch': Batch,
 } as const satisfies Record<ServerMessageType, unknown>

@@ -341,6 +341,19 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       this.emit('invalidFrame', { type, sample: text.slice(0, 300) })
       return
     }
+    if (msg.type !== 'batch') {
+      this.#onMessage(msg)
+      return
+    }
+    // Several messages in one frame: each on its own, in order, as if it had come alone.
+    for (const inner of msg.messages) {
+      const one = inner.type === 'batch' ? null : parseServerMessage(inner)
+      if (one === null) this.emit('invalidFrame', { type: inner.type.slice(0, 64), sample: JSON.stringify(inner).slice(0, 300) })
+      else this.#onMessage(one)
+    }
+  }
+
+  #onMessage(msg: ServerMessage): void {
     let out: ServerMessage | null = msg
     switch (msg.type) {
       case 'welcome':
@@ -395,6 +408,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const op = this.#queue.settle(msg.opId)
     if (op === undefined) return // a second ack for an op already settled
     this.#forget(op.opId)
+    // The server does not send this row back: the ack is where the subscription learns of it.
+    if (op.type === 'doc.update' && msg.duplicate !== true) this.#subs.onOwnRow(msg.engagementId, msg.seq)
     this.emit('ack', { op, opId: msg.opId, engagementId: msg.engagementId, seq: msg.seq, duplicate: msg.duplicate === true })
     this.#queue.resume(false)
     this.#queue.pump()

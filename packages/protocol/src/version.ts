@@ -10,9 +10,12 @@
  *     codes WEBHOOKS_DISABLED, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_TIMESTAMP_INVALID.
  * 4 — trust: ACCOUNT_NOT_CONNECTED and TOO_MANY_CONNECTIONS, the `role-changed` notice, client
  *     config, dev app-context/authorize bodies, OAuth completion returns the bound session.
+ * 5 — the `batch` server frame (one frame per socket per flush: a commit's acks, rows and
+ *     projections together); a session is not sent its own notes rows (`doc`) back: the ack of
+ *     its `doc.update` carries the seq. Sent only to clients that say 5 or later in hello.
  */
-export const PROTOCOL_VERSION = 4
+export const PROTOCOL_VERSION = 5
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
-export const SCHEMA_HASH = '379fcf472aab8a84'
+export const SCHEMA_HASH = '047d315f51e42c26'

@@ -43,6 +43,11 @@ describe('docs/protocol.md examples', () => {
     const validator = strictServer.get(msg.type)
     expect(validator, `unknown server type ${msg.type}`).toBeDefined()
     expect(validator!.Errors(msg)).toEqual([])
+    // A batch's messages are checked one by one against their own schemas.
+    for (const inner of msg.type === 'batch' ? (msg as unknown as { messages: { type: string }[] }).messages : []) {
+      expect(inner.type).not.toBe('batch')
+      expect(strictServer.get(inner.type)!.Errors(inner)).toEqual([])
+    }
   })
 
   it('shows every message type at least once', () => {

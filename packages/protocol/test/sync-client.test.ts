@@ -288,6 +288,69 @@ describe('SyncClient against a real ws server', () => {
     ])
   })
 
+  it('handles a batch frame\'s messages in order, each as if alone; one it cannot read is skipped', async () => {
+    fake.server.autoAck = false
+    const c = client()
+    const invalid: Array<{ type: string | null; sample: string }> = []
+    const acks: string[] = []
+    c.on('invalidFrame', (f) => invalid.push(f))
+    c.on('ack', (a) => acks.push(a.opId))
+    await c.start()
+    fake.server.logs.set('e1', [logEvent(1)])
+    c.subscribe('e1')
+    await expect.poll(() => c.lastSeq('e1')).toBe(1)
+    const id = await c.send(focus())
+    const batch: Record<string, unknown> = {
+      type: 'batch',
+      messages: [
+        { type: 'engagement.events', engagementId: 'e1', events: [logEvent(2)] },
+        { type: 'board.delta', serverTime: 'soon' },
+        { type: 'batch', messages: [] },
+        { type: 'ack', opId: id, engagementId: 'e1', seq: 3 },
+        { type: 'engagement.events', engagementId: 'e1', events: [logEvent(3)] },
+      ],
+    }
+    fake.server.send(batch)
+    await expect.poll(() => c.lastSeq('e1')).toBe(3)
+    expect(acks).toEqual([id])
+    expect(c.pending).toBe(0)
+    expect(invalid.map((f) => f.type)).toEqual(['board.delta', 'batch'])
+    // `message` for each message handed on, never for the batch itself.
+    expect(c.messages.filter((m) => m.type !== 'welcome').map((m) => m.type)).toEqual([
+      'engagement.snapshot', 'engagement.events', 'ack', 'engagement.events',
+    ])
+  })
+
+  it('counts its own acked notes rows as seen (the server does not send them back), in or out of order', async () => {
+    fake.server.autoAck = false
+    const c = client()
+    const gaps: unknown[] = []
+    c.on('gap', (g) => gaps.push(g))
+    await c.start()
+    fake.server.logs.set('e1', [logEvent(1)])
+    c.subscribe('e1')
+    await expect.poll(() => c.lastSeq('e1')).toBe(1)
+    const doc = (n: number) => ({ type: 'doc.update' as const, engagementId: 'e1', update: `AA${n}=` })
+    const [a, b, d] = [await c.send(doc(1)), await c.send(doc(2)), await c.send(focus())]
+    // Row 2 is ours: the ack moves the position on.
+    fake.server.send({ type: 'ack', opId: a, engagementId: 'e1', seq: 2 })
+    await expect.poll(() => c.lastSeq('e1')).toBe(2)
+    // Row 4 is ours but row 3 (someone else's) has not come yet: held until it does.
+    fake.server.send({ type: 'ack', opId: b, engagementId: 'e1', seq: 4 })
+    // An ack of an op that is not a notes update moves nothing: its row comes as usual.
+    fake.server.send({ type: 'ack', opId: d, engagementId: 'e1', seq: 5 })
+    await expect.poll(() => c.pending).toBe(0)
+    expect(c.lastSeq('e1')).toBe(2)
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(3)] })
+    await expect.poll(() => c.lastSeq('e1')).toBe(4)
+    // Our own row sent anyway (we were behind when it was written) is dropped; no gap anywhere.
+    fake.server.send({ type: 'engagement.events', engagementId: 'e1', events: [logEvent(4), logEvent(5)] })
+    await expect.poll(() => c.lastSeq('e1')).toBe(5)
+    expect(gaps).toEqual([])
+    const seqs = c.messages.flatMap((m) => (m.type === 'engagement.events' ? m.events.map((e) => e.seq) : []))
+    expect(seqs).toEqual([3, 5])
+  })
+
   it('drops a silent connection after two heartbeat intervals and reconnects', async () => {
     fake.server.answerPings = false
     const c = client({ heartbeatMs: 30 })

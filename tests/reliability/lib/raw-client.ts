@@ -39,6 +39,8 @@ export class RawClient {
       try {
         const m = JSON.parse(text) as Msg
         if (isBinary || typeof m !== 'object' || m === null || typeof m.type !== 'string') this.unparsable.push(text.slice(0, 200))
+        // A batch frame's messages, one by one, as if each had come alone.
+        else if (m.type === 'batch' && Array.isArray(m['messages'])) this.received.push(...(m['messages'] as Msg[]))
         else this.received.push(m)
       } catch {
         this.unparsable.push(text.slice(0, 200))

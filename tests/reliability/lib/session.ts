@@ -109,6 +109,18 @@ export class TrackedSession {
       }
     })
     this.client.on('message', (m) => this.#onMessage(m))
+    // The server does not send a session its own notes rows back (protocol 5): the ack is the row.
+    this.client.on('ack', (a) => {
+      if (a.op.type !== 'doc.update' || a.duplicate) return
+      const doc = this.docs.get(a.engagementId)
+      if (!doc) return
+      Y.applyUpdate(doc, Buffer.from(a.op.update, 'base64'))
+      let seen = this.rowsSeen.get(a.engagementId)
+      if (!seen) this.rowsSeen.set(a.engagementId, (seen = new Set()))
+      seen.add(a.seq)
+      this.maxSeq.set(a.engagementId, Math.max(this.maxSeq.get(a.engagementId) ?? 0, a.seq))
+      this.#checkCaughtUp()
+    })
   }
 
   async start(timeoutMs = 30_000): Promise<void> {

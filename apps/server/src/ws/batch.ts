@@ -42,6 +42,8 @@ export interface BatchOutcome {
   created: Set<string>
   focus: { session: OpSession; accountId: string; userId: string; engagementId: string }[]
   docs: Set<string>
+  /** notes rows (`doc`) written by a socket session -> its id: it is not sent them back (its ack has the seq) */
+  senders: Map<LogRow, string>
 }
 
 /** The dedup key an op's event would carry, known from the command alone. */
@@ -156,6 +158,7 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
 
   const out: BatchOutcome = {
     results: [], rows: new Map(), engagements: new Map(), takeovers: new Map(), created: new Set(), focus: [], docs: new Set(),
+    senders: new Map(),
   }
   const seen = new Map<string, OpResult>()
   const allRows: LogRow[] = []
@@ -224,6 +227,7 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
       }
       const row: LogRow = { accountId: a, engagementId, seq, kind: ev.kind, actorId: actor.userId, opId: op.opId, dedupKey: ev.dedupKey, data: ev.data, at: now }
       if (ev.update !== undefined) row.update = ev.update
+      if (ev.kind === 'doc' && session) out.senders.set(row, session.id)
       allRows.push(row)
       let list = out.rows.get(k)
       if (!list) out.rows.set(k, (list = []))

@@ -155,11 +155,13 @@ export class Engine implements OpSink {
     }
     for (const [k, e] of out.engagements) {
       const rows = out.rows.get(k) ?? []
-      this.deliver(k, e, rows, out.takeovers.get(k))
+      this.deliver(k, e, rows, out.takeovers.get(k), out.senders)
     }
   }
 
-  private deliver(k: string, e: Engagement, rows: readonly LogRow[], previousAgentId: string | undefined): void {
+  private deliver(
+    k: string, e: Engagement, rows: readonly LogRow[], previousAgentId: string | undefined, senders?: ReadonlyMap<LogRow, string>,
+  ): void {
     const changed = rows.some((r) => PROJECTION_KINDS.has(r.kind))
     if (e.lastSeq < (this.delivered.get(k) ?? 0)) {
       // A later batch of this engagement fanned out first: it took the row lock after this one
@@ -167,13 +169,13 @@ export class Engine implements OpSink {
       // batch) is already out, so this older one must not replace it on boards or in the agent's
       // sessions. The rows still go: a subscriber past them drops them, one behind catches up.
       this.metrics.fanoutOutOfOrder++
-      this.metrics.fanoutFrames += this.hub.deliver(e, rows, false)
+      this.metrics.fanoutFrames += this.hub.deliver(e, rows, false, undefined, senders)
       for (const r of rows) if (r.kind === 'focus') this.boards.markAgent(e.accountId, r.actorId)
       // The later batch sent no `engagement.changed` if its own rows changed no projection.
       if (changed || previousAgentId) void this.refreshProjection(k, e, previousAgentId)
       return
     }
-    this.metrics.fanoutFrames += this.hub.deliver(e, rows, changed, previousAgentId)
+    this.metrics.fanoutFrames += this.hub.deliver(e, rows, changed, previousAgentId, senders)
     const last = rows[rows.length - 1]
     if (last) this.delivered.set(k, Math.max(this.delivered.get(k) ?? 0, last.seq))
     if (this.delivered.size > 100_000) this.delivered.clear()

@@ -126,6 +126,7 @@ export class Handlers {
       return
     }
     s.clientId = msg.clientId
+    s.protocolVersion = msg.protocolVersion
     s.surface = msg.surface
     s.sendJson({
       type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: s.id, nodeId: o.nodeId, serverTime: Date.now(),

@@ -4,7 +4,7 @@
  * whose position does not line up with a frame (a gap) is caught up from the log instead.
  */
 import { key, toLogEvent, toView, type Engagement, type LogRow } from '../domain/engagement/model.ts'
-import type { Session, Subscription } from './session.ts'
+import { BATCH_PROTOCOL_VERSION, type Session, type Subscription } from './session.ts'
 
 export class Hub {
   readonly sessions = new Set<Session>()
@@ -98,8 +98,11 @@ export class Hub {
    * Delivers the new rows of one engagement (seq order) to its watchers and its agent's
    * sessions, plus `engagement.changed` when the projection changed in a way they show.
    * `previousAgentId` is set when ownership moved: that agent's sessions stop following.
+   * `senders` maps the notes rows (`doc`) written by a session of this node to that session's
+   * id: a session in line is not sent its own notes rows (it has them; its ack carried the seq),
+   * only moved past them. Frames are queued for the end of the tick (one frame per session).
    */
-  deliver(e: Engagement, rows: readonly LogRow[], changed: boolean, previousAgentId?: string): number {
+  deliver(e: Engagement, rows: readonly LogRow[], changed: boolean, previousAgentId?: string, senders?: ReadonlyMap<LogRow, string>): number {
     const k = key(e.accountId, e.id)
     const targets = new Set<Session>(this.byEngagement.get(k) ?? [])
     for (const s of this.agentSessions(e.accountId, e.agentId)) targets.add(s)
@@ -108,6 +111,13 @@ export class Hub {
     let eventsFrame: Buffer | undefined
     let changedFrame: Buffer | undefined
     const first = rows[0]
+    let writers: Set<string> | undefined
+    if (senders && senders.size > 0) {
+      for (const r of rows) {
+        const id = senders.get(r)
+        if (id !== undefined) (writers ??= new Set()).add(id)
+      }
+    }
     for (const s of targets) {
       if (s.closed) continue
       if (first) {
@@ -120,8 +130,13 @@ export class Hub {
         if (!sub.ready) {
           sub.pending.push(...rows)
         } else if (sub.lastSeq === first.seq - 1) {
-          eventsFrame ??= frameOf({ type: 'engagement.events', engagementId: e.id, events: rows.map(toLogEvent) })
-          if (s.send(eventsFrame)) sent++
+          if (writers?.has(s.id) && s.protocolVersion >= BATCH_PROTOCOL_VERSION) {
+            const others = rows.filter((r) => senders!.get(r) !== s.id)
+            if (others.length > 0 && s.enqueue(frameOf({ type: 'engagement.events', engagementId: e.id, events: others.map(toLogEvent) }))) sent++
+          } else {
+            eventsFrame ??= frameOf({ type: 'engagement.events', engagementId: e.id, events: rows.map(toLogEvent) })
+            if (s.enqueue(eventsFrame)) sent++
+          }
           sub.lastSeq = rows[rows.length - 1]!.seq
         } else {
           this.deliverTo(s, sub, rows)
@@ -129,13 +144,13 @@ export class Hub {
       }
       if (changed) {
         changedFrame ??= frameOf({ type: 'engagement.changed', engagement: toView(e) })
-        s.send(changedFrame)
+        s.enqueue(changedFrame)
       }
     }
     if (previousAgentId && previousAgentId !== e.agentId) {
       changedFrame ??= frameOf({ type: 'engagement.changed', engagement: toView(e) })
       for (const s of this.agentSessions(e.accountId, previousAgentId)) {
-        s.send(changedFrame)
+        s.enqueue(changedFrame)
         if (s.user.role === 'agent') this.unsubscribe(s, e.accountId, e.id)
       }
     }

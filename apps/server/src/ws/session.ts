@@ -37,6 +37,8 @@ export class Session implements OpSession, ReplySink {
   readonly peer: Peer
   readonly connectedAt: number
   clientId: string | null = null
+  /** the version the client said in hello (0 before) */
+  protocolVersion = 0
   surface: 'agent' | 'supervisor' | 'other' | null = null
   readonly subs = new Map<string, Subscription>()
   focus: string | null = null
@@ -69,10 +71,44 @@ export class Session implements OpSession, ReplySink {
   /**
    * Sends one serialized frame. A client that cannot keep up (unsent bytes over the limit)
    * is closed with SLOW_CONSUMER so it reconnects and resyncs from the log; we never buffer
-   * without bound.
+   * without bound. While frames of this tick's flush wait (`enqueue`), it joins them, in order.
    */
   send(frame: string | Buffer): boolean {
     if (this.closed) return false
+    if (this.queued !== null) {
+      this.queued.push(frame)
+      return true
+    }
+    return this.write(frame)
+  }
+
+  /**
+   * Queues a frame of a commit's answers and fan-out: everything a session gets in one tick
+   * leaves as one frame (`batch` when more than one) at the end of the tick.
+   */
+  enqueue(frame: string | Buffer): boolean {
+    if (this.closed) return false
+    if (this.queued === null) {
+      this.queued = []
+      flushLater(this)
+    }
+    this.queued.push(frame)
+    return true
+  }
+
+  /** Sends what `enqueue` gathered: one frame as it is, several as one `batch` frame. */
+  flush(): void {
+    const q = this.queued
+    this.queued = null
+    if (q === null || q.length === 0 || this.closed) return
+    if (q.length === 1) this.write(q[0]!)
+    else if (this.protocolVersion >= BATCH_PROTOCOL_VERSION) this.write(batchFrame(q))
+    else for (const f of q) if (!this.write(f)) return
+  }
+
+  private queued: (string | Buffer)[] | null = null
+
+  private write(frame: string | Buffer): boolean {
     if (this.peer.bufferedAmount + frame.length > this.sendBufferBytes) {
       this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER')
       this.onOverflow?.()
@@ -97,10 +133,11 @@ export class Session implements OpSession, ReplySink {
     return this.send(JSON.stringify(msg))
   }
 
+  /** Acks go out with the rows and projections of the same commit (one frame per flush). */
   ack(a: OpAck): void {
-    this.sendJson(a.duplicate
+    this.enqueue(JSON.stringify(a.duplicate
       ? { type: 'ack', opId: a.opId, engagementId: a.engagementId, seq: a.seq, duplicate: true }
-      : { type: 'ack', opId: a.opId, engagementId: a.engagementId, seq: a.seq })
+      : { type: 'ack', opId: a.opId, engagementId: a.engagementId, seq: a.seq }))
   }
 
   refuse(r: OpRefusal): void {
@@ -125,4 +162,40 @@ export class Session implements OpSession, ReplySink {
       // already gone
     }
   }
+}
+
+/**
+ * Clients from this protocol version on get `batch` frames, and are not sent their own notes
+ * rows back (the ack of a `doc.update` carries the seq); older ones get each message alone and
+ * every row, as before.
+ */
+export const BATCH_PROTOCOL_VERSION = 5
+
+const BATCH_HEAD = Buffer.from('{"type":"batch","messages":[')
+const BATCH_SEP = Buffer.from(',')
+const BATCH_TAIL = Buffer.from(']}')
+
+/** `{"type":"batch","messages":[...]}` from serialized messages, without parsing or re-encoding them. */
+export function batchFrame(frames: readonly (string | Buffer)[]): Buffer {
+  const parts: Buffer[] = [BATCH_HEAD]
+  frames.forEach((f, i) => {
+    if (i > 0) parts.push(BATCH_SEP)
+    parts.push(typeof f === 'string' ? Buffer.from(f) : f)
+  })
+  parts.push(BATCH_TAIL)
+  return Buffer.concat(parts)
+}
+
+/** Sessions with frames queued this tick, flushed together once the tick's synchronous work is done. */
+let toFlush: Session[] = []
+
+function flushLater(s: Session): void {
+  if (toFlush.length === 0) queueMicrotask(flushAll)
+  toFlush.push(s)
+}
+
+function flushAll(): void {
+  const list = toFlush
+  toFlush = []
+  for (const s of list) s.flush()
 }

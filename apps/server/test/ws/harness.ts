@@ -131,10 +131,12 @@ export function wsToken(u: TestUser): string {
 
 export type Msg = Record<string, unknown> & { type: string }
 
-/** A real ws client that records every frame it receives. */
+/** A real ws client that records every message it receives (a `batch` frame's one by one). */
 export class Client {
   readonly ws: WebSocket
   readonly received: Msg[] = []
+  /** every frame as it came (a `batch` as one) */
+  readonly frames: Msg[] = []
   closeCode: number | undefined
   closeReason = ''
   readonly opened: Promise<void>
@@ -142,7 +144,12 @@ export class Client {
   constructor(url: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
     const wsUrl = `${url.replace(/^http/, 'ws')}/ws${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`
     this.ws = new WebSocket(wsUrl, { headers: opts.headers })
-    this.ws.on('message', (data) => this.received.push(JSON.parse(String(data)) as Msg))
+    this.ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Msg
+      this.frames.push(frame)
+      if (frame.type === 'batch') this.received.push(...(frame['messages'] as Msg[]))
+      else this.received.push(frame)
+    })
     this.ws.on('close', (code, reason) => {
       this.closeCode = code
       this.closeReason = String(reason)
