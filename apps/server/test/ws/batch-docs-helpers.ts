@@ -1,9 +1,22 @@
-/** Ops for engine tests that drive the writer or a batch directly (no socket). */
+/** Ops and a store for engine tests that drive the writer or a batch directly (no socket). */
 import { randomUUID } from 'node:crypto'
 import * as Y from 'yjs'
 import type { SessionUser } from '@switchboard/protocol'
+import { upsertUser } from '../../src/auth/users.ts'
 import { actorOf, type Command } from '../../src/domain/engagement/model.ts'
+import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Store } from '../../src/store/port.ts'
 import type { Op, OpAck, OpRefusal, OpSession } from '../../src/ws/ops.ts'
+import { silentLogger } from '../store/test-db.ts'
+
+/** An embedded store in memory (PGlite), migrated, with `user` in it. */
+export async function openMemoryStore(user: SessionUser): Promise<Store> {
+  const store = await openStore({ dataDir: '', logger: silentLogger })
+  await migrate(store)
+  await upsertUser(store, { accountId: user.accountId, userId: user.id, role: user.role, displayName: user.displayName ?? user.id })
+  return store
+}
 
 /** Answers the ops of one test sent, in order. */
 export type Answer = ({ ok: true } & OpAck) | ({ ok: false } & OpRefusal)

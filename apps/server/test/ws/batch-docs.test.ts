@@ -4,32 +4,25 @@
  * rolled-back batch drops only the documents it changed, never a fresher copy.
  */
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
 import { key } from '../../src/domain/engagement/model.ts'
 import { BatchDocs, DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { plainText } from '../../src/domain/notes/doc.ts'
-import { upsertUser } from '../../src/auth/users.ts'
-import { openStore } from '../../src/store/index.ts'
-import { migrate } from '../../src/store/migrate.ts'
 import type { Store, Tx } from '../../src/store/port.ts'
 import { runBatch } from '../../src/ws/batch.ts'
 import type { Op } from '../../src/ws/ops.ts'
-import { silentLogger } from '../store/test-db.ts'
-import { opMaker } from './batch-docs-helpers.ts'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
+import { openMemoryStore, opMaker } from './batch-docs-helpers.ts'
 
 let store: Store
 const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
 const { observe: observeOp, type: typeOp } = opMaker(user)
 
+const keep = releasedAfterAll()
 beforeAll(async () => {
-  store = await openStore({ dataDir: '', logger: silentLogger })
-  await migrate(store)
-  await upsertUser(store, { accountId: user.accountId, userId: user.id, role: 'agent', displayName: 'Ann' })
+  store = keep(await openMemoryStore(user))
 }, 60_000)
-afterAll(async () => {
-  await store?.close()
-})
 
 async function commit(cache: DocCache, batch: Op[]): Promise<ReturnType<typeof runBatch>> {
   const bd = new BatchDocs(cache)

@@ -1,7 +1,7 @@
 /** The same engine on embedded PGlite (no DATABASE_URL): in-process bus, one node. */
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import { Client, nodeForFile, opId, type TestUser } from './harness.ts'
+import { Client, nodeForFile, opId, twoSessionsAndBoard, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
@@ -11,9 +11,7 @@ const node = nodeForFile({ users: [agent, sup] })
 describe('engine on PGlite', () => {
   it('commits concurrent ops from two sessions gap-free and fans them out', async () => {
     expect(node.store.kind).toBe('pglite')
-    const a1 = await Client.connect(node, agent)
-    const a2 = await Client.connect(node, agent)
-    const board = await Client.board(node, sup)
+    const [a1, a2, board] = await twoSessionsAndBoard(node, agent, sup)
     await a1.observe('eng-p')
 
     const ids: string[] = []

@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import { Client, nodeForFile, observe, opId, type TestUser } from './harness.ts'
+import { Client, nodeForFile, observe, opId, twoSessionsAndBoard, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann Agent' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam Super' }
@@ -16,9 +16,7 @@ function docUpdate(fn: (doc: Y.Doc) => void, base?: Y.Doc): string {
 
 describe('engine on one node', () => {
   it('acks after commit, fans out to the agent\'s other session, the watcher and the board', async () => {
-    const a1 = await Client.connect(node, agent)
-    const a2 = await Client.connect(node, agent)
-    const board = await Client.board(node, sup)
+    const [a1, a2, board] = await twoSessionsAndBoard(node, agent, sup)
     await a1.next('agent.engagements')
 
     expect(await a1.op(observe('eng-1'))).toMatchObject({ type: 'ack', engagementId: 'eng-1', seq: 1 })

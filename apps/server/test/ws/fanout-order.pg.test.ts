@@ -8,7 +8,7 @@
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import type { Store, Tx } from '../../src/store/port.ts'
-import { Client, nodeForFile, opId, type Msg, type TestUser } from './harness.ts'
+import { nodeForFile, opId, twoSessionsAndBoard, type Client, type Msg, type TestUser } from './harness.ts'
 
 /** op id whose batch's commit is handed back late, and by how much */
 let holdOp: { opId: string; ms: number } | null = null
@@ -44,9 +44,7 @@ const lastView = (c: Client, type: 'board.delta' | 'engagement.changed', id: str
 
 describe('fan-out when two batches of one engagement finish out of order', () => {
   it('boards and the agent end on the newest projection; every row still reaches the other session', async () => {
-    const a1 = await Client.connect(node, agent)
-    const a2 = await Client.connect(node, agent)
-    const board = await Client.board(node, sup)
+    const [a1, a2, board] = await twoSessionsAndBoard(node, agent, sup)
     await a1.observe('eng-order')
     await a2.watch('eng-order')
 

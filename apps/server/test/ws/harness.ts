@@ -238,6 +238,13 @@ export class Client {
 
 export const opId = (): string => randomUUID()
 
+/** The agent in two sessions (two tabs or devices) and the supervisor's board, connected in that order. */
+export async function twoSessionsAndBoard(node: Node, agent: TestUser, sup: TestUser): Promise<[Client, Client, Client]> {
+  const a1 = await Client.connect(node, agent)
+  const a2 = await Client.connect(node, agent)
+  return [a1, a2, await Client.board(node, sup)]
+}
+
 export function observe(engagementId: string, extra: Record<string, unknown> = {}): Msg {
   return {
     type: 'engagement.observe', opId: opId(), engagementId,

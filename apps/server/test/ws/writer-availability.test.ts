@@ -4,30 +4,24 @@
  * own probe answers is retried and acked, never reported as an outage; an error the probe
  * confirms marks the node down until the probe succeeds again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '@switchboard/protocol'
-import { upsertUser } from '../../src/auth/users.ts'
 import { DocCache } from '../../src/domain/notes/doc-cache.ts'
 import { StoreUnavailable } from '../../src/store/errors.ts'
-import { openStore } from '../../src/store/index.ts'
-import { migrate } from '../../src/store/migrate.ts'
 import type { Lane, Store, Tx } from '../../src/store/port.ts'
 import { Metrics } from '../../src/ws/metrics.ts'
 import { Writer } from '../../src/ws/writer.ts'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { silentLogger } from '../store/test-db.ts'
-import { opMaker } from './batch-docs-helpers.ts'
+import { openMemoryStore, opMaker } from './batch-docs-helpers.ts'
 
 let real: Store
 const user: SessionUser = { accountId: 'acc1', id: 'agent1', role: 'agent', displayName: 'Ann' }
 
+const keep = releasedAfterAll()
 beforeAll(async () => {
-  real = await openStore({ dataDir: '', logger: silentLogger })
-  await migrate(real)
-  await upsertUser(real, { accountId: user.accountId, userId: user.id, role: 'agent', displayName: 'Ann' })
+  real = keep(await openMemoryStore(user))
 }, 60_000)
-afterAll(async () => {
-  await real?.close()
-})
 
 /** The real store with a write lane whose next transactions / pings fail as told. */
 function faulty(failTransactions: () => Error | null, failPing: () => boolean): Store {
