@@ -5,6 +5,7 @@
  */
 import { CLOSE, type SessionUser } from '@switchboard/protocol'
 import { Bus, type BusMessage } from '../bus/bus.ts'
+import type { Config } from '../config.ts'
 import { key, type Engagement, type LogRow } from '../domain/engagement/model.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
 import { clusterHeartbeat, joinCluster, leaveCluster } from '../store/cluster.ts'
@@ -23,20 +24,23 @@ import { Semaphore } from './semaphore.ts'
 import { Session, type Subscription } from './session.ts'
 import { Writer } from './writer.ts'
 
-export interface EngineOptions {
+/** The top-level settings the engine takes from `Config` as they are (with all of `Config['ws']`). */
+const ENGINE_SETTINGS = ['nodeId', 'devSignIn', 'boardTickMs', 'groupCommitMs'] as const
+
+/** The engine's part of the configuration: its type and values come from `Config`, field for field. */
+export type EngineSettings = Pick<Config, (typeof ENGINE_SETTINGS)[number]> & Config['ws']
+
+/** `config`'s part for the engine (no copy to keep in step: add a setting to `config.ts` and list it above). */
+export function engineSettings(config: Config): EngineSettings {
+  const picked = Object.fromEntries(ENGINE_SETTINGS.map((k) => [k, config[k]])) as Pick<Config, (typeof ENGINE_SETTINGS)[number]>
+  return { ...config.ws, ...picked }
+}
+
+export interface EngineOptions extends EngineSettings {
   store: Store
   logger: Logger
-  nodeId: string
   /** `secretFingerprint(SESSION_SECRET)`: the cluster's nodes must all have the same (`store/cluster.ts`). */
   secretFingerprint: string
-  maxFrameBytes: number
-  opsPerSecond: number
-  opsBurst: number
-  sendBufferBytes: number
-  heartbeatMs: number
-  boardTickMs: number
-  groupCommitMs: number
-  devSignIn: boolean
   /** Hot notes documents kept in memory. */
   maxHotDocs?: number
   /** Reads for subscribers (snapshots, catch-ups, board snapshots) running at once; the rest queue. */

@@ -16,7 +16,7 @@ import { backupRoutes } from '../http/backup.ts'
 import { retentionRoutes } from '../http/retention.ts'
 import type { Store } from '../store/port.ts'
 import type { Actor, Command } from '../domain/engagement/model.ts'
-import { Engine } from './engine.ts'
+import { Engine, engineSettings } from './engine.ts'
 import { submitOp, type OpOutcome } from './ops.ts'
 import { registerGateway, socketErrorHandler } from './gateway.ts'
 
@@ -49,12 +49,7 @@ export interface RealtimeOptions {
 async function realtime(app: FastifyInstance, opts: RealtimeOptions): Promise<void> {
   const { config, store } = opts
   if (!config.sessionSecret) throw new Error('realtime: SESSION_SECRET is not set (the process entry generates one in development)')
-  const engine = new Engine({
-    store, logger: app.log, nodeId: config.nodeId, secretFingerprint: secretFingerprint(config.sessionSecret),
-    maxFrameBytes: config.ws.maxFrameBytes, opsPerSecond: config.ws.opsPerSecond, opsBurst: config.ws.opsBurst,
-    sendBufferBytes: config.ws.sendBufferBytes, heartbeatMs: config.ws.heartbeatMs,
-    boardTickMs: config.boardTickMs, groupCommitMs: config.groupCommitMs, devSignIn: config.devSignIn,
-  })
+  const engine = new Engine({ ...engineSettings(config), store, logger: app.log, secretFingerprint: secretFingerprint(config.sessionSecret) })
   await engine.start()
 
   let stopGateway = (): void => {}
