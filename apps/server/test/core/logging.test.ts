@@ -8,15 +8,17 @@ import type { Store } from '../../src/store/port.ts'
 import { coreConfig, fakeWebRoot, memoryLogger } from './helpers.ts'
 
 describe('redactUrl', () => {
-  it('masks every query value, and path ids behind the route pattern', () => {
-    expect(redactUrl('/ws?token=abc.def&v=2')).toBe('/ws?token=[redacted]&v=[redacted]')
-    expect(redactUrl('/api/oauth/callback?code=xyz&state=s1')).toBe('/api/oauth/callback?code=[redacted]&state=[redacted]')
-    expect(redactUrl('/api/engagements?q=refund%20for%20Ada&limit=5')).toBe('/api/engagements?q=[redacted]&limit=[redacted]')
-    expect(redactUrl('/?accountId=abc123&product=zcc')).toBe('/?accountId=[redacted]&product=[redacted]')
-    expect(redactUrl('/plain')).toBe('/plain')
-    expect(redactUrl('/api/admin/users/u-42/role', '/api/admin/users/:userId/role')).toBe('/api/admin/users/:userId/role')
-    expect(redactUrl('/api/engagements/eng-9?x=1', '/api/engagements/:engagementId')).toBe('/api/engagements/:engagementId?x=[redacted]')
-    expect(redactUrl('/assets/app.js', '/*')).toBe('/assets/app.js')
+  it.each<[string, string | undefined, string]>([
+    ['/ws?token=abc.def&v=2', undefined, '/ws?token=[redacted]&v=[redacted]'],
+    ['/api/oauth/callback?code=xyz&state=s1', undefined, '/api/oauth/callback?code=[redacted]&state=[redacted]'],
+    ['/api/engagements?q=refund%20for%20Ada&limit=5', undefined, '/api/engagements?q=[redacted]&limit=[redacted]'],
+    ['/?accountId=abc123&product=zcc', undefined, '/?accountId=[redacted]&product=[redacted]'],
+    ['/plain', undefined, '/plain'],
+    ['/api/admin/users/u-42/role', '/api/admin/users/:userId/role', '/api/admin/users/:userId/role'],
+    ['/api/engagements/eng-9?x=1', '/api/engagements/:engagementId', '/api/engagements/:engagementId?x=[redacted]'],
+    ['/assets/app.js', '/*', '/assets/app.js'],
+  ])('masks every query value, and path ids behind the route pattern: %s (route %s)', (url, route, logged) => {
+    expect(redactUrl(url, route)).toBe(logged)
   })
 })
 

@@ -3,7 +3,7 @@
  * Referrer-Policy: check them on every kind of response the server can produce.
  */
 import { AppError } from '@switchboard/protocol'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { openPgliteStore } from '../../src/store/pglite.ts'
@@ -117,17 +117,17 @@ describe('security headers on every response kind', () => {
     expectSecurityHeaders(res)
   })
 
-  it('404 for unknown API routes, as JSON with a catalog code', async () => {
-    const res = await app.inject({ url: '/api/nope', headers: html })
-    expect(res.statusCode).toBe(404)
-    expect(res.json().error.code).toBe('ROUTE_NOT_FOUND')
-    expectSecurityHeaders(res)
-  })
-
-  it('404 for a missing asset (no HTML fallback for files)', async () => {
-    const res = await app.inject({ url: '/assets/missing-123.js', headers: html })
-    expect(res.statusCode).toBe(404)
-    expect(res.json().error.code).toBe('ROUTE_NOT_FOUND')
+  it.each<[string, InjectOptions, number, string]>([
+    ['404 for unknown API routes, as JSON with a catalog code', { url: '/api/nope', headers: html }, 404, 'ROUTE_NOT_FOUND'],
+    ['404 for a missing asset (no HTML fallback for files)', { url: '/assets/missing-123.js', headers: html }, 404, 'ROUTE_NOT_FOUND'],
+    ['AppError maps to its catalog status and code', { url: '/test/forbidden' }, 403, 'FORBIDDEN'],
+    ['schema validation error is VALIDATION_FAILED', { method: 'POST', url: '/test/echo', payload: { n: 'x' } }, 400, 'VALIDATION_FAILED'],
+    ['malformed JSON body is a 400 with a catalog code',
+      { method: 'POST', url: '/test/echo', payload: '{"n":', headers: { 'content-type': 'application/json' } }, 400, 'VALIDATION_FAILED'],
+  ])('%s', async (_name, request, status, code) => {
+    const res = await app.inject(request)
+    expect(res.statusCode).toBe(status)
+    expect(res.json().error.code).toBe(code)
     expectSecurityHeaders(res)
   })
 
@@ -136,27 +136,6 @@ describe('security headers on every response kind', () => {
     expect(res.statusCode).toBe(500)
     expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: expect.any(String), requestId: 'req-42' } })
     expect(res.body).not.toContain('hunter2')
-    expectSecurityHeaders(res)
-  })
-
-  it('AppError maps to its catalog status and code', async () => {
-    const res = await app.inject({ url: '/test/forbidden' })
-    expect(res.statusCode).toBe(403)
-    expect(res.json().error.code).toBe('FORBIDDEN')
-    expectSecurityHeaders(res)
-  })
-
-  it('schema validation error is VALIDATION_FAILED', async () => {
-    const res = await app.inject({ method: 'POST', url: '/test/echo', payload: { n: 'x' } })
-    expect(res.statusCode).toBe(400)
-    expect(res.json().error.code).toBe('VALIDATION_FAILED')
-    expectSecurityHeaders(res)
-  })
-
-  it('malformed JSON body is a 400 with a catalog code', async () => {
-    const res = await app.inject({ method: 'POST', url: '/test/echo', payload: '{"n":', headers: { 'content-type': 'application/json' } })
-    expect(res.statusCode).toBe(400)
-    expect(res.json().error.code).toBe('VALIDATION_FAILED')
     expectSecurityHeaders(res)
   })
 
