@@ -16,42 +16,73 @@ export interface NewEngagement extends EngagementRef { agentId: string }
 /** Log rows of one engagement after `afterSeq` (exclusive), up to `upToSeq` (inclusive) when given. */
 export interface LogRange extends EngagementRef { afterSeq: number; upToSeq?: number | null }
 
-const ms = (col: string) => `(extract(epoch from e.${col}) * 1000)::int8 as ${col}`
+/**
+ * How a projection column is stored: `ms` a timestamptz read and written as epoch ms, `int` an
+ * int8, `json` a jsonb (with the value an absent one reads as, when it has one).
+ */
+type ColumnKind = { kind: 'text' | 'bool' | 'ms' | 'int' } | { kind: 'json'; empty?: '[]' | '{}' }
+
+/** The projection's columns (`engagements`), one per `Engagement` field the log maintains. */
+interface Column { name: string; type: ColumnKind }
+
+const col = (name: string, kind: 'text' | 'bool' | 'ms' | 'int'): Column => ({ name, type: { kind } })
+const json = (name: string, empty?: '[]' | '{}'): Column => ({ name, type: empty === undefined ? { kind: 'json' } : { kind: 'json', empty } })
+
+/**
+ * The one table of the engagement projection: the select list, the row mapping and the bulk
+ * update all come from it. Keyed by `Engagement`'s fields (the protocol's `EngagementView` plus
+ * the account), so a field added to the view does not compile until it has a column here (and a
+ * migration); `accountId`/`id` are the key and `agentName` is joined from `users`.
+ */
+const PROJECTION = {
+  agentId: col('agent_id', 'text'),
+  state: col('state', 'text'),
+  channel: col('channel', 'text'),
+  source: col('source', 'text'),
+  queueId: col('queue_id', 'text'),
+  queueName: col('queue_name', 'text'),
+  isConference: col('is_conference', 'bool'),
+  isTransfer: col('is_transfer', 'bool'),
+  transfer: json('transfer'),
+  consumers: json('consumers', '[]'),
+  variables: json('variables', '{}'),
+  startedAt: col('started_at', 'ms'),
+  acceptedAt: col('accepted_at', 'ms'),
+  stateSince: col('state_since', 'ms'),
+  wrapupStartedAt: col('wrapup_started_at', 'ms'),
+  endedAt: col('ended_at', 'ms'),
+  handleMs: col('handle_ms', 'int'),
+  wrapupMs: col('wrapup_ms', 'int'),
+  help: json('help'),
+  notesPreview: col('notes_preview', 'text'),
+  sources: json('sources', '[]'),
+  lastSeq: col('last_seq', 'int'),
+  updatedAt: col('updated_at', 'ms'),
+} satisfies Record<Exclude<keyof Engagement, 'accountId' | 'id' | 'agentName'>, Column>
+
+const FIELDS = Object.entries(PROJECTION) as [keyof typeof PROJECTION, Column][]
 
 const ENGAGEMENT_COLUMNS = [
-  'e.account_id', 'e.id', 'e.agent_id', 'u.display_name as agent_name', 'e.state', 'e.channel', 'e.source',
-  'e.queue_id', 'e.queue_name', 'e.is_conference', 'e.is_transfer', 'e.transfer', 'e.consumers', 'e.variables',
-  ms('started_at'), ms('accepted_at'), ms('state_since'), ms('wrapup_started_at'), ms('ended_at'),
-  'e.handle_ms', 'e.wrapup_ms', 'e.help', 'e.notes_preview', 'e.sources', 'e.last_seq', ms('updated_at'),
+  'e.account_id', 'e.id', 'u.display_name as agent_name',
+  ...FIELDS.map(([, c]) => (c.type.kind === 'ms' ? `(extract(epoch from e.${c.name}) * 1000)::int8 as ${c.name}` : `e.${c.name}`)),
 ].join(', ')
 
 const ENGAGEMENT_FROM = 'engagements e left join users u on u.account_id = e.account_id and u.id = e.agent_id'
 
-interface EngagementRow {
-  account_id: string; id: string; agent_id: string; agent_name: string | null
-  state: Engagement['state']; channel: string | null; source: string | null
-  queue_id: string | null; queue_name: string | null; is_conference: boolean; is_transfer: boolean
-  transfer: Engagement['transfer']; consumers: Engagement['consumers']; variables: Engagement['variables']
-  started_at: number | null; accepted_at: number | null; state_since: number | null
-  wrapup_started_at: number | null; ended_at: number | null; handle_ms: number | null; wrapup_ms: number | null
-  help: Engagement['help']; notes_preview: string; sources: Engagement['sources'] | null; last_seq: number; updated_at: number
-}
+/** A row of the select list: the key, the joined agent name, and one value per projection column. */
+type EngagementRow = { account_id: string; id: string; agent_name: string | null } & Record<string, unknown>
 
 function fromRow(r: EngagementRow): Engagement {
-  return {
-    accountId: r.account_id, id: r.id, agentId: r.agent_id, agentName: r.agent_name,
-    state: r.state, channel: r.channel, source: r.source, queueId: r.queue_id, queueName: r.queue_name,
-    isConference: r.is_conference, isTransfer: r.is_transfer, transfer: r.transfer,
-    consumers: r.consumers ?? [], variables: r.variables ?? {},
-    startedAt: num(r.started_at), acceptedAt: num(r.accepted_at), stateSince: num(r.state_since),
-    wrapupStartedAt: num(r.wrapup_started_at), endedAt: num(r.ended_at),
-    handleMs: num(r.handle_ms), wrapupMs: num(r.wrapup_ms), help: r.help,
-    notesPreview: r.notes_preview, sources: r.sources ?? [], lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at),
+  const e: Record<string, unknown> = { accountId: r.account_id, id: r.id, agentName: r.agent_name }
+  for (const [field, c] of FIELDS) {
+    const v = r[c.name] ?? null
+    const t = c.type
+    // int8 arrives as a number (or a string past 2^53); jsonb arrays and objects read as empty when null.
+    e[field] = t.kind === 'ms' || t.kind === 'int' ? (v === null ? null : Number(v))
+      : t.kind === 'json' && t.empty !== undefined && v === null ? (t.empty === '[]' ? [] : {})
+        : v
   }
-}
-
-function num(v: number | string | null): number | null {
-  return v === null ? null : Number(v)
+  return e as unknown as Engagement
 }
 
 /** Refs as the statements' jsonb rows (`a` account, `i` engagement). */
@@ -120,29 +151,24 @@ export async function createEngagements(tx: Db, creates: readonly NewEngagement[
 }
 
 function projectionRows(list: readonly Engagement[]): string {
-  return JSON.stringify(list.map((e) => ({
-    a: e.accountId, i: e.id, agent_id: e.agentId, state: e.state, channel: e.channel, source: e.source,
-    queue_id: e.queueId, queue_name: e.queueName, is_conference: e.isConference, is_transfer: e.isTransfer,
-    transfer: e.transfer, consumers: e.consumers, variables: e.variables,
-    started_at: e.startedAt, accepted_at: e.acceptedAt, state_since: e.stateSince,
-    wrapup_started_at: e.wrapupStartedAt, ended_at: e.endedAt, handle_ms: e.handleMs, wrapup_ms: e.wrapupMs,
-    help: e.help, notes_preview: e.notesPreview, sources: e.sources, last_seq: e.lastSeq, updated_at: e.updatedAt,
-  })))
+  return JSON.stringify(list.map((e) => {
+    const row: Record<string, unknown> = { a: e.accountId, i: e.id }
+    for (const [field, c] of FIELDS) row[c.name] = e[field]
+    return row
+  }))
 }
 
-const ts = (c: string) => `${c} = to_timestamp(v.${c} / 1000.0)`
+const RECORD_TYPE = { text: 'text', bool: 'boolean', ms: 'float8', int: 'int8', json: 'jsonb' } as const
+
+/** One statement updating many projections from a jsonb array of `projectionRows`. */
 const UPDATE_PROJECTIONS = (param: string) =>
-  `update engagements e set agent_id = v.agent_id, state = v.state, channel = v.channel, source = v.source,
-     queue_id = v.queue_id, queue_name = v.queue_name, is_conference = v.is_conference, is_transfer = v.is_transfer,
-     transfer = v.transfer, consumers = coalesce(v.consumers, '[]'::jsonb), variables = coalesce(v.variables, '{}'::jsonb),
-     ${ts('started_at')}, ${ts('accepted_at')}, ${ts('state_since')}, ${ts('wrapup_started_at')}, ${ts('ended_at')},
-     handle_ms = v.handle_ms, wrapup_ms = v.wrapup_ms, help = v.help, notes_preview = v.notes_preview,
-     sources = coalesce(v.sources, '[]'::jsonb),
-     last_seq = v.last_seq, ${ts('updated_at')}
-   from jsonb_to_recordset(${param}::jsonb) as v(a text, i text, agent_id text, state text, channel text, source text,
-     queue_id text, queue_name text, is_conference boolean, is_transfer boolean, transfer jsonb, consumers jsonb,
-     variables jsonb, started_at float8, accepted_at float8, state_since float8, wrapup_started_at float8,
-     ended_at float8, handle_ms int8, wrapup_ms int8, help jsonb, notes_preview text, sources jsonb, last_seq int8, updated_at float8)
+  `update engagements e set ${FIELDS.map(([, c]) => {
+    const t = c.type
+    if (t.kind === 'ms') return `${c.name} = to_timestamp(v.${c.name} / 1000.0)`
+    if (t.kind === 'json' && t.empty !== undefined) return `${c.name} = coalesce(v.${c.name}, '${t.empty}'::jsonb)`
+    return `${c.name} = v.${c.name}`
+  }).join(', ')}
+   from jsonb_to_recordset(${param}::jsonb) as v(a text, i text, ${FIELDS.map(([, c]) => `${c.name} ${RECORD_TYPE[c.type.kind]}`).join(', ')})
    where e.account_id = v.a and e.id = v.i`
 
 function eventRows(rows: readonly LogRow[]): string {
