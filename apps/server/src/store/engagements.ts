@@ -183,21 +183,32 @@ const INSERT_EVENTS = (param: string) =>
    select v.a, v.e, v.s, v.k, v.actor, v.op, v.dk, coalesce(v.d, '{}'::jsonb), decode(v.u, 'base64'), to_timestamp(v.at / 1000.0)
    from jsonb_to_recordset(${param}::jsonb) as v(a text, e text, s int8, k text, actor text, op text, dk text, d jsonb, u text, at float8)`
 
+/** Projections whose batch only moved `lastSeq`, `updatedAt` and the notes preview. */
+function progressRows(list: readonly Engagement[]): string {
+  return JSON.stringify(list.map((e) => ({ a: e.accountId, i: e.id, p: e.notesPreview, s: e.lastSeq, t: e.updatedAt })))
+}
+
 /**
  * A batch's writes in one statement, sent with COMMIT (one round trip on the pg write lane):
  * log rows, projections, session focus, and the bus NOTIFY payloads (sent at COMMIT).
+ * `progressed` are engagements whose rows in this batch change nothing but `lastSeq`,
+ * `updatedAt` and the notes preview (notes, whispers, read receipts: typing, mostly): three
+ * columns written instead of every one.
  */
 export async function writeBatchAndCommit(
-  tx: Tx, rows: readonly LogRow[], projections: readonly Engagement[], focus: readonly SessionFocus[],
-  notify: { channel: string; payloads: string[] } | null,
+  tx: Tx, rows: readonly LogRow[], projections: readonly Engagement[], progressed: readonly Engagement[],
+  focus: readonly SessionFocus[], notify: { channel: string; payloads: string[] } | null,
 ): Promise<void> {
   await tx.commitWith(
     `with ins as (${INSERT_EVENTS('$1')}),
      upd as (${UPDATE_PROJECTIONS('$2')}),
+     prg as (update engagements e set notes_preview = v.p, last_seq = v.s, updated_at = to_timestamp(v.t / 1000.0)
+       from jsonb_to_recordset($6::jsonb) as v(a text, i text, p text, s int8, t float8) where e.account_id = v.a and e.id = v.i),
      foc as (update presence p set focus_engagement_id = k.f, focus_at = now()
        from jsonb_to_recordset($3::jsonb) as k(s text, f text) where p.session_id = k.s)
      select pg_notify($4, p) from jsonb_array_elements_text($5::jsonb) as p`,
-    [eventRows(rows), projectionRows(projections), JSON.stringify(focus.map((f) => ({ s: f.sessionId, f: f.engagementId }))), notify?.channel ?? 'none', JSON.stringify(notify?.payloads ?? [])])
+    [eventRows(rows), projectionRows(projections), JSON.stringify(focus.map((f) => ({ s: f.sessionId, f: f.engagementId }))),
+      notify?.channel ?? 'none', JSON.stringify(notify?.payloads ?? []), progressRows(progressed)])
 }
 
 /** A repeated op id or dedup key found in the log, with the row that recorded it. */

@@ -26,6 +26,9 @@ import { loadSnapshots } from '../store/notes.ts'
 import type { Db, Tx } from '../store/port.ts'
 import type { Op, OpSession } from './ops.ts'
 
+/** Row kinds that change no projection column but lastSeq, updatedAt (and, for notes, the preview). */
+const PROGRESS_KINDS = new Set<string>(['doc', 'whisper', 'whisper.read'])
+
 export type OpResult =
   | { op: Op; ok: true; engagementId: string; seq: number; duplicate: boolean }
   | { op: Op; ok: false; code: ErrorCode }
@@ -270,7 +273,17 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
   for (const f of out.focus) focus.set(f.session.id, { sessionId: f.session.id, engagementId: f.engagementId })
   const e: [string, string, number, number][] = []
   for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
-  await writeBatchAndCommit(tx, allRows, [...out.engagements.values()], [...focus.values()],
+  // An engagement already in the log whose rows here only add notes, whispers or read receipts
+  // moves just its lastSeq, updatedAt and preview (evolve changes nothing else for those kinds).
+  const full: Engagement[] = []
+  const progressed: Engagement[] = []
+  for (const [k, eng] of out.engagements) {
+    const before = locked.get(k)
+    const slim = before !== undefined && before.lastSeq > 0 && !out.created.has(k) && !out.takeovers.has(k)
+      && (out.rows.get(k) ?? []).every((r) => PROGRESS_KINDS.has(r.kind))
+    ;(slim ? progressed : full).push(eng)
+  }
+  await writeBatchAndCommit(tx, allRows, full, progressed, [...focus.values()],
     bus ? { channel: BUS_CHANNEL, payloads: bus.payloads({ e }) } : null)
   return out
 }

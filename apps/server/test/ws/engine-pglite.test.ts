@@ -1,6 +1,7 @@
 /** The same engine on embedded PGlite (no DATABASE_URL): in-process bus, one node. */
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
+import { getEngagement } from '../../src/store/engagements.ts'
 import { Client, nodeForFile, opId, twoSessionsAndBoard, type TestUser } from './harness.ts'
 
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
@@ -69,6 +70,27 @@ describe('engine on PGlite', () => {
     const doc = new Y.Doc()
     Y.applyUpdate(doc, Buffer.from((await w.next('engagement.snapshot'))['doc'] as string, 'base64'))
     expect(doc.getText('notes').toString()).toMatch(/^(!hello world|hello world!)$/)
+    a.close()
+    w.close()
+  })
+
+  it('notes and whispers move only lastSeq, updatedAt and the preview of the stored projection; the rest stays', async () => {
+    const a = await Client.connect(node, agent)
+    const w = await Client.connect(node, sup, 'supervisor')
+    await a.observe('eng-slim')
+    const before = await getEngagement(node.store, agent.accountId, 'eng-slim')
+    const doc = new Y.Doc()
+    doc.getText('notes').insert(0, 'first line\nsecond line')
+    const up = { type: 'doc.update', opId: opId(), engagementId: 'eng-slim', update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
+    a.send(up)
+    await a.reply(up.opId)
+    const wh = { type: 'whisper.send', opId: opId(), engagementId: 'eng-slim', text: 'Offer the credit.' }
+    w.send(wh)
+    const ack = await w.reply(wh.opId)
+    expect(ack).toMatchObject({ type: 'ack', seq: 3 })
+    const after = await getEngagement(node.store, agent.accountId, 'eng-slim')
+    expect(after).toEqual({ ...before, lastSeq: 3, notesPreview: 'second line', updatedAt: after!.updatedAt })
+    expect(after!.updatedAt).toBeGreaterThanOrEqual(before!.updatedAt)
     a.close()
     w.close()
   })
