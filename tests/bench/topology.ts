@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Profile } from './options.ts'
+import { rng } from '../../apps/web/src/supervisor/bench/synthetic.ts'
 
 export interface AgentSpec {
   index: number
@@ -37,17 +38,8 @@ export interface Topology {
   boardsPerAccount: Map<string, number>
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so a topology is reproducible from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Deterministic pseudo-random numbers (mulberry32, the supervisor scale harness's) so a topology is reproducible from its seed.
+export { rng }
 
 export function engagementId(runId: string, agent: number, n: number): string {
   return `eng-${runId}-${agent}-${n}`
