@@ -9,10 +9,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { build, preview, type PreviewServer } from 'vite'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from '../support/chromium.ts'
+import { browserForFile, haveChromium } from '../support/chromium.ts'
 
 const WEB = resolve(import.meta.dirname, '../../apps/web')
 const HARNESS = '/src/supervisor/bench/scale.html'
@@ -34,10 +34,10 @@ interface ScaleApi {
 declare global { interface Window { supervisorScale: ScaleApi } }
 
 describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
+  const chromium = browserForFile()
   let outDir: string
   let server: PreviewServer
   let origin: string
-  let browser: Browser
   let page: Page
 
   beforeAll(async () => {
@@ -58,15 +58,13 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     const addr = server.httpServer.address()
     if (!addr || typeof addr === 'string') throw new Error('vite preview did not listen')
     origin = `http://127.0.0.1:${addr.port}`
-    browser = await launchBrowser()
   })
   afterAll(async () => {
-    await browser?.close()
     await server?.close()
     if (outDir) await rm(outDir, { recursive: true, force: true })
   })
   beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } })
   })
   afterEach(async () => { await page.close() })
 

@@ -5,13 +5,13 @@
  * and text too long for its column. Agents speak the real protocol over `ws`.
  */
 import { randomUUID } from 'node:crypto'
-import { type Browser, type Locator, type Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
 import { eraseAsAdmin } from './browser-support.ts'
 import { ProtocolAgent } from './protocol-agent.ts'
-import { haveChromium, launchBrowser } from '../support/chromium.ts'
+import { browserForFile, haveChromium } from '../support/chromium.ts'
 
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
 const POLL = { timeout: 20_000, interval: 100 }
@@ -35,8 +35,8 @@ function cutWithoutTitle(page: Page, table: string): Promise<string[]> {
 }
 
 describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)', () => {
+  const chromium = browserForFile()
   let h: AgentHarness
-  let browser: Browser
   let page: Page
   let ada: ProtocolAgent
   let bo: ProtocolAgent
@@ -57,8 +57,7 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await launchBrowser()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${h.origin}/supervisor.html`)
     await page.getByLabel('Account').fill(ACCOUNT)
     await page.getByLabel('User id').fill('sup-1')
@@ -77,7 +76,6 @@ describe.skipIf(!haveChromium)('supervisor dashboard through a shift (1280 px)',
   afterAll(async () => {
     ada?.close()
     bo?.close()
-    await browser?.close()
     await h?.close()
   })
 

@@ -3,28 +3,26 @@
  * page sits in an iframe and the parent answers the SDK's postMessage bridge with the emulator's
  * own bridge and model (see zoom-adapter.harness.ts). Nothing of the SDK is mocked.
  */
-import { type Browser, type Frame, type Page } from 'playwright-core'
+import type { Frame, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './zoom-adapter.harness.ts'
-import { CHROMIUM, haveChromium, launchBrowser } from '../support/chromium.ts'
+import { browserForFile, CHROMIUM, haveChromium } from '../support/chromium.ts'
 
 if (!haveChromium) process.stderr.write(`[zoom-adapter] skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).\n`)
 
 
 describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
+  const chromium = browserForFile()
   let harness: Harness
-  let browser: Browser
   let page: Page
 
   beforeAll(async () => {
     harness = await startHarness()
-    browser = await launchBrowser()
   })
   afterAll(async () => {
-    await browser?.close()
     await harness?.close()
   })
-  beforeEach(async () => { page = await browser.newPage() })
+  beforeEach(async () => { page = await chromium.browser.newPage() })
   afterEach(async () => { await page.close() })
 
   function child(): Frame {

@@ -6,28 +6,27 @@
  * emulator's control is on the roster beside "app closed".
  */
 import { randomUUID } from 'node:crypto'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentHarness, type AgentHarness } from './agent-app.harness.ts'
-import { haveChromium, launchChromium, signInSupervisor } from './browser-support.ts'
+import { browserForFile } from '../support/chromium.ts'
+import { haveChromium, signInSupervisor } from './browser-support.ts'
 
 const ACCOUNT = `acct-${randomUUID().slice(0, 8)}`
 
 describe.skipIf(!haveChromium)('emulator → signed Zoom webhooks → supervisor dashboard', () => {
+  const chromium = browserForFile()
   let h: AgentHarness
-  let browser: Browser
   let emulator: Page
   let board: Page
 
   beforeAll(async () => {
     h = await startAgentHarness()
-    browser = await launchChromium()
     // Two contexts: the agent's cookie and the supervisor's do not mix.
-    emulator = await (await browser.newContext()).newPage()
-    board = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage()
+    emulator = await (await chromium.browser.newContext()).newPage()
+    board = await (await chromium.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage()
   })
   afterAll(async () => {
-    await browser?.close()
     await h?.close()
   })
 

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -15,4 +16,24 @@ export const haveChromium = existsSync(CHROMIUM)
 export async function launchBrowser(): Promise<Browser> {
   if (!haveChromium) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+}
+
+/**
+ * For a test file: Chromium launched in `beforeAll` (ahead of the file's own hooks declared after
+ * this call) and closed in `afterAll` (after them). Read `.browser` inside tests and hooks.
+ */
+export function browserForFile(): { readonly browser: Browser } {
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  return {
+    get browser() {
+      if (!browser) throw new Error('Chromium starts in beforeAll: use it inside tests and hooks')
+      return browser
+    },
+  }
 }

@@ -3,13 +3,13 @@
  * esbuild into a page served from 127.0.0.1, so the page has a real origin and storage.
  * Skipped when Chromium is missing outside CI.
  */
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { build } from 'esbuild'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { browserForFile, haveChromium } from '../../../tests/support/chromium.ts'
 import type * as Entry from './browser/entry.ts'
 import { FakeServer } from './helpers/fake-server.ts'
 
@@ -18,17 +18,12 @@ declare global {
   var P: typeof Entry
 }
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false'
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
-]
 
-describe.skipIf(!CI && !existsSync(CHROMIUM))('IndexedDbOutbox in Chromium', () => {
+describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
+  const chromium = browserForFile()
   let http: Server
   let origin: string
-  let browser: Browser
   let context: BrowserContext
   let page: Page
 
@@ -47,17 +42,15 @@ describe.skipIf(!CI && !existsSync(CHROMIUM))('IndexedDbOutbox in Chromium', () 
     })
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   })
 
   afterAll(async () => {
-    await browser?.close()
     await new Promise((resolve) => http?.close(resolve))
   })
 
   beforeEach(async () => {
     await context?.close()
-    context = await browser.newContext() // fresh storage per test
+    context = await chromium.browser.newContext() // fresh storage per test
     page = await context.newPage()
     await page.goto(origin)
   })
