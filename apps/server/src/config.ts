@@ -172,7 +172,7 @@ function optional(variable: string, check: { minLength?: number; pattern?: RegEx
 }
 
 /** A comma-separated list. */
-function names(variable: string): Setting<string[]> {
+function commaList(variable: string): Setting<string[]> {
   return { variable, shown: null, parse: (env) => list(env, variable) }
 }
 
@@ -202,7 +202,7 @@ export const SETTINGS = {
      * multi-tenant, each Zoom user's account is bound through in-client OAuth (`/v2/users/me`).
      */
     accountId: optional('ZOOM_ACCOUNT_ID', { pattern: /^[A-Za-z0-9_-]{1,128}$/, means: 'a Zoom account id (letters, digits, - and _; see docs/zoom-setup.md)' }),
-    oauthScopes: names('ZOOM_OAUTH_SCOPES'),
+    oauthScopes: commaList('ZOOM_OAUTH_SCOPES'),
     /**
      * Secret Token of the app whose event subscriptions post to `/api/zoom/webhooks`
      * (ZOOM_WEBHOOK_SECRET_TOKEN). Undefined: in development with dev sign-in the process entry
@@ -213,8 +213,8 @@ export const SETTINGS = {
     /** Period of the safety-net backfill while the server runs (ZOOM_SYNC_INTERVAL_MS; 0 = only at start and after an outage). */
     syncIntervalMs: integer('ZOOM_SYNC_INTERVAL_MS', 900_000, 0, 86_400_000),
   },
-  bootstrapSupervisors: names('BOOTSTRAP_SUPERVISORS'),
-  bootstrapAdmins: names('BOOTSTRAP_ADMINS'),
+  bootstrapSupervisors: commaList('BOOTSTRAP_SUPERVISORS'),
+  bootstrapAdmins: commaList('BOOTSTRAP_ADMINS'),
   ws: {
     maxFrameBytes: integer('WS_MAX_FRAME_BYTES', 65536, 1024, 16 * 1024 * 1024),
     opsPerSecond: integer('WS_OPS_PER_SECOND', 50, 1, 100_000),

@@ -10,7 +10,6 @@
  */
 import * as Y from 'yjs'
 import type { ErrorCode } from '@switchboard/protocol'
-import { BUS_CHANNEL, type Bus } from '../bus/bus.ts'
 import { decide } from '../domain/engagement/decide.ts'
 import { dedupKey } from '../domain/engagement/dedup.ts'
 import { evolve } from '../domain/engagement/evolve.ts'
@@ -28,6 +27,16 @@ import type { Op, OpSession } from './ops.ts'
 
 /** Row kinds that change no projection column but lastSeq, updatedAt (and, for notes, the preview). */
 const PROGRESS_KINDS = new Set<string>(['doc', 'whisper', 'whisper.read'])
+
+/** The seqs one batch wrote in one engagement: [accountId, engagementId, firstSeq, lastSeq]. */
+export type CommittedRange = [accountId: string, engagementId: string, firstSeq: number, lastSeq: number]
+
+/**
+ * What the commit tells other nodes: NOTIFY payloads on a channel for the ranges it wrote, sent
+ * with the write statement (at COMMIT), or null to tell nobody. The engine builds them with its
+ * bus; the batch knows nothing of the bus's format.
+ */
+export type CommitNotice = (ranges: CommittedRange[]) => { channel: string; payloads: string[] } | null
 
 export type OpResult =
   | { op: Op; ok: true; engagementId: string; seq: number; duplicate: boolean }
@@ -111,7 +120,7 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
  * Runs one batch inside `tx`. The hot docs it uses are pinned in `bd` and stay so until the
  * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
  */
-export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus: Bus | undefined, now: number): Promise<BatchOutcome> {
+export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, notice: CommitNotice | null, now: number): Promise<BatchOutcome> {
   const refs = new Map<string, EngagementRef>()
   const creates = new Map<string, NewEngagement>()
   for (const op of batch) {
@@ -271,8 +280,8 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
   }
   const focus = new Map<string, SessionFocus>()
   for (const f of out.focus) focus.set(f.session.id, { sessionId: f.session.id, engagementId: f.engagementId })
-  const e: [string, string, number, number][] = []
-  for (const list of out.rows.values()) e.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
+  const ranges: CommittedRange[] = []
+  for (const list of out.rows.values()) ranges.push([list[0]!.accountId, list[0]!.engagementId, list[0]!.seq, list[list.length - 1]!.seq])
   // An engagement already in the log whose rows here only add notes, whispers or read receipts
   // moves just its lastSeq, updatedAt and preview (evolve changes nothing else for those kinds).
   const full: Engagement[] = []
@@ -283,7 +292,6 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, bus:
       && (out.rows.get(k) ?? []).every((r) => PROGRESS_KINDS.has(r.kind))
     ;(slim ? progressed : full).push(eng)
   }
-  await writeBatchAndCommit(tx, allRows, full, progressed, [...focus.values()],
-    bus ? { channel: BUS_CHANNEL, payloads: bus.payloads({ e }) } : null)
+  await writeBatchAndCommit(tx, allRows, full, progressed, [...focus.values()], notice ? notice(ranges) : null)
   return out
 }

@@ -4,7 +4,7 @@
  * authenticated users with a `Peer` and raw frames.
  */
 import { CLOSE, type SessionUser } from '@switchboard/protocol'
-import { Bus, type BusMessage } from '../bus/bus.ts'
+import { Bus, BUS_CHANNEL, type BusMessage } from '../bus/bus.ts'
 import type { Config } from '../config.ts'
 import { key, type Engagement, type LogRow } from '../domain/engagement/model.ts'
 import { DocCache } from '../domain/notes/doc-cache.ts'
@@ -74,14 +74,22 @@ export class Engine implements OpSink {
     this.reads = new Semaphore(o.maxSubscriberReads ?? 4)
     this.boards = new Boards(o.store, this.hub, o.logger, this.metrics, o.boardTickMs, this.reads)
     this.writer = new Writer({
-      store: o.store, docs: this.docs, bus: () => this.bus, logger: o.logger, metrics: this.metrics,
+      store: o.store, docs: this.docs, logger: o.logger, metrics: this.metrics,
+      notice: (e) => (this.bus ? { channel: BUS_CHANNEL, payloads: this.bus.payloads({ e }) } : null),
       groupCommitMs: o.groupCommitMs,
       onCommitted: (out) => this.fanOut(out),
       onAvailability: (up) => this.hub.broadcast(JSON.stringify(up
         ? { type: 'notice', code: 'saving-resumed', message: 'Saving resumed.' }
         : { type: 'notice', code: 'saving-delayed', message: 'Saving is delayed: the database is unreachable. Your changes are kept and retried.' })),
     })
-    this.handlers = new Handlers(this)
+    this.handlers = new Handlers({
+      settings: o, store: o.store, logger: o.logger, metrics: this.metrics, reads: this.reads, hub: this.hub, boards: this.boards,
+      submit: (op) => this.submit(op),
+      savingAvailable: () => this.writer.available,
+      presenceChanged: async (accountId, userId) => {
+        await this.bus?.publish(o.store, { p: [[accountId, userId]] })
+      },
+    })
     this.hub.catchUp = (s, sub) => void this.catchUp(s, sub)
   }
 

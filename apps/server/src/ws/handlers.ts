@@ -10,7 +10,11 @@ import { canRead, isSupervisor } from '../domain/engagement/access.ts'
 import { toLogEvent, toView } from '../domain/engagement/model.ts'
 import { getEngagement, openEngagementsOf, readEventsAfter } from '../store/engagements.ts'
 import { parseUpdate } from '../domain/notes/doc.ts'
-import type { Engine } from './engine.ts'
+import type { Config } from '../config.ts'
+import type { Logger, Store } from '../store/port.ts'
+import type { Boards } from './boards.ts'
+import type { Hub } from './hub.ts'
+import type { Metrics } from './metrics.ts'
 import type { Op } from './ops.ts'
 import { joinPresence } from './presence.ts'
 import { FLOOD_WINDOW_MS } from './rate-limit.ts'
@@ -32,15 +36,37 @@ const OPS = new Set<ClientMessageType>([
   'doc.update', 'help.set', 'whisper.send', 'whisper.read',
 ])
 
-export class Handlers {
-  private readonly engine: Engine
+/**
+ * What message handling needs from the node, as narrow ports (the engine provides them): it
+ * reads through `store` and `reads`, follows through `hub` and `boards`, and writes only through
+ * `submit` (the write pipeline's entry), so the path runs one way: gateway → handlers → writer.
+ */
+export interface HandlerPorts {
+  readonly settings: Pick<Config, 'nodeId' | 'devSignIn'> & Pick<Config['ws'], 'maxFrameBytes' | 'opsPerSecond' | 'opsBurst' | 'heartbeatMs'>
+  readonly store: Store
+  readonly logger: Logger
+  readonly metrics: Metrics
+  /** bounds concurrent subscriber reads (they queue in order) */
+  readonly reads: { run<T>(fn: () => Promise<T>): Promise<T> }
+  readonly hub: Pick<Hub, 'subscribe' | 'unsubscribe' | 'release'>
+  readonly boards: Pick<Boards, 'subscribe' | 'unsubscribe' | 'markAgent'>
+  /** commits an op (answered through its reply sink) */
+  submit(op: Op): void
+  /** whether the writer can save now (false during a database outage) */
+  savingAvailable(): boolean
+  /** tells every node that this user's presence changed */
+  presenceChanged(accountId: string, userId: string): Promise<void>
+}
 
-  constructor(engine: Engine) {
-    this.engine = engine
+export class Handlers {
+  private readonly ports: HandlerPorts
+
+  constructor(ports: HandlerPorts) {
+    this.ports = ports
   }
 
   frame(s: Session, raw: string | Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    const { metrics, o } = this.engine
+    const { metrics, settings: o } = this.ports
     if (s.closed) return
     metrics.framesIn++
     const parsed = parseClientMessage(typeof raw === 'string' ? raw : raw instanceof ArrayBuffer ? raw : Array.isArray(raw) ? raw : raw, {
@@ -73,7 +99,7 @@ export class Handlers {
     try {
       this.dispatch(s, msg)
     } catch (err) {
-      o.logger.error({ err, type: msg.type }, 'message handler failed')
+      this.ports.logger.error({ err, type: msg.type }, 'message handler failed')
       s.error('INTERNAL', { opId: (msg as { opId?: string }).opId })
     }
   }
@@ -92,15 +118,15 @@ export class Handlers {
       case 'hello': return this.hello(s, msg)
       case 'ping': s.sendJson({ type: 'pong', t: msg.t, serverTime: Date.now() }); return
       case 'subscribe':
-        this.async(s, this.engine.reads.run(() => this.subscribe(s, msg.engagementId, msg.afterSeq)), msg.engagementId)
+        this.async(s, this.ports.reads.run(() => this.subscribe(s, msg.engagementId, msg.afterSeq)), msg.engagementId)
         return
-      case 'unsubscribe': this.engine.hub.unsubscribe(s, s.user.accountId, msg.engagementId); return
+      case 'unsubscribe': this.ports.hub.unsubscribe(s, s.user.accountId, msg.engagementId); return
       case 'board.subscribe':
         // Subscribing again asks for a fresh snapshot.
-        if (s.board) this.engine.boards.unsubscribe(s)
-        this.async(s, this.engine.boards.subscribe(s))
+        if (s.board) this.ports.boards.unsubscribe(s)
+        this.async(s, this.ports.boards.subscribe(s))
         return
-      case 'board.unsubscribe': this.engine.boards.unsubscribe(s); return
+      case 'board.unsubscribe': this.ports.boards.unsubscribe(s); return
       default:
         if (OPS.has(msg.type)) this.op(s, msg as ClientOp)
     }
@@ -108,13 +134,13 @@ export class Handlers {
 
   private async(s: Session, p: Promise<void>, engagementId?: string): void {
     p.catch((err: unknown) => {
-      this.engine.o.logger.warn({ err }, 'read for subscriber failed')
+      this.ports.logger.warn({ err }, 'read for subscriber failed')
       s.error('UNAVAILABLE', engagementId === undefined ? { retryAfterMs: 1000 } : { engagementId, retryAfterMs: 1000 })
     })
   }
 
   private hello(s: Session, msg: Extract<ClientMessage, { type: 'hello' }>): void {
-    const { o, boards } = this.engine
+    const { settings: o, store, logger, boards } = this.ports
     if (s.helloDone) {
       s.error('ALREADY_HELLO')
       this.violation(s, Date.now())
@@ -133,24 +159,24 @@ export class Handlers {
       user: s.user, devSignIn: o.devSignIn,
       limits: { maxFrameBytes: o.maxFrameBytes, opsPerSecond: o.opsPerSecond, heartbeatMs: o.heartbeatMs },
     })
-    if (!this.engine.writer.available) {
+    if (!this.ports.savingAvailable()) {
       s.sendJson({ type: 'notice', code: 'saving-delayed', message: 'Saving is delayed: the database is unreachable. Your changes are kept and retried.' })
     }
-    joinPresence(o.store, s, o.nodeId)
-      .then(() => this.engine.bus?.publish(o.store, { p: [[s.user.accountId, s.user.id]] }))
-      .catch((err: unknown) => o.logger.debug({ err }, 'presence join failed'))
+    joinPresence(store, s, o.nodeId)
+      .then(() => this.ports.presenceChanged(s.user.accountId, s.user.id))
+      .catch((err: unknown) => logger.debug({ err }, 'presence join failed'))
     boards.markAgent(s.user.accountId, s.user.id)
     if (s.surface === 'agent') {
-      this.engine.reads.run(() => openEngagementsOf(o.store, s.user.accountId, s.user.id, AGENT_ENGAGEMENTS_MAX)).then((list) => {
+      this.ports.reads.run(() => openEngagementsOf(store, s.user.accountId, s.user.id, AGENT_ENGAGEMENTS_MAX)).then((list) => {
         s.sendJson({ type: 'agent.engagements', engagements: list.map(toView) })
-      }, (err: unknown) => o.logger.warn({ err }, 'agent engagements read failed'))
+      }, (err: unknown) => logger.warn({ err }, 'agent engagements read failed'))
     }
   }
 
   private async subscribe(s: Session, engagementId: string, afterSeq: number | undefined): Promise<void> {
-    const { o, hub, metrics } = this.engine
+    const { store, hub, metrics } = this.ports
     if (s.closed) return
-    const e = await getEngagement(o.store, s.user.accountId, engagementId)
+    const e = await getEngagement(store, s.user.accountId, engagementId)
     if (!e || e.lastSeq === 0 || !canRead(s.actor, e)) {
       s.error('NOT_FOUND', { engagementId })
       return
@@ -161,10 +187,10 @@ export class Handlers {
     sub.ready = false
     try {
       if (afterSeq !== undefined && afterSeq <= e.lastSeq && e.lastSeq - afterSeq <= MAX_CATCH_UP_ROWS) {
-        const rows = await readEventsAfter(o.store, [{ accountId: e.accountId, engagementId: e.id, afterSeq, upToSeq: e.lastSeq }])
+        const rows = await readEventsAfter(store, [{ accountId: e.accountId, engagementId: e.id, afterSeq, upToSeq: e.lastSeq }])
         s.sendJson({ type: 'engagement.events', engagementId, events: rows.map(toLogEvent) })
       } else {
-        s.sendJson(await buildSnapshot(o.store, e, afterSeq === undefined ? 'subscribe' : 'gap'))
+        s.sendJson(await buildSnapshot(store, e, afterSeq === undefined ? 'subscribe' : 'gap'))
         metrics.snapshotsSent++
       }
       sub.lastSeq = e.lastSeq
@@ -184,6 +210,6 @@ export class Handlers {
       }
       op.doc = bytes
     }
-    this.engine.submit(op)
+    this.ports.submit(op)
   }
 }

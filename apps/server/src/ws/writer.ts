@@ -7,7 +7,6 @@
  * in its outbox), sockets stay open, and sessions get a `saving-delayed` notice, then
  * `saving-resumed` once a probe succeeds.
  */
-import type { Bus } from '../bus/bus.ts'
 import { key } from '../domain/engagement/model.ts'
 import { BatchDocs, type DocCache, type HotDoc } from '../domain/notes/doc-cache.ts'
 import { plainText, wrapupOf } from '../domain/notes/doc.ts'
@@ -15,7 +14,7 @@ import { saveSnapshot } from '../store/notes.ts'
 import { isDataException, isUnavailable, sqlstate, SQLSTATE } from '../store/errors.ts'
 import type { Logger, Store } from '../store/port.ts'
 import * as Y from 'yjs'
-import { runBatch, type BatchOutcome, type OpResult } from './batch.ts'
+import { runBatch, type BatchOutcome, type CommitNotice, type OpResult } from './batch.ts'
 import type { Metrics } from './metrics.ts'
 import type { Op, OpSink } from './ops.ts'
 
@@ -34,7 +33,8 @@ const COMPACT_IDLE_MS = 1000
 export interface WriterOptions {
   store: Store
   docs: DocCache
-  bus: () => Bus | undefined
+  /** NOTIFY payloads for what a batch committed (the engine's bus), or null before the bus runs. */
+  notice: CommitNotice
   logger: Logger
   metrics: Metrics
   groupCommitMs: number
@@ -138,7 +138,7 @@ export class Writer implements OpSink {
     const bd = new BatchDocs(this.o.docs)
     let outcome: BatchOutcome
     try {
-      outcome = await this.o.store.writes.transaction((tx) => runBatch(tx, batch, bd, this.o.bus(), now))
+      outcome = await this.o.store.writes.transaction((tx) => runBatch(tx, batch, bd, this.o.notice, now))
     } catch (err) {
       // Hot docs this batch changed hold updates of the rolled-back transaction: they reload from the log.
       bd.failed()

@@ -27,7 +27,7 @@ beforeAll(async () => {
 async function commit(cache: DocCache, batch: Op[]): Promise<ReturnType<typeof runBatch>> {
   const bd = new BatchDocs(cache)
   try {
-    const out = await store.writes.transaction((tx) => runBatch(tx, batch, bd, undefined, Date.now()))
+    const out = await store.writes.transaction((tx) => runBatch(tx, batch, bd, null, Date.now()))
     bd.committed()
     return out
   } catch (err) {
@@ -68,7 +68,7 @@ describe('hot documents in a batch', () => {
     const lost = typeOp('r-1', new Y.Doc(), 'LOST')
     await expect(store.writes.transaction(async (tx) => {
       const failing: Tx = { query: (sql, params) => tx.query(sql, params), commitWith: () => Promise.reject(new Error('commit failed')) }
-      await runBatch(failing, [lost], a, undefined, Date.now())
+      await runBatch(failing, [lost], a, null, Date.now())
     })).rejects.toThrow('commit failed')
     expect(committedDoc.suspect).toBe(true)
 
@@ -76,7 +76,7 @@ describe('hot documents in a batch', () => {
     // uses A's document, and reloads from the log.
     const b = new BatchDocs(cache)
     let bDone = false
-    const bRun = store.writes.transaction((tx) => runBatch(tx, [typeOp('r-1', client, ' more')], b, undefined, Date.now()))
+    const bRun = store.writes.transaction((tx) => runBatch(tx, [typeOp('r-1', client, ' more')], b, null, Date.now()))
       .finally(() => { bDone = true })
     await expect.poll(() => committedDoc.waiting).toBe(1)
     expect(bDone).toBe(false)

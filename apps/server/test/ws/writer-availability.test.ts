@@ -40,7 +40,7 @@ function harness(store: Store) {
   const ops = opMaker(user)
   const availability: boolean[] = []
   const writer = new Writer({
-    store, docs: new DocCache(10), bus: () => undefined, logger: silentLogger, metrics: new Metrics(), groupCommitMs: 1,
+    store, docs: new DocCache(10), notice: () => null, logger: silentLogger, metrics: new Metrics(), groupCommitMs: 1,
     onCommitted() {}, onAvailability: (up) => availability.push(up),
   })
   return { writer, answers: ops.answers, availability, observe: ops.observe, docUpdate: ops.docUpdate }
