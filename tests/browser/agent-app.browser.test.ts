@@ -22,9 +22,10 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   let seq = 0
   const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${++seq}`
 
-  interface Agent { context: BrowserContext; page: Page; app(): Frame }
+  interface Agent { user: { accountId: string; userId: string }; context: BrowserContext; page: Page; app(): Frame }
 
-  async function openEmulator(user: { accountId: string; userId: string }, context?: BrowserContext): Promise<Agent> {
+  /** An agent (by default one in an account of its own) in the emulator; their user is `.user` for a second session. */
+  async function openEmulator(user = { accountId: unique('acc'), userId: 'agent-1' }, context?: BrowserContext): Promise<Agent> {
     const ctx = context ?? await env.browser.newContext({ viewport: { width: 1000, height: 900 } })
     const page = await ctx.newPage()
     await page.goto(`${env.h.origin}/simulator.html`)
@@ -36,7 +37,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
       if (!f) throw new Error('the agent app frame is not loaded')
       return f
     }
-    return { context: ctx, page, app }
+    return { user, context: ctx, page, app }
   }
 
   const create = (a: Agent, opts: Record<string, unknown>): Promise<string> =>
@@ -45,6 +46,18 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   const notes = (a: Agent) => a.app().getByRole('textbox', { name: 'Notes' })
   const statusText = (a: Agent) => a.app().locator('.bar [role="status"] .label').innerText()
   const heading = (a: Agent) => a.app().locator('article h2').first().innerText()
+  /** Zoom delivers an engagement and the app shows it (the consumer's name as its heading). */
+  async function take(a: Agent, opts: Record<string, unknown> & { consumer: { name: string } & Record<string, unknown> }): Promise<string> {
+    const id = await create(a, opts)
+    await expect.poll(() => heading(a), POLL).toBe(opts.consumer.name)
+    return id
+  }
+  /** Types at the end of the notes, key by key, and waits until the server has it all. */
+  async function typeSaved(a: Agent, text: string): Promise<void> {
+    await notes(a).click()
+    await notes(a).pressSequentially(text)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+  }
 
   /** A supervisor of the account whispers to the engagement's agent over its own socket; returns its page. */
   async function whisperAsSupervisor(accountId: string, engagementId: string, text: string): Promise<Page> {
@@ -82,14 +95,11 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('shows the engagement, saves notes continuously and restores them after a reload', async () => {
-    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
-    await create(a, { consumer: { name: 'Ana Lima', number: '+15550100' }, queueName: 'Billing', channel: 'voice' })
-    await expect.poll(() => heading(a), POLL).toBe('Ana Lima')
+    const a = await openEmulator()
+    await take(a, { consumer: { name: 'Ana Lima', number: '+15550100' }, queueName: 'Billing', channel: 'voice' })
     await expect.poll(() => a.app().getByText('Billing').count(), POLL).toBeGreaterThan(0)
 
-    await notes(a).click()
-    await notes(a).pressSequentially('Refund for order 1234.')
-    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    await typeSaved(a, 'Refund for order 1234.')
 
     // Every control has an accessible name; no serious WCAG A/AA problems.
     await a.app().addScriptTag({ path: AXE })
@@ -128,14 +138,12 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('switches engagements at once and keeps each one\'s notes', async () => {
-    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
-    const first = await create(a, { consumer: { name: 'First Caller' } })
-    await expect.poll(() => heading(a), POLL).toBe('First Caller')
+    const a = await openEmulator()
+    const first = await take(a, { consumer: { name: 'First Caller' } })
     await notes(a).click()
     await notes(a).pressSequentially('about the first')
 
-    const second = await create(a, { consumer: { name: 'Second Caller' }, channel: 'messaging' })
-    await expect.poll(() => heading(a), POLL).toBe('Second Caller')
+    const second = await take(a, { consumer: { name: 'Second Caller' }, channel: 'messaging' })
     expect(await notes(a).inputValue()).toBe('')
     await notes(a).click()
     await notes(a).pressSequentially('about the second')
@@ -152,9 +160,8 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('counts unsent changes while offline and saves them when back online', async () => {
-    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
-    await create(a, { consumer: { name: 'Offline Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Offline Case')
+    const a = await openEmulator()
+    await take(a, { consumer: { name: 'Offline Case' } })
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
 
     await a.context.setOffline(true)
@@ -170,9 +177,8 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('sends a Zoom status event as one op under one id, the same in the device outbox and on the socket', async () => {
-    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
-    const id = await create(a, { id: unique('eng'), consumer: { name: 'Status Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Status Case')
+    const a = await openEmulator()
+    const id = await take(a, { id: unique('eng'), consumer: { name: 'Status Case' } })
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     const sent: Array<{ type: string; opId?: string; engagementId?: string; changes?: unknown }> = []
     a.page.on('websocket', (ws) => ws.on('framesent', (f) => {
@@ -194,16 +200,12 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('shows another session\'s edits live without moving the agent\'s caret', async () => {
-    const user = { accountId: unique('acc'), userId: 'agent-1' }
-    const a = await openEmulator(user)
-    const id = await create(a, { id: unique('eng'), consumer: { name: 'Shared Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Shared Case')
-    await notes(a).click()
-    await notes(a).pressSequentially('order 1234 late')
-    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    const a = await openEmulator()
+    const id = await take(a, { id: unique('eng'), consumer: { name: 'Shared Case' } })
+    await typeSaved(a, 'order 1234 late')
 
     // The same agent in a second Zoom client (another browser profile) on the same engagement.
-    const b = await openEmulator(user)
+    const b = await openEmulator(a.user)
     await create(b, { id, consumer: { name: 'Shared Case' } })
     await expect.poll(() => notes(b).inputValue(), POLL).toBe('order 1234 late')
 
@@ -218,15 +220,13 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('shows a supervisor whisper at once, sends a read receipt when seen, and raises help', async () => {
-    const user = { accountId: unique('acc'), userId: 'agent-1' }
-    const a = await openEmulator(user)
-    const id = await create(a, { id: unique('eng'), consumer: { name: 'Whisper Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Whisper Case')
+    const a = await openEmulator()
+    const id = await take(a, { id: unique('eng'), consumer: { name: 'Whisper Case' } })
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     await expect.poll(() => a.app().getByRole('combobox', { name: 'Disposition' }).locator('option').count(), POLL).toBeGreaterThan(1)
 
     // A supervisor of the same account, on its own socket.
-    const sup = await whisperAsSupervisor(user.accountId, id, 'Offer the 10% credit.')
+    const sup = await whisperAsSupervisor(a.user.accountId, id, 'Offer the 10% credit.')
 
     const whispers = a.app().getByRole('region', { name: /Supervisor messages/ })
     await expect.poll(() => whispers.innerText(), POLL).toContain('Offer the 10% credit.')
@@ -253,8 +253,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('keeps the notes in view in a Zoom-sized side panel: with a whisper, offline, in wrap-up', async () => {
-    const user = { accountId: unique('acc'), userId: 'agent-1' }
-    const a = await openEmulator(user)
+    const a = await openEmulator()
     // Zoom Contact Center's side panel on a laptop: 400 × 720.
     await a.page.evaluate(() => {
       const frame = document.querySelector<HTMLElement>('.frame')!
@@ -265,7 +264,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
       queueName: 'Billing and payments', channel: 'voice',
     })
     await expect.poll(() => heading(a), POLL).toBe('Panel Case')
-    const sup = await whisperAsSupervisor(user.accountId, id, 'Offer the 10% credit if they stay on the annual plan.')
+    const sup = await whisperAsSupervisor(a.user.accountId, id, 'Offer the 10% credit if they stay on the annual plan.')
     await expect.poll(() => a.app().getByRole('region', { name: /Supervisor messages/ }).count(), POLL).toBe(1)
 
     /** The notes field below the app bar, with at least four lines of it inside the panel. */
@@ -303,18 +302,11 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('lets an engagement the server erased go: the agent is told, its notes and this device\'s copy are gone', async () => {
-    const user = { accountId: unique('acc'), userId: 'agent-1' }
-    const a = await openEmulator(user)
-    const first = await create(a, { id: unique('eng'), consumer: { name: 'Erased Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Erased Case')
-    await notes(a).click()
-    await notes(a).pressSequentially('Card ending 4242.')
-    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
-    const second = await create(a, { id: unique('eng'), consumer: { name: 'Kept Case' } })
-    await expect.poll(() => heading(a), POLL).toBe('Kept Case')
-    await notes(a).click()
-    await notes(a).pressSequentially('Keep me.')
-    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    const a = await openEmulator()
+    const first = await take(a, { id: unique('eng'), consumer: { name: 'Erased Case' } })
+    await typeSaved(a, 'Card ending 4242.')
+    const second = await take(a, { id: unique('eng'), consumer: { name: 'Kept Case' } })
+    await typeSaved(a, 'Keep me.')
     /** Engagements this device keeps a local notes copy of. */
     const localCopies = () => a.app().evaluate(() => new Promise<string[]>((resolve) => {
       const req = indexedDB.open('switchboard-docs')
@@ -328,7 +320,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     // Erased while not on screen: a notice, and it is no longer among the other engagements.
     const others = a.app().getByRole('region', { name: /Your other engagements/ })
     await expect.poll(() => others.innerText(), POLL).toContain('Erased Case')
-    await eraseAsAdmin(env.h.origin, user.accountId, first)
+    await eraseAsAdmin(env.h.origin, a.user.accountId, first)
     const notice = a.app().getByRole('status').filter({ hasText: 'The engagement with Erased Case was erased' })
     await expect.poll(() => notice.count(), POLL).toBe(1)
     expect(await others.count()).toBe(0)
@@ -337,7 +329,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     expect(await notice.count()).toBe(0)
 
     // Erased while on screen: its notes give way to the notice; nothing more is sent about it.
-    await eraseAsAdmin(env.h.origin, user.accountId, second)
+    await eraseAsAdmin(env.h.origin, a.user.accountId, second)
     await expect.poll(() => a.app().getByRole('status').filter({ hasText: 'The engagement with Kept Case was erased' }).count(), POLL).toBe(1)
     expect(await notes(a).count()).toBe(0)
     await expect.poll(localCopies, POLL).toEqual([])
@@ -348,7 +340,7 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
   })
 
   it('keeps edits made while the server restarts', async () => {
-    const a = await openEmulator({ accountId: unique('acc'), userId: 'agent-1' })
+    const a = await openEmulator()
     await create(a, { consumer: { name: 'Restart Case' } })
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     await env.h.stopServer()

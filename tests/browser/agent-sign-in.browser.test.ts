@@ -84,12 +84,18 @@ describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', 
 
   const bridgeRequests = (e: Emulated) => e.page.evaluate(() => window.zoomEmulator!.log().filter((x) => x.kind === 'request').map((x) => x.name))
   const mainText = (e: Emulated) => e.app().locator('main.content').innerText()
+  /** The emulated Zoom user signs in to the Zoom client; the app then starts and signs in by itself. */
+  const signIn = async (e: Emulated, user: Parameters<NonNullable<typeof window.zoomEmulator>['signIn']>[0]): Promise<void> => {
+    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), user)
+    await e.page.evaluate(() => window.zoomEmulator!.ready)
+  }
+  /** Zoom delivers an engagement with a consumer of that name. */
+  const takeCall = (e: Emulated, consumer: string) => e.page.evaluate((name) => window.zoomEmulator!.createEngagement({ consumer: { name } }), consumer)
 
   it('a first-time user sees one state at a time and connects through in-client OAuth (consent in the emulator)', async () => {
     const e = await openEmulator()
     const user = { accountId: unique('acct'), userId: unique('zu'), displayName: 'Nia New', connected: false }
-    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), user)
-    await e.page.evaluate(() => window.zoomEmulator!.ready)
+    await signIn(e, user)
     const connect = e.app().getByRole('button', { name: 'Connect' })
     await expect.poll(() => connect.isVisible(), POLL).toBe(true)
     expect(await e.app().getByRole('heading', { name: 'Connect Switchboard to your Zoom account' }).isVisible()).toBe(true)
@@ -131,8 +137,7 @@ describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', 
     const user = { accountId: unique('acct'), userId: unique('zu'), displayName: 'Ivo', via: 'app-context' as const }
     // Zoom fails the first getAppContext: there is no cookie (the app-context path), so no session.
     await e.page.evaluate(() => window.zoomEmulator!.scriptNext('getAppContext', { errorCode: 10001, errorMessage: 'Zoom client error' }))
-    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), user)
-    await e.page.evaluate(() => window.zoomEmulator!.ready)
+    await signIn(e, user)
     await expect.poll(() => e.app().getByRole('alert').isVisible().catch(() => false), POLL).toBe(true)
     const before = await mainText(e)
     expect(before).not.toContain('Waiting for an engagement')
@@ -148,9 +153,8 @@ describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', 
 
   it('when the session ends under the running app (4002), it signs in again by itself and keeps the notes', async () => {
     const e = await openEmulator()
-    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), { accountId: unique('acct'), userId: unique('zu'), displayName: 'Ren' })
-    await e.page.evaluate(() => window.zoomEmulator!.ready)
-    await e.page.evaluate(() => window.zoomEmulator!.createEngagement({ consumer: { name: 'Bea Bloom' } }))
+    await signIn(e, { accountId: unique('acct'), userId: unique('zu'), displayName: 'Ren' })
+    await takeCall(e, 'Bea Bloom')
     const notes = () => e.app().getByRole('textbox', { name: 'Notes' })
     await expect.poll(() => notes().isVisible().catch(() => false), POLL).toBe(true)
     await notes().click()
@@ -172,9 +176,8 @@ describe.skipIf(!haveChromium)('agent app sign-in in the Zoom client emulator', 
 
   it('a connected user goes straight from signing in to the app, and the engagement shows', async () => {
     const e = await openEmulator()
-    await e.page.evaluate((u) => window.zoomEmulator!.signIn(u), { accountId: unique('acct'), userId: unique('zu'), displayName: 'Cy' })
-    await e.page.evaluate(() => window.zoomEmulator!.ready)
-    await e.page.evaluate(() => window.zoomEmulator!.createEngagement({ consumer: { name: 'Ada Lovelace' } }))
+    await signIn(e, { accountId: unique('acct'), userId: unique('zu'), displayName: 'Cy' })
+    await takeCall(e, 'Ada Lovelace')
     await expect.poll(() => e.app().locator('article h2').first().innerText().catch(() => ''), POLL).toBe('Ada Lovelace')
     const seen = await e.shown()
     expect(mixed(seen)).toEqual([])
