@@ -53,7 +53,33 @@ export function openFds(pid: number): number | null {
   }
 }
 
-/** CPU seconds per process whose command name starts with `postgres`. */
+/**
+ * The database whose backends count as "Postgres CPU" (`setPostgresDatabase`): on a machine
+ * shared with other work, other databases' backends are not this run's. Postgres names each
+ * backend's process `postgres: <cluster>: <user> <database> <client> <state>`; processes without
+ * a database (walwriter, checkpointer, background writer, launchers) serve every database and
+ * are counted too, so the figure is still an upper bound for this run.
+ */
+let benchDatabase: string | null = null
+
+export function setPostgresDatabase(name: string | null): void {
+  benchDatabase = name
+}
+
+const BACKGROUND = /: (walwriter|checkpointer|background writer|autovacuum launcher|logical replication launcher|stats collector|archiver|wal ?sender|wal ?receiver)\b/
+
+function countsForThisRun(pid: number): boolean {
+  if (benchDatabase === null) return true
+  let cmd: string
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+  } catch {
+    return false
+  }
+  return cmd.includes(` ${benchDatabase} `) || BACKGROUND.test(cmd)
+}
+
+/** CPU seconds per process whose command name starts with `postgres` (this run's, see `setPostgresDatabase`). */
 export function postgresCpuByPid(): Map<number, number> {
   const out = new Map<number, number>()
   for (const name of readdirSync('/proc')) {
@@ -64,6 +90,7 @@ export function postgresCpuByPid(): Map<number, number> {
     } catch {
       continue
     }
+    if (!countsForThisRun(Number(name))) continue
     const s = cpuSeconds(Number(name))
     if (s !== null) out.set(Number(name), s)
   }

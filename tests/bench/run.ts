@@ -22,7 +22,7 @@ import { sampleDocUpdate, SwitchboardRun, type MinuteSample } from './load.ts'
 import { heapBytes } from './metrics.ts'
 import { CADENCE, parseOptions, STEADY } from './options.ts'
 import { countDurable, createThrowawayDb, seedUsers, serverVersion, type BenchDb, type SeedUser } from './pgdb.ts'
-import { openFds, peakRssKb, rssKb } from './proc.ts'
+import { openFds, peakRssKb, rssKb, setPostgresDatabase } from './proc.ts'
 import { evaluateTargets, renderMarkdown, slope, writeReport, type BenchReport } from './report.ts'
 import { ROOT, startServers, type ServerSet } from './servers.ts'
 import { buildTopology } from './topology.ts'
@@ -85,6 +85,8 @@ async function main(): Promise<number> {
   if (opts.databaseUrl) db = { url: opts.databaseUrl, name: new URL(opts.databaseUrl).pathname.slice(1), throwaway: false }
   else db = await createThrowawayDb(adminUrl)
   log(`database ${db.name}${db.throwaway ? ' (throwaway, dropped at the end)' : ''}`)
+  // Postgres CPU: this database's backends (and the shared background processes), not other work's.
+  setPostgresDatabase(db.name)
 
   const report: BenchReport = {
     date: new Date().toISOString(),
