@@ -1,15 +1,14 @@
 /**
  * The page's Connection when the device outbox fails: the person is told (their unsent changes are
- * only in memory), and the warning goes away once everything reached the server. Real sync client
- * over a real WebSocket to the protocol package's scripted server.
+ * only in memory), and the warning goes away once everything reached the t.server. Real sync client
+ * over a real WebSocket to the protocol package's scripted t.server.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
+import { describe, expect, it } from 'vitest'
 import { MemoryOutbox } from '@switchboard/protocol/outbox'
 import type { ClientOp } from '@switchboard/protocol'
-import { Connection, OUTBOX_ERROR } from '../../src/lib/connection.svelte.ts'
+import { OUTBOX_ERROR, type Connection } from '../../src/lib/connection.svelte.ts'
 import { STORAGE_FAILED_MESSAGE } from '../../src/lib/status-text.ts'
-import { FakeServer } from '../../../../packages/protocol/test/helpers/fake-server.ts'
+import { connectionsPerTest } from './connections.ts'
 
 /** An outbox whose writes fail like IndexedDB's (quota, a closed database). */
 class FailingOutbox extends MemoryOutbox {
@@ -20,32 +19,8 @@ class FailingOutbox extends MemoryOutbox {
   }
 }
 
-let server: FakeServer
-let conn: Connection | null = null
-const g = globalThis as { WebSocket?: unknown }
-const hadWebSocket = 'WebSocket' in g
-
-beforeEach(async () => {
-  // Node 20 has no global WebSocket; the browser's and `ws` speak the same API.
-  if (!hadWebSocket) g.WebSocket = WebSocket
-  server = await FakeServer.start()
-})
-
-afterEach(async () => {
-  conn?.close()
-  conn = null
-  await server.close()
-  if (!hadWebSocket) delete g.WebSocket
-})
-
-function make(outbox: MemoryOutbox): Connection {
-  const c = new Connection({
-    surface: 'agent', clientId: 'tab-1', outbox,
-    location: { protocol: 'http:', host: new URL(server.url).host },
-  })
-  conn = c
-  return c
-}
+const t = connectionsPerTest()
+const make = (outbox: MemoryOutbox): Connection => t.connection(outbox)
 
 function open(outbox: MemoryOutbox): Connection {
   const c = make(outbox)
@@ -66,15 +41,15 @@ describe('Connection sending', () => {
     expect(c.pending).toBe(1)
     expect(opId).toMatch(/^[0-9a-f-]{36}$/)
 
-    server.autoAck = false
+    t.server.autoAck = false
     void c.start()
-    await expect.poll(() => server.ops()).toEqual([opId])
-    const [sent] = server.messages('engagement.observe')
+    await expect.poll(() => t.server.ops()).toEqual([opId])
+    const [sent] = t.server.messages('engagement.observe')
     expect(sent).toMatchObject({ opId, context: { engagementId: 'e1', queueName: 'Billing' }, status: { consumers: [{ consumerDisplayName: 'Ada' }] } })
     const stored = await outbox.load()
     expect(() => structuredClone(stored)).not.toThrow()
     expect(stored).toEqual([sent])
-    server.ack(opId)
+    t.server.ack(opId)
     await expect.poll(() => c.pending).toBe(0)
   })
 
@@ -90,7 +65,7 @@ describe('Connection sending', () => {
 
 describe('Connection and the device outbox', () => {
   it('says changes could not be stored on this device, and clears it once they are saved', async () => {
-    server.autoAck = false
+    t.server.autoAck = false
     const outbox = new FailingOutbox()
     const c = open(outbox)
     await expect.poll(() => c.status).toBe('connected')
@@ -98,9 +73,9 @@ describe('Connection and the device outbox', () => {
     await expect.poll(() => c.lastError).toEqual({ code: OUTBOX_ERROR, message: STORAGE_FAILED_MESSAGE })
     expect(c.storageFailed).toBe(true)
     // Not stored, but not dropped either: it is sent from memory.
-    await expect.poll(() => server.ops()).toEqual([opId])
+    await expect.poll(() => t.server.ops()).toEqual([opId])
     expect(c.pending).toBe(1)
-    server.ack(opId)
+    t.server.ack(opId)
     await expect.poll(() => c.pending).toBe(0)
     expect(c.storageFailed).toBe(false)
     expect(c.lastError).toBeNull()
@@ -111,11 +86,11 @@ describe('Connection and the device outbox', () => {
     const outbox = new FailingOutbox()
     const c = open(outbox)
     await expect.poll(() => c.status).toBe('connected')
-    server.autoAck = false
+    t.server.autoAck = false
     const opId = c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
     await expect.poll(() => c.storageFailed).toBe(true)
-    await expect.poll(() => server.ops()).toEqual([opId])
-    server.send({ type: 'error', code: 'FORBIDDEN', message: 'You are not allowed to do that.', opId })
+    await expect.poll(() => t.server.ops()).toEqual([opId])
+    t.server.send({ type: 'error', code: 'FORBIDDEN', message: 'You are not allowed to do that.', opId })
     await expect.poll(() => c.pending).toBe(0)
     expect(c.storageFailed).toBe(false)
     expect(c.lastError).toEqual({ code: 'FORBIDDEN', message: 'You are not allowed to do that.' })
@@ -127,7 +102,7 @@ describe('Connection and the device outbox', () => {
     const c = open(outbox)
     await expect.poll(() => c.status).toBe('connected')
     c.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 })
-    await expect.poll(() => server.ops().length).toBe(1)
+    await expect.poll(() => t.server.ops().length).toBe(1)
     await expect.poll(() => c.pending).toBe(0)
     expect(c.storageFailed).toBe(false)
     expect(c.lastError).toBeNull()

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { ServerMessageOf, ServerMessageType } from '@switchboard/protocol'
+import type { ServerMessageOf } from '@switchboard/protocol'
 import { Board, type BoardSource } from '../../src/supervisor/board.svelte.ts'
-import { agent, engagement, T0 } from './fixtures.ts'
+import { agent, engagement, FrameSource, T0 } from './fixtures.ts'
 
 /** A board source that records subscriptions and dispatches frames synchronously. */
-class Source implements BoardSource {
+class Source extends FrameSource implements BoardSource {
   subscribed = 0
-  #ls = new Map<string, Set<(m: never) => void>>()
-  on<T extends ServerMessageType>(type: T, fn: (msg: ServerMessageOf<T>) => void): () => void {
-    const set = this.#ls.get(type) ?? new Set()
-    this.#ls.set(type, set)
-    set.add(fn as (m: never) => void)
-    return () => set.delete(fn as (m: never) => void)
-  }
   subscribeBoard(): void { this.subscribed++ }
-  emit<T extends ServerMessageType>(msg: ServerMessageOf<T>): void {
-    for (const fn of this.#ls.get(msg.type) ?? []) (fn as (m: ServerMessageOf<T>) => void)(msg)
-  }
 }
 
 const thresholds = { handleMs: 0, wrapupMs: 0, inactiveMs: 0 }

@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { EngagementDetail, ServerMessageOf, ServerMessageType } from '@switchboard/protocol'
+import type { EngagementDetail } from '@switchboard/protocol'
 import { ApiError } from '../../src/lib/api.ts'
 import { EngagementWatch, type WatchSource } from '../../src/supervisor/engagement-watch.svelte.ts'
-import { engagement, T0 } from './fixtures.ts'
+import { engagement, FrameSource, T0 } from './fixtures.ts'
 
 const b64 = (u: Uint8Array) => btoa(String.fromCharCode(...u))
 
-class Source implements WatchSource {
+class Source extends FrameSource implements WatchSource {
   subs: string[] = []
   sent: { type: string; engagementId: string; text: string }[] = []
-  #ls = new Map<string, Set<(m: never) => void>>()
-  on<T extends ServerMessageType>(type: T, fn: (msg: ServerMessageOf<T>) => void): () => void {
-    const set = this.#ls.get(type) ?? new Set()
-    this.#ls.set(type, set)
-    set.add(fn as (m: never) => void)
-    return () => set.delete(fn as (m: never) => void)
-  }
   subscribe(id: string): void { this.subs.push(id) }
   unsubscribe(id: string): void { this.subs = this.subs.filter((s) => s !== id) }
   send(op: { type: 'whisper.send'; engagementId: string; text: string }): string {
     this.sent.push(op)
     return `00000000-0000-7000-8000-00000000000${this.sent.length}`
-  }
-  emit<T extends ServerMessageType>(msg: ServerMessageOf<T>): void {
-    for (const fn of this.#ls.get(msg.type) ?? []) (fn as (m: ServerMessageOf<T>) => void)(msg)
   }
 }
 

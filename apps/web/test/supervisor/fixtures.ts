@@ -1,4 +1,4 @@
-import type { AgentView, EngagementView } from '@switchboard/protocol'
+import type { AgentView, EngagementView, ServerMessageOf, ServerMessageType } from '@switchboard/protocol'
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0)
 
@@ -43,5 +43,19 @@ export function agent(id: string, over: Partial<AgentView> = {}): AgentView {
     openEngagements: 0,
     lastActivityAt: T0,
     ...over,
+  }
+}
+
+/** A sync client stand-in: server frames from `emit` reach the listeners registered with `on`, synchronously. */
+export class FrameSource {
+  #ls = new Map<string, Set<(m: never) => void>>()
+  on<T extends ServerMessageType>(type: T, fn: (msg: ServerMessageOf<T>) => void): () => void {
+    const set = this.#ls.get(type) ?? new Set()
+    this.#ls.set(type, set)
+    set.add(fn as (m: never) => void)
+    return () => set.delete(fn as (m: never) => void)
+  }
+  emit<T extends ServerMessageType>(msg: ServerMessageOf<T>): void {
+    for (const fn of this.#ls.get(msg.type) ?? []) (fn as (m: ServerMessageOf<T>) => void)(msg)
   }
 }
