@@ -12,7 +12,7 @@ export function releasedAfterAll(timeoutMs = 30_000): <T extends Releasable>(x: 
   const kept: Releasable[] = []
   afterAll(async () => {
     const errors: unknown[] = []
-    for (const x of kept.splice(0).reverse()) {
+    for (const x of kept.splice(0).toReversed()) {
       try {
         await ('drop' in x ? x.drop() : x.close())
       } catch (error) {
