@@ -9,6 +9,7 @@ import {
 import { canRead, isSupervisor } from '../domain/engagement/access.ts'
 import { toLogEvent, toView } from '../domain/engagement/model.ts'
 import { getEngagement, openEngagementsOf, readEventsAfter } from '../store/engagements.ts'
+import { joinPresence } from '../store/presence.ts'
 import { parseUpdate } from '../domain/notes/doc.ts'
 import type { Config } from '../config.ts'
 import type { Logger, Store } from '../store/port.ts'
@@ -16,7 +17,6 @@ import type { Boards } from './boards.ts'
 import type { Hub } from './hub.ts'
 import type { Metrics } from './metrics.ts'
 import type { Op } from './ops.ts'
-import { joinPresence } from './presence.ts'
 import { FLOOD_WINDOW_MS } from './rate-limit.ts'
 import { buildSnapshot, MAX_CATCH_UP_ROWS } from './reader.ts'
 import type { Session } from './session.ts'
@@ -162,7 +162,9 @@ export class Handlers {
     if (!this.ports.savingAvailable()) {
       s.sendJson({ type: 'notice', code: 'saving-delayed', message: 'Saving is delayed: the database is unreachable. Your changes are kept and retried.' })
     }
-    joinPresence(store, s, o.nodeId)
+    joinPresence(store, {
+      sessionId: s.id, nodeId: o.nodeId, accountId: s.user.accountId, userId: s.user.id, role: s.user.role, surface: s.surface ?? 'other',
+    })
       .then(() => this.ports.presenceChanged(s.user.accountId, s.user.id))
       .catch((err: unknown) => logger.debug({ err }, 'presence join failed'))
     boards.markAgent(s.user.accountId, s.user.id)

@@ -3,19 +3,28 @@
  * cluster. A node refreshes its rows on a heartbeat; rows not seen for `STALE_MS` (a crashed
  * node) no longer count and are swept.
  */
-import type { AgentView } from '@switchboard/protocol'
-import type { Db } from '../store/port.ts'
+import type { AgentView, Role } from '@switchboard/protocol'
 import { contactCenterOf, type StatusRow } from '../zoom/user-status.ts'
-import type { Session } from './session.ts'
+import type { Db } from './port.ts'
 
 export const PRESENCE_HEARTBEAT_MS = 10_000
 export const STALE_MS = 35_000
 
-export async function joinPresence(db: Db, s: Session, nodeId: string): Promise<void> {
+/** A session that said hello on a node. */
+export interface PresenceEntry {
+  sessionId: string
+  nodeId: string
+  accountId: string
+  userId: string
+  role: Role
+  surface: 'agent' | 'supervisor' | 'other'
+}
+
+export async function joinPresence(db: Db, p: PresenceEntry): Promise<void> {
   await db.query(
     `insert into presence (session_id, node_id, account_id, user_id, role, surface)
      values ($1, $2, $3, $4, $5, $6) on conflict (session_id) do update set seen_at = now()`,
-    [s.id, nodeId, s.user.accountId, s.user.id, s.user.role, s.surface ?? 'other'])
+    [p.sessionId, p.nodeId, p.accountId, p.userId, p.role, p.surface])
 }
 
 export async function leavePresence(db: Db, sessionId: string): Promise<void> {
