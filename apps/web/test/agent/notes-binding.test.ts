@@ -39,6 +39,14 @@ function sync(from: Y.Doc, to: Y.Doc): void {
   Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)), 'remote')
 }
 
+/** Another session, up to date with `doc`, edits the notes; its update then arrives in `doc`. */
+function remoteEdit(doc: Y.Doc, edit: (notes: Y.Text) => void): void {
+  const other = new Y.Doc()
+  sync(doc, other)
+  edit(other.getText('notes'))
+  sync(other, doc)
+}
+
 function setup(initial = '') {
   const doc = new Y.Doc()
   const text = doc.getText('notes')
@@ -70,12 +78,9 @@ describe('NotesBinding', () => {
 
   it('applies a remote edit before the caret without moving the caret off its word', () => {
     const { doc, field, binding } = setup('order 1234 late')
-    const other = new Y.Doc()
-    sync(doc, other)
     // Agent's caret is after "1234".
     field.setSelectionRange(10, 10)
-    other.getText('notes').insert(0, 'VIP: ')
-    sync(other, doc)
+    remoteEdit(doc, (notes) => notes.insert(0, 'VIP: '))
     expect(field.value).toBe('VIP: order 1234 late')
     expect(field.selectionStart).toBe(15)
     expect(field.selectionEnd).toBe(15)
@@ -87,11 +92,8 @@ describe('NotesBinding', () => {
 
   it('keeps a selection on the same text when a remote edit deletes before it', () => {
     const { doc, field } = setup('alpha beta gamma')
-    const other = new Y.Doc()
-    sync(doc, other)
     field.setSelectionRange(11, 16, 'backward') // "gamma"
-    other.getText('notes').delete(0, 6) // "alpha "
-    sync(other, doc)
+    remoteEdit(doc, (notes) => notes.delete(0, 6)) // "alpha "
     expect(field.value).toBe('beta gamma')
     expect(field.value.slice(field.selectionStart, field.selectionEnd)).toBe('gamma')
     expect(field.selectionDirection).toBe('backward')
@@ -99,11 +101,8 @@ describe('NotesBinding', () => {
 
   it('leaves the caret alone when the remote edit is after it', () => {
     const { doc, field } = setup('first line')
-    const other = new Y.Doc()
-    sync(doc, other)
     field.setSelectionRange(5, 5)
-    other.getText('notes').insert(10, '\nsecond line')
-    sync(other, doc)
+    remoteEdit(doc, (notes) => notes.insert(10, '\nsecond line'))
     expect(field.value).toBe('first line\nsecond line')
     expect(field.selectionStart).toBe(5)
   })
