@@ -4,6 +4,7 @@
  */
 import { AppError, ERRORS, type ErrorCode } from '@switchboard/protocol'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { isUnavailable } from './store/errors.ts'
 
 /** Matches the protocol's `HttpError` schema. */
 export interface ErrorBody {
@@ -47,6 +48,12 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
     // Framework 4xx errors (bad JSON, body too large, wrong content type…) describe the request, not us.
     const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED'
     return reply.code(status).send(errorBody(code, request.id, fastifyError.message))
+  }
+  if (isUnavailable(error)) {
+    // The database is unreachable or timed out: the client may retry (not a bug of ours, no stack).
+    request.log.warn({ code: (error as { code?: unknown }).code, reason: error.message }, 'request failed: database unavailable')
+    reply.header('retry-after', '1')
+    return reply.code(503).send(errorBody('UNAVAILABLE', request.id, 'The database is unreachable; retry shortly.'))
   }
   request.log.error({ err: error }, 'request failed')
   const code: ErrorCode = status === 503 ? 'UNAVAILABLE' : 'INTERNAL'
