@@ -42,10 +42,13 @@ class Probe {
   constructor(url: string, token: string, origin: string) {
     this.ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, { origin, perMessageDeflate: false })
     this.ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as { type: string; code?: string }
-      if (m.type === 'notice' && m.code === 'role-changed') this.notices.push(performance.now())
-      if (m.type === 'welcome') this.welcomed = true
-      if (m.type === 'board.snapshot') this.boardSnapshot = true
+      const frame = JSON.parse(String(data)) as { type: string; code?: string; messages?: Array<{ type: string; code?: string }> }
+      // Protocol 5: one `batch` frame may carry several messages.
+      for (const m of frame.type === 'batch' ? frame.messages ?? [] : [frame]) {
+        if (m.type === 'notice' && m.code === 'role-changed') this.notices.push(performance.now())
+        if (m.type === 'welcome') this.welcomed = true
+        if (m.type === 'board.snapshot') this.boardSnapshot = true
+      }
       this.#wake()
     })
     this.ws.on('close', (code) => {
