@@ -15,7 +15,7 @@ import { ConsumerErasureRequest as ConsumerErasureSchema, EngagementParams, Rete
 import {
   engagementsOfConsumer, eraseEngagements, getRetentionDays, listErasures, normalizeNumber, purgeExpired,
   setRetentionDays, type ErasedKey, type ErasureResult,
-} from '../domain/retention.ts'
+} from '../store/retention.ts'
 import { sendError } from '../errors.ts'
 import type { Db, Store } from '../store/port.ts'
 import type { Engine } from '../ws/engine.ts'

@@ -8,7 +8,7 @@
  * keeps one node at it at a time.
  */
 import { createHash } from 'node:crypto'
-import { getRetentionDays } from '../domain/retention.ts'
+import { getRetentionDays } from '../store/retention.ts'
 import type { Logger, Store } from '../store/port.ts'
 import type { ZoomMetrics } from './metrics.ts'
 import { actorFor, type SubmitOp } from './processor.ts'

@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { key } from '../../src/domain/engagement/model.ts'
-import { purgeExpired } from '../../src/domain/retention.ts'
+import { purgeExpired } from '../../src/store/retention.ts'
 import { Client, createUser, opId, SECRET, type Node, type TestUser } from '../ws/harness.ts'
 
 export const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }

@@ -6,7 +6,7 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { key } from '../../src/domain/engagement/model.ts'
-import { PURGE_LOCK_KEY, purgeExpired } from '../../src/domain/retention.ts'
+import { PURGE_LOCK_KEY, purgeExpired } from '../../src/store/retention.ts'
 import { Client, nodesForFile } from '../ws/harness.ts'
 import { admin, agent, request, retentionContract, seed, sup, traces } from './retention-contract.ts'
 

@@ -115,7 +115,7 @@ describe('REST backfill', () => {
 
   it('never brings back what was erased, nor what ended before the retention cutoff', async () => {
     const now = Date.now()
-    const { eraseEngagements, setRetentionDays } = await import('../../src/domain/retention.ts')
+    const { eraseEngagements, setRetentionDays } = await import('../../src/store/retention.ts')
     await node.store.transaction((tx) => eraseEngagements(tx, ACC, ['missed-1'], 'engagement', 'admin'))
     await setRetentionDays(node.store, ACC, 2)
     zoom.setList('/contact_center/engagements', 'engagements', [

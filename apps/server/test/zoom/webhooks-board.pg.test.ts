@@ -156,7 +156,7 @@ describe('webhooks → board', () => {
   it('an erased engagement is not recreated by a late webhook, and its deliveries are gone', async () => {
     await send(event('engagement_user_answered', { engagementId: 'z-7', consumer: { name: 'Erin Private', number: '+15550107777' } }))
     await expect.poll(async () => (await rows('z-7')).length).toBe(1)
-    const { eraseEngagements } = await import('../../src/domain/retention.ts')
+    const { eraseEngagements } = await import('../../src/store/retention.ts')
     await node.store.transaction((tx) => eraseEngagements(tx, ACC, ['z-7'], 'engagement', 'sup-1'))
     expect((await node.store.query(`select 1 from zoom_webhook_deliveries where engagement_id = 'z-7'`)).rows).toEqual([])
     // Zoom retries, or reports it once more, after the erasure.

@@ -11,7 +11,7 @@
  * one stops for the round, so one purger works at a time however many nodes run it.
  */
 import type { Erasure } from '@switchboard/protocol'
-import type { Db, Store } from '../store/port.ts'
+import type { Db, Store } from './port.ts'
 
 /** Advisory lock key of the retention purge ("sbpurge" in ASCII, as a bigint). */
 export const PURGE_LOCK_KEY = '8314331511812220160'
