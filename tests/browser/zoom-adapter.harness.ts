@@ -14,6 +14,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { build, transform, type Plugin } from 'esbuild'
 import { compileModule } from 'svelte/compiler'
 import { build as viteBuild } from 'vite'
+import { pageShell } from '../../apps/web/page-shell.ts'
 
 const here = import.meta.dirname
 const repo = resolve(here, '../..')
@@ -54,7 +55,8 @@ async function buildSimulator(outDir: string): Promise<void> {
     configFile: false,
     root,
     logLevel: 'error',
-    plugins: [svelte({ configFile: false })],
+    // pageShell makes the document around simulator.html's title and entry, as in the app's build.
+    plugins: [pageShell(), svelte({ configFile: false })],
     build: {
       outDir,
       emptyOutDir: false,
