@@ -9,9 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Page } from 'playwright-core'
 import { build, preview, type PreviewServer } from 'vite'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserForFile, haveChromium } from '../support/chromium.ts'
 
 const WEB = resolve(import.meta.dirname, '../../apps/web')
@@ -35,10 +34,10 @@ declare global { interface Window { supervisorScale: ScaleApi } }
 
 describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
   const chromium = browserForFile()
+  const tab = chromium.pagePerTest({ viewport: { width: 1440, height: 900 } })
   let outDir: string
   let server: PreviewServer
   let origin: string
-  let page: Page
 
   beforeAll(async () => {
     // A production build of the harness page alone (the app's config, no API proxy: REST calls
@@ -63,121 +62,117 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
     await server?.close()
     if (outDir) await rm(outDir, { recursive: true, force: true })
   })
-  beforeEach(async () => {
-    page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } })
-  })
-  afterEach(async () => { await page.close() })
 
   async function open(query = ''): Promise<void> {
-    await page.goto(`${origin}${HARNESS}${query}`)
-    await page.waitForFunction(() => window.supervisorScale?.ready === true, undefined, { timeout: 60_000 })
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows()), { timeout: 30_000 }).toBeGreaterThan(0)
+    await tab.page.goto(`${origin}${HARNESS}${query}`)
+    await tab.page.waitForFunction(() => window.supervisorScale?.ready === true, undefined, { timeout: 60_000 })
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows()), { timeout: 30_000 }).toBeGreaterThan(0)
   }
 
   it('renders 500 live engagements and 200 agents and stays current through a delta stream; reports update cost', async () => {
     await open()
-    expect(await page.evaluate(() => window.supervisorScale.rows())).toBe(500)
-    expect(await page.evaluate(() => window.supervisorScale.rosterRows())).toBe(200)
+    expect(await tab.page.evaluate(() => window.supervisorScale.rows())).toBe(500)
+    expect(await tab.page.evaluate(() => window.supervisorScale.rosterRows())).toBe(200)
     // Virtualized: only the rows in view (plus overscan) are in the DOM.
-    const rendered = await page.evaluate(() => window.supervisorScale.renderedRows())
+    const rendered = await tab.page.evaluate(() => window.supervisorScale.renderedRows())
     expect(rendered).toBeGreaterThan(10)
     expect(rendered).toBeLessThan(100)
 
-    const updates = await page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 200, changes: 50, ticks: 60 }))
-    const stream = await page.evaluate(() => window.supervisorScale.measureStream({ seconds: 8, intervalMs: 250, changes: 50 }))
+    const updates = await tab.page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 200, changes: 50, ticks: 60 }))
+    const stream = await tab.page.evaluate(() => window.supervisorScale.measureStream({ seconds: 8, intervalMs: 250, changes: 50 }))
     process.stdout.write(`[supervisor-scale] 500 engagements, 200 agents, 50 changes per delta\n`
       + `  updates: ${JSON.stringify(updates)}\n  stream:  ${JSON.stringify(stream)}\n`)
 
     // The table still reports the whole board after all those deltas (ended ones replaced), and
     // scrolling to the end renders the last rows without duplicates.
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(await page.evaluate(() => window.supervisorScale.boardSize()))
-    await page.locator('table.board tbody tr:not(.spacer)').first().focus()
-    await page.keyboard.press('End')
-    const last = await page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex'))
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows())).toBe(await tab.page.evaluate(() => window.supervisorScale.boardSize()))
+    await tab.page.locator('table.board tbody tr:not(.spacer)').first().focus()
+    await tab.page.keyboard.press('End')
+    const last = await tab.page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex'))
     expect(last).toBe(String(500 + 1))
-    const domIds = await page.$$eval('table.board tbody tr:not(.spacer)', (trs) => trs.map((tr) => tr.getAttribute('data-id')))
+    const domIds = await tab.page.$$eval('table.board tbody tr:not(.spacer)', (trs) => trs.map((tr) => tr.getAttribute('data-id')))
     expect(new Set(domIds).size).toBe(domIds.length)
   })
 
   it('sorts by keyboard, opens a row with Enter, shows live notes, closes with Escape and returns focus', async () => {
     await open()
-    const agentHeader = page.getByRole('button', { name: /^Agent/ }).first()
+    const agentHeader = tab.page.getByRole('button', { name: /^Agent/ }).first()
     await agentHeader.focus()
-    await page.keyboard.press('Enter')
-    await expect.poll(() => page.locator('th[aria-sort]').first().textContent()).toContain('Agent')
-    await expect.poll(() => page.evaluate(() => location.search)).toContain('sort=agent')
-    expect(await page.locator('th[aria-sort]').first().getAttribute('aria-sort')).toBe('ascending')
+    await tab.page.keyboard.press('Enter')
+    await expect.poll(() => tab.page.locator('th[aria-sort]').first().textContent()).toContain('Agent')
+    await expect.poll(() => tab.page.evaluate(() => location.search)).toContain('sort=agent')
+    expect(await tab.page.locator('th[aria-sort]').first().getAttribute('aria-sort')).toBe('ascending')
 
-    const first = page.locator('table.board tbody tr:not(.spacer)').first()
+    const first = tab.page.locator('table.board tbody tr:not(.spacer)').first()
     const id = await first.getAttribute('data-id')
     if (id === null) throw new Error('the first row has no data-id')
     await first.focus()
-    await page.keyboard.press('ArrowDown')
-    const second = page.locator('table.board tbody tr:not(.spacer)').nth(1)
+    await tab.page.keyboard.press('ArrowDown')
+    const second = tab.page.locator('table.board tbody tr:not(.spacer)').nth(1)
     const secondId = await second.getAttribute('data-id')
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(secondId)
-    await page.keyboard.press('ArrowUp')
-    await page.keyboard.press('Enter')
+    expect(await tab.page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(secondId)
+    await tab.page.keyboard.press('ArrowUp')
+    await tab.page.keyboard.press('Enter')
 
-    const dialog = page.getByRole('dialog')
+    const dialog = tab.page.getByRole('dialog')
     await expect.poll(() => dialog.isVisible()).toBe(true)
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('drill-heading')
-    await expect.poll(() => page.evaluate(() => location.search)).toContain(`open=${id}`)
-    await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Customer called about an order.')
-    await expect.poll(() => page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(true)
+    expect(await tab.page.evaluate(() => document.activeElement?.id)).toBe('drill-heading')
+    await expect.poll(() => tab.page.evaluate(() => location.search)).toContain(`open=${id}`)
+    await expect.poll(() => tab.page.locator('.drill-notes').textContent()).toContain('Customer called about an order.')
+    await expect.poll(() => tab.page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(true)
 
-    await page.evaluate((eid) => window.supervisorScale.type(eid, 'Refund approved'), id)
-    await expect.poll(() => page.locator('.drill-notes').textContent()).toContain('Refund approved')
-    expect(await page.locator('.drill-wrapup').textContent()).toContain('Resolved')
+    await tab.page.evaluate((eid) => window.supervisorScale.type(eid, 'Refund approved'), id)
+    await expect.poll(() => tab.page.locator('.drill-notes').textContent()).toContain('Refund approved')
+    expect(await tab.page.locator('.drill-wrapup').textContent()).toContain('Resolved')
 
-    await page.keyboard.press('Escape')
+    await tab.page.keyboard.press('Escape')
     await expect.poll(() => dialog.count()).toBe(0)
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id)
-    expect(await page.evaluate(() => location.search)).not.toContain('open=')
-    await expect.poll(() => page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(false)
+    expect(await tab.page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(id)
+    expect(await tab.page.evaluate(() => location.search)).not.toContain('open=')
+    await expect.poll(() => tab.page.evaluate((eid) => window.supervisorScale.subscriptions().includes(eid), id)).toBe(false)
   })
 
   it('keeps filters in the URL across a reload', async () => {
     await open()
-    await page.getByLabel('State', { exact: true }).selectOption('inactive')
-    await expect.poll(() => page.evaluate(() => location.search)).toContain('state=inactive')
-    const states = await page.$$eval('table.board tbody tr:not(.spacer) .state', (els) => [...new Set(els.map((e) => e.textContent))])
+    await tab.page.getByLabel('State', { exact: true }).selectOption('inactive')
+    await expect.poll(() => tab.page.evaluate(() => location.search)).toContain('state=inactive')
+    const states = await tab.page.$$eval('table.board tbody tr:not(.spacer) .state', (els) => [...new Set(els.map((e) => e.textContent))])
     expect(states).toEqual(['Inactive'])
-    const shown = await page.evaluate(() => window.supervisorScale.rows())
+    const shown = await tab.page.evaluate(() => window.supervisorScale.rows())
     expect(shown).toBeGreaterThan(0)
     expect(shown).toBeLessThan(500)
 
-    await page.reload()
-    await page.waitForFunction(() => window.supervisorScale?.ready === true)
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(shown)
-    expect(await page.getByLabel('State', { exact: true }).inputValue()).toBe('inactive')
+    await tab.page.reload()
+    await tab.page.waitForFunction(() => window.supervisorScale?.ready === true)
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows())).toBe(shown)
+    expect(await tab.page.getByLabel('State', { exact: true }).inputValue()).toBe('inactive')
 
-    await page.getByRole('button', { name: 'Clear filters' }).click()
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(500)
-    expect(await page.evaluate(() => location.search)).toBe('')
+    await tab.page.getByRole('button', { name: 'Clear filters' }).click()
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows())).toBe(500)
+    expect(await tab.page.evaluate(() => location.search)).toBe('')
   })
 
   it('sends a whisper and shows delivered, then read', async () => {
     await open()
-    const id = await page.evaluate(() => window.supervisorScale.firstEngagementId())
-    await page.goto(`${origin}${HARNESS}?open=${encodeURIComponent(id!)}`)
-    await page.waitForFunction(() => window.supervisorScale?.ready === true)
-    const box = page.getByRole('textbox', { name: /Whisper to/ })
+    const id = await tab.page.evaluate(() => window.supervisorScale.firstEngagementId())
+    await tab.page.goto(`${origin}${HARNESS}?open=${encodeURIComponent(id!)}`)
+    await tab.page.waitForFunction(() => window.supervisorScale?.ready === true)
+    const box = tab.page.getByRole('textbox', { name: /Whisper to/ })
     await box.fill('Offer the 10% credit')
-    await page.getByRole('button', { name: 'Send whisper' }).click()
-    const item = page.locator('.whispers li').first()
+    await tab.page.getByRole('button', { name: 'Send whisper' }).click()
+    const item = tab.page.locator('.whispers li').first()
     await expect.poll(() => item.textContent()).toContain('Delivered')
     expect(await item.textContent()).toContain('Offer the 10% credit')
     expect(await box.inputValue()).toBe('')
-    await page.evaluate((eid) => window.supervisorScale.read(eid!, 2), id)
+    await tab.page.evaluate((eid) => window.supervisorScale.read(eid!, 2), id)
     await expect.poll(() => item.getAttribute('data-status')).toBe('read')
   })
 
   it('fits a 1280 and a 1024 wide window: no clipped columns, the notes column keeps a readable width', async () => {
     for (const width of [1280, 1024]) {
-      await page.setViewportSize({ width, height: 800 })
+      await tab.page.setViewportSize({ width, height: 800 })
       await open()
-      const m = await page.evaluate(() => {
+      const m = await tab.page.evaluate(() => {
         const wrap = document.querySelector<HTMLElement>('.board-wrap')!
         const notes = document.querySelector<HTMLElement>('table.board th.c-notes')!
         const roster = document.querySelector<HTMLElement>('.sv-roster-wrap')!
@@ -199,10 +194,10 @@ describe.skipIf(!haveChromium)('supervisor dashboard (scale harness)', () => {
 
   it('replaces the board on a new snapshot (reconnect) without a reload', async () => {
     await open()
-    await page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))
-    await page.evaluate(() => window.supervisorScale.resnapshot(120))
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(120)
-    await page.evaluate(() => window.supervisorScale.resnapshot())
-    await expect.poll(() => page.evaluate(() => window.supervisorScale.rows())).toBe(500)
+    await tab.page.evaluate(() => window.supervisorScale.measureUpdates({ deltas: 20, changes: 50, ticks: 0 }))
+    await tab.page.evaluate(() => window.supervisorScale.resnapshot(120))
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows())).toBe(120)
+    await tab.page.evaluate(() => window.supervisorScale.resnapshot())
+    await expect.poll(() => tab.page.evaluate(() => window.supervisorScale.rows())).toBe(500)
   })
 })

@@ -3,8 +3,8 @@
  * page sits in an iframe and the parent answers the SDK's postMessage bridge with the emulator's
  * own bridge and model (see zoom-adapter.harness.ts). Nothing of the SDK is mocked.
  */
-import type { Frame, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Frame } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './zoom-adapter.harness.ts'
 import { browserForFile, CHROMIUM, haveChromium } from '../support/chromium.ts'
 
@@ -13,8 +13,8 @@ if (!haveChromium) process.stderr.write(`[zoom-adapter] skipped: no Chromium at 
 
 describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   const chromium = browserForFile()
+  const tab = chromium.pagePerTest()
   let harness: Harness
-  let page: Page
 
   beforeAll(async () => {
     harness = await startHarness()
@@ -22,19 +22,17 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   afterAll(async () => {
     await harness?.close()
   })
-  beforeEach(async () => { page = await chromium.browser.newPage() })
-  afterEach(async () => { await page.close() })
 
   function child(): Frame {
-    const frame = page.frames().find((f) => new URL(f.url()).pathname === '/child.html')
+    const frame = tab.page.frames().find((f) => new URL(f.url()).pathname === '/child.html')
     if (!frame) throw new Error('the app frame is not loaded')
     return frame
   }
 
   async function open(query = ''): Promise<void> {
-    await page.goto(`${harness.origin}/parent.html${query}`)
-    await page.waitForFunction(() => window.zoomEmulator !== undefined)
-    await page.evaluate(() => window.zoomEmulator!.ready)
+    await tab.page.goto(`${harness.origin}/parent.html${query}`)
+    await tab.page.waitForFunction(() => window.zoomEmulator !== undefined)
+    await tab.page.evaluate(() => window.zoomEmulator!.ready)
   }
 
   async function launched(query = '?seed=1'): Promise<void> {
@@ -43,7 +41,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   }
 
   const snapshot = () => child().evaluate(() => window.zoomProbe.snapshot())
-  const requests = () => page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'request'))
+  const requests = () => tab.page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'request'))
 
   it('configures SDK 0.16 with the Contact Center capabilities and launches in Zoom\'s order', async () => {
     await launched()
@@ -72,15 +70,15 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('merges status events that carry only the changed fields', async () => {
     await launched()
-    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'inactive' }))
-    const event = await page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'event').at(-1))
+    await tab.page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'inactive' }))
+    const event = await tab.page.evaluate(() => window.zoomEmulator!.log().filter((e) => e.kind === 'event').at(-1))
     expect(event?.name).toBe('onEngagementStatusChange')
     const data = event?.data as { engagementStatus: Record<string, unknown>; timestamp: number }
     expect(Object.keys(data.engagementStatus).sort()).toEqual(['engagementId', 'state'])
     expect(typeof data.timestamp).toBe('number')
 
     await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('inactive')
-    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { channel: 'video', source: 'video_webVideo' }))
+    await tab.page.evaluate(() => window.zoomEmulator!.setStatus('e1', { channel: 'video', source: 'video_webVideo' }))
     await expect.poll(async () => (await snapshot()).byId.e1.status.channel).toBe('video')
     const s = await snapshot()
     expect(s.byId.e1.status).toMatchObject({ state: 'inactive', source: 'video_webVideo', consumers: [{ consumerDisplayName: 'Ada' }] })
@@ -89,7 +87,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('switches on a context change and keys every status event by its own engagement', async () => {
     await launched()
-    await page.evaluate(() => window.zoomEmulator!.createEngagement({
+    await tab.page.evaluate(() => window.zoomEmulator!.createEngagement({
       id: 'e2', channel: 'messaging', source: 'messaging_webChat', queueName: 'Chat', consumer: { name: 'Bo' },
       transfer: { type: 'warm', fromAgentName: 'Cy' },
     }))
@@ -99,12 +97,12 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     expect((await requests()).map((r) => r.data)).toContainEqual({ engagementId: 'e2' })
 
     // A diff for e1 while e2 is on screen lands on e1.
-    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'wrap-up' }))
+    await tab.page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'wrap-up' }))
     await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('wrap-up')
     expect((await snapshot()).byId.e2.status.state).toBe('active')
 
     // end keeps e1's data and does not move the focus.
-    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
+    await tab.page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
     await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('end')
     const s = await snapshot()
     expect(s.focusedId).toBe('e2')
@@ -112,23 +110,23 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     expect(typeof s.byId.e1.endedAt).toBe('number')
     expect(await child().evaluate(() => window.zoomProbe.openIds())).toEqual(['e2'])
 
-    await page.evaluate(() => window.zoomEmulator!.focus('e1'))
+    await tab.page.evaluate(() => window.zoomEmulator!.focus('e1'))
     await expect.poll(() => child().evaluate(() => window.zoomProbe.focusedId())).toBe('e1')
   })
 
   it('drops a reply about another engagement and files a late reply under its own id', async () => {
     await launched()
-    await page.evaluate(() => window.zoomEmulator!.scriptNext('getEngagementStatus', {
+    await tab.page.evaluate(() => window.zoomEmulator!.scriptNext('getEngagementStatus', {
       result: { engagementStatus: { engagementId: 'intruder', state: 'end', channel: 'voice', source: '', isConference: 'false', consumers: [] } },
     }))
-    await page.evaluate(() => window.zoomEmulator!.createEngagement({ id: 'e2', consumer: { name: 'Bo' } }))
+    await tab.page.evaluate(() => window.zoomEmulator!.createEngagement({ id: 'e2', consumer: { name: 'Bo' } }))
     await expect.poll(() => child().evaluate(() => window.zoomProbe.hooks)).toContain('observed:e2:none')
     let s = await snapshot()
     expect(s.byId.intruder).toBeUndefined()
     expect(s.byId.e2.status).toEqual({})
 
     // Hold e1's status read, switch to e2 meanwhile, then let the reply through.
-    await page.evaluate(() => {
+    await tab.page.evaluate(() => {
       const w = window as unknown as { releaseHeld?: () => void }
       window.zoomEmulator!.scriptNext('getEngagementStatus', () => new Promise((resolve) => {
         w.releaseHeld = () => resolve({
@@ -137,13 +135,13 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
       }))
       window.zoomEmulator!.focus('e1')
     })
-    await page.waitForFunction(() => (window as unknown as { releaseHeld?: () => void }).releaseHeld !== undefined)
-    await page.evaluate(() => {
+    await tab.page.waitForFunction(() => (window as unknown as { releaseHeld?: () => void }).releaseHeld !== undefined)
+    await tab.page.evaluate(() => {
       window.zoomEmulator!.focus('e2')
       window.zoomEmulator!.setStatus('e1', { assignedAgentName: 'Someone Else' })
     })
     await expect.poll(() => child().evaluate(() => window.zoomProbe.focusedId())).toBe('e2')
-    await page.evaluate(() => (window as unknown as { releaseHeld: () => void }).releaseHeld())
+    await tab.page.evaluate(() => (window as unknown as { releaseHeld: () => void }).releaseHeld())
     await expect.poll(() => child().evaluate(() => window.zoomProbe.hooks.filter((h) => h === 'observed:e1:active').length)).toBe(2)
     s = await snapshot()
     expect(s.focusedId).toBe('e2')
@@ -154,7 +152,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   it('ignores older status events arriving late and repeated ones', async () => {
     await launched()
     const base = Date.now() + 60_000
-    await page.evaluate((t) => {
+    await tab.page.evaluate((t) => {
       const z = window.zoomEmulator!
       z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'wrap-up' }, timestamp: t + 2000 })
       z.emitRaw('onEngagementStatusChange', { engagementStatus: { engagementId: 'e1', state: 'inactive' }, timestamp: t + 1000 })
@@ -168,7 +166,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('attributes variable events to the engagement on screen, with second timestamps read as ms', async () => {
     await launched()
-    await page.evaluate(() => window.zoomEmulator!.setVariables('e1', { 'var-priority': 1 }))
+    await tab.page.evaluate(() => window.zoomEmulator!.setVariables('e1', { 'var-priority': 1 }))
     await expect.poll(async () => (await snapshot()).byId.e1.variables['var-priority']?.value).toBe(1)
     const events = await child().evaluate(() => window.zoomProbe.adapterEvents) as Array<{ name: string; payload: { timestamp: number } }>
     const variables = events.find((e) => e.name === 'variables')
@@ -178,13 +176,13 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   it('reports "not in an engagement" (10243) at launch and on calls, and other codes by kind', async () => {
     await open()
     await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: null })
-    const log = await page.evaluate(() => window.zoomEmulator!.log())
+    const log = await tab.page.evaluate(() => window.zoomEmulator!.log())
     expect(log.find((e) => e.kind === 'error' && e.name === 'getEngagementContext')?.data).toMatchObject({ errorCode: 10243 })
 
     const missing = await child().evaluate(() => window.zoomProbe.call('getEngagementStatus', 'missing'))
     expect(missing).toEqual({ error: expect.objectContaining({ kind: 'not-in-engagement', code: 10243, api: 'getEngagementStatus' }) })
 
-    await page.evaluate(() => window.zoomEmulator!.scriptNext('getRunningContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
+    await tab.page.evaluate(() => window.zoomEmulator!.scriptNext('getRunningContext', { errorCode: 10242, errorMessage: 'Method not available outside Zoom Contact Center' }))
     const outside = await child().evaluate(() => window.zoomProbe.call('getRunningContext'))
     expect(outside).toEqual({ error: expect.objectContaining({ kind: 'not-in-contact-center', code: 10242 }) })
 
@@ -201,11 +199,11 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
     // An API the emulator does not implement: its generic client error, and a note in the log.
     const meeting = await child().evaluate(() => window.zoomProbe.raw('getMeetingContext'))
     expect(meeting).toEqual({ error: expect.objectContaining({ code: 10001 }) })
-    const notes = (await page.evaluate(() => window.zoomEmulator!.log())).filter((e) => e.kind === 'note')
+    const notes = (await tab.page.evaluate(() => window.zoomEmulator!.log())).filter((e) => e.kind === 'note')
     expect(notes.map((n) => n.data)).toEqual([expect.stringMatching(/getMeetingContext is not implemented by the emulator/)])
 
     // Once it ended, the client no longer answers about it.
-    await page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
+    await tab.page.evaluate(() => window.zoomEmulator!.setStatus('e1', { state: 'end' }))
     await expect.poll(async () => (await snapshot()).byId.e1.status.state).toBe('end')
     expect(await child().evaluate(() => window.zoomProbe.raw('getEngagementStatus', { engagementId: 'e1' })))
       .toEqual({ error: expect.objectContaining({ code: 10243 }) })
@@ -215,7 +213,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('fails the launch outside Contact Center', async () => {
     await open()
-    await page.evaluate(async () => {
+    await tab.page.evaluate(async () => {
       window.zoomEmulator!.configureClient({ runningContext: 'inMeeting' })
       window.zoomEmulator!.reloadApp()
       await window.zoomEmulator!.ready
@@ -226,7 +224,7 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
   it('turns an unanswered call into a timeout error', async () => {
     await open(`?seed=1&child=${encodeURIComponent('?timeout=800')}`)
     await expect.poll(() => child().evaluate(() => window.zoomProbe.launched)).toEqual({ engagementId: 'e1' })
-    await page.evaluate(() => window.zoomEmulator!.scriptNext('getAppContext', () => new Promise(() => undefined)))
+    await tab.page.evaluate(() => window.zoomEmulator!.scriptNext('getAppContext', () => new Promise(() => undefined)))
     const result = await child().evaluate(() => window.zoomProbe.call('getAppContext'))
     expect(result).toEqual({ error: expect.objectContaining({ kind: 'timeout', code: null }) })
   })
@@ -243,16 +241,16 @@ describe.skipIf(!haveChromium)('Zoom adapter over the real SDK bridge', () => {
 
   it('answers only messages from its own frame', async () => {
     await launched()
-    await page.evaluate(() => window.postMessage(JSON.stringify({ jsCallId: 'foreign-1', apiName: 'getRunningContext' }), '*'))
+    await tab.page.evaluate(() => window.postMessage(JSON.stringify({ jsCallId: 'foreign-1', apiName: 'getRunningContext' }), '*'))
     await child().evaluate(() => window.zoomProbe.call('getRunningContext'))
-    const log = await page.evaluate(() => window.zoomEmulator!.log())
+    const log = await tab.page.evaluate(() => window.zoomEmulator!.log())
     expect(log.filter((e) => e.name === 'getRunningContext' && e.kind === 'request')).toHaveLength(2)
     expect(log.some((e) => e.jsCallId === 'foreign-1')).toBe(false)
   })
 
   it('detects a top-level tab as a plain browser, where config rejects at once', async () => {
-    await page.goto(`${harness.origin}/child.html`)
-    expect(await page.evaluate(() => window.zoomProbe.host.kind)).toBe('browser')
-    await expect.poll(() => page.evaluate(() => window.zoomProbe.launchError)).toMatchObject({ kind: 'unsupported-browser' })
+    await tab.page.goto(`${harness.origin}/child.html`)
+    expect(await tab.page.evaluate(() => window.zoomProbe.host.kind)).toBe('browser')
+    await expect.poll(() => tab.page.evaluate(() => window.zoomProbe.launchError)).toMatchObject({ kind: 'unsupported-browser' })
   })
 })

@@ -3,8 +3,8 @@
  * launched with.
  */
 import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { perFile, perTest } from './hooks.ts'
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -22,18 +22,26 @@ export async function launchBrowser(): Promise<Browser> {
  * For a test file: Chromium launched in `beforeAll` (ahead of the file's own hooks declared after
  * this call) and closed in `afterAll` (after them). Read `.browser` inside tests and hooks.
  */
-export function browserForFile(): { readonly browser: Browser } {
-  let browser: Browser | undefined
-  beforeAll(async () => {
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-  })
+export function browserForFile(): { readonly browser: Browser; pagePerTest(opts?: BrowserContextOptions): { readonly context: BrowserContext; readonly page: Page } } {
+  const browser = perFile('Chromium', launchBrowser, (b) => b.close())
   return {
     get browser() {
-      if (!browser) throw new Error('Chromium starts in beforeAll: use it inside tests and hooks')
-      return browser
+      return browser()
+    },
+    /** A fresh context (its own storage) and page for each test, opened before the file's own `beforeEach` and closed after the test. */
+    pagePerTest(opts = {}) {
+      const tab = perTest('the page', async () => {
+        const context = await browser().newContext(opts)
+        return { context, page: await context.newPage() }
+      }, (t) => t.context.close())
+      return {
+        get context() {
+          return tab().context
+        },
+        get page() {
+          return tab().page
+        },
+      }
     },
   }
 }

@@ -8,13 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { build } from 'esbuild'
-import type { BrowserContext, Page } from 'playwright-core'
 import { browserForFile, haveChromium } from '../../../tests/support/chromium.ts'
 import type * as Entry from './browser/entry.ts'
 import { FakeServer } from './helpers/fake-server.ts'
 
 declare global {
-  // The bundle's global in the page.
+  // The bundle's global in the tab.page.
   var P: typeof Entry
 }
 
@@ -22,10 +21,9 @@ const CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && proces
 
 describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   const chromium = browserForFile()
+  const tab = chromium.pagePerTest() // fresh storage per test
   let http: Server
   let origin: string
-  let context: BrowserContext
-  let page: Page
 
   beforeAll(async () => {
     const bundle = await build({
@@ -49,23 +47,20 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   beforeEach(async () => {
-    await context?.close()
-    context = await chromium.browser.newContext() // fresh storage per test
-    page = await context.newPage()
-    await page.goto(origin)
+    await tab.page.goto(origin)
   })
 
   const op = (n: number) => ({ type: 'engagement.focus', opId: `0190f3a2-7b1c-7def-8abc-${String(n).padStart(12, '0')}`, engagementId: `e${n}`, at: n })
 
   it('keeps ops across a reload, in order, without deleted ones', async () => {
-    await page.evaluate(async (ops) => {
+    await tab.page.evaluate(async (ops) => {
       const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'tab-1' })
       await outbox.load()
       for (const o of ops) await outbox.put(o as never)
       await outbox.delete(ops[1]!.opId)
     }, [op(1), op(2), op(3)])
-    await page.reload()
-    const loaded = await page.evaluate(async () => {
+    await tab.page.reload()
+    const loaded = await tab.page.evaluate(async () => {
       const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'tab-1' })
       return (await outbox.load()).map((o) => o.opId)
     })
@@ -73,7 +68,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   it('does not let two tabs clobber each other, even with the same clientId', async () => {
-    const result = await page.evaluate(async (ops) => {
+    const result = await tab.page.evaluate(async (ops) => {
       const a = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'dup' })
       const b = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'dup' })
       const c = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'other' })
@@ -88,7 +83,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   it('adopts the ops of a closed tab or a lost lock of the same user only', async () => {
-    const result = await page.evaluate(async (ops) => {
+    const result = await tab.page.evaluate(async (ops) => {
       const live = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'live-tab' })
       await live.load() // before the others exist, so it adopts nothing itself
       const closed = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'closed-tab' })
@@ -119,7 +114,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   it('adopts a closed page\'s ops at once, and never those of a page still open', async () => {
-    const other = await context.newPage()
+    const other = await tab.context.newPage()
     await other.goto(origin)
     await other.evaluate(async (ops) => {
       const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'page-a' })
@@ -127,20 +122,20 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
       for (const o of ops) await outbox.put(o as never)
       ;(globalThis as unknown as { outbox: unknown }).outbox = outbox // keep it (and its lock) alive
     }, [op(1), op(2)])
-    await page.evaluate(() => {
+    await tab.page.evaluate(() => {
       ;(globalThis as unknown as { outbox: InstanceType<typeof P.IndexedDbOutbox> }).outbox =
         new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'page-b' })
     })
-    const adopt = () => page.evaluate(async () =>
+    const adopt = () => tab.page.evaluate(async () =>
       (await (globalThis as unknown as { outbox: InstanceType<typeof P.IndexedDbOutbox> }).outbox.adopt()).map((o) => o.opId))
-    expect(await page.evaluate(async () =>
+    expect(await tab.page.evaluate(async () =>
       (await (globalThis as unknown as { outbox: InstanceType<typeof P.IndexedDbOutbox> }).outbox.load()).map((o) => o.opId))).toEqual([])
     expect(await adopt()).toEqual([]) // page A is open: its lock is held
     await other.close() // no pagehide write, no lease release: only the browser dropping the lock
     const adopted: string[] = []
     await expect.poll(async () => adopted.push(...await adopt()) && adopted, { timeout: 5_000 })
       .toEqual([op(1).opId, op(2).opId])
-    const after = await page.evaluate(async () => ({
+    const after = await tab.page.evaluate(async () => ({
       pageA: (await new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'page-a' }).load()).map((o) => o.opId),
       pageB: (await new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'page-b', locks: null }).load()).map((o) => o.opId),
     }))
@@ -148,7 +143,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   it('without Web Locks, judges by lease: a released or stale lease is adopted, a fresh one is not', async () => {
-    const result = await page.evaluate(async (ops) => {
+    const result = await tab.page.evaluate(async (ops) => {
       let now = 1_000_000
       const o = (clientId: string) => new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId, locks: null, now: () => now, staleMs: 120_000 })
       const live = o('live-tab')
@@ -172,7 +167,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   })
 
   it('an op the outbox could not store (a proxy) can be stored later, and the SyncClient stores plain copies', async () => {
-    const result = await page.evaluate(async () => {
+    const result = await tab.page.evaluate(async () => {
       const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'tab-proxy' })
       await outbox.load()
       const reactive = new Proxy({ engagementId: 'e1', queueName: 'Billing' }, {}) // like a Svelte $state
@@ -201,14 +196,14 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
   it('with the SyncClient: a page closed with unsent ops has them sent by an open page, without a reconnect', async () => {
     const server = await FakeServer.start()
     try {
-      await page.evaluate((url) => {
+      await tab.page.evaluate((url) => {
         const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'stays-open' })
         const client = new P.SyncClient({ url, WebSocket, clientId: 'stays-open', surface: 'agent', outbox, adoptEveryMs: 200 })
         ;(globalThis as unknown as { client: typeof client }).client = client
         return client.start()
       }, server.url)
       await expect.poll(() => server.messages('hello').length).toBe(1)
-      const closing = await context.newPage()
+      const closing = await tab.context.newPage()
       await closing.goto(origin)
       const opIds = await closing.evaluate(async () => {
         const outbox = new P.IndexedDbOutbox({ namespace: 'a1/u1', clientId: 'closes' })
@@ -224,7 +219,7 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
       await closing.close()
       await expect.poll(() => server.ops(), { timeout: 10_000 }).toEqual(opIds)
       expect(server.connections).toBe(1)
-      await expect.poll(() => page.evaluate(() =>
+      await expect.poll(() => tab.page.evaluate(() =>
         (globalThis as unknown as { client: InstanceType<typeof P.SyncClient> }).client.pending)).toBe(0)
     } finally {
       await server.close()
@@ -241,18 +236,18 @@ describe.skipIf(!CI && !haveChromium)('IndexedDbOutbox in Chromium', () => {
         ;(globalThis as unknown as { client: typeof client }).client = client
         return client.start()
       }
-      await page.evaluate(script, server.url)
-      const opId = await page.evaluate(() =>
+      await tab.page.evaluate(script, server.url)
+      const opId = await tab.page.evaluate(() =>
         (globalThis as unknown as { client: InstanceType<typeof P.SyncClient> }).client.send({ type: 'engagement.focus', engagementId: 'e1', at: 1 }))
       await expect.poll(() => server.ops(1)).toEqual([opId])
-      await page.reload()
+      await tab.page.reload()
       server.autoAck = true
-      await page.evaluate(script, server.url)
+      await tab.page.evaluate(script, server.url)
       await expect.poll(() => server.ops(2)).toEqual([opId])
       const tabIds = server.messages('hello').map((m) => (m as { clientId: string }).clientId)
       expect(tabIds).toHaveLength(2)
       expect(tabIds[1]).toBe(tabIds[0]) // sessionStorage keeps the tab's clientId across reload
-      await expect.poll(() => page.evaluate(() =>
+      await expect.poll(() => tab.page.evaluate(() =>
         (globalThis as unknown as { client: InstanceType<typeof P.SyncClient> }).client.pending)).toBe(0)
     } finally {
       await server.close()

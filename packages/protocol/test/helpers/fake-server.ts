@@ -3,7 +3,8 @@
  * protocol through the package's own strict parser, so a client sending anything malformed
  * shows up as a parse failure in `rejected`.
  */
-import { afterEach, beforeEach } from 'vitest'
+import { afterEach } from 'vitest'
+import { perTest } from '../../../../tests/support/hooks.ts'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
 import { SyncClient, type SyncClientOptions, type WebSocketConstructor } from '../../src/sync-client.ts'
@@ -146,19 +147,14 @@ const nodeCtor: WebSocketConstructor = WebSocket
  * tests' defaults (fast backoff), every one closed after its test with the server.
  */
 export function fakeServerPerTest(): { readonly server: FakeServer; client(opts?: Partial<SyncClientOptions>): SyncClient } {
-  let current: FakeServer | undefined
+  const server = perTest('the FakeServer', () => FakeServer.start(), (s) => s.close())
   const clients: SyncClient[] = []
-  beforeEach(async () => {
-    current = await FakeServer.start()
-  })
-  afterEach(async () => {
+  afterEach(() => {
     for (const c of clients.splice(0)) c.close()
-    await current?.close()
   })
   return {
     get server() {
-      if (!current) throw new Error('no FakeServer outside a test')
-      return current
+      return server()
     },
     client(opts = {}) {
       const c = new SyncClient({
