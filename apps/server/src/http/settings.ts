@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AlertThresholds } from '@switchboard/protocol'
 import { AccountSettings, ThresholdsBody } from '@switchboard/protocol/rest'
-import { getDispositions, getThresholds, setDispositions, setThresholds } from '../domain/account-settings.ts'
+import { getDispositions, getThresholds, setDispositions, setThresholds } from '../store/account-settings.ts'
 import type { Store } from '../store/port.ts'
 import type { Engine } from '../ws/engine.ts'
 

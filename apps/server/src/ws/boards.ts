@@ -6,7 +6,7 @@
  * not delayed by a full tick.
  */
 import type { AgentView, AlertThresholds } from '@switchboard/protocol'
-import { getThresholds } from '../domain/account-settings.ts'
+import { getThresholds } from '../store/account-settings.ts'
 import { toView, type Engagement } from '../domain/engagement/model.ts'
 import { liveEngagements } from '../store/engagements.ts'
 import { roster } from '../store/presence.ts'

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { accountRowId } from '../../src/auth/settings.ts'
-import { getDispositions } from '../../src/domain/account-settings.ts'
+import { getDispositions } from '../../src/store/account-settings.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, observe, startNode, type Node, type TestUser } from '../ws/harness.ts'
 import { ZoomStandIn } from './zoom-stand-in.ts'

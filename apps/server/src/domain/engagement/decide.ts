@@ -12,25 +12,13 @@
  * `assignedAgentId`, or the context says `isTransfer`. Otherwise it is refused like any
  * write to someone else's engagement.
  */
-import type { ErrorCode } from '@switchboard/protocol'
 import { canRead, isSupervisor, writeDenied } from './access.ts'
 import { dedupKey } from './dedup.ts'
 import { evolve, projectionKey } from './evolve.ts'
-import type { Actor, Command, Engagement, NewEvent } from './model.ts'
+import type { Command, DecideInput, Decision, Engagement, NewEvent } from './model.ts'
 import { decideZoom } from './zoom-rules.ts'
 
-export interface DecideInput {
-  /** The engagement as locked in the current transaction; null when it does not exist. */
-  engagement: Engagement | null
-  actor: Actor
-  now: number
-  /** The socket session the op came from (focus is per session); absent for other sources. */
-  session?: { clientId: string | null; focus: string | null }
-}
-
-export type Decision =
-  | { ok: true; events: NewEvent[]; creates?: boolean; takeover?: boolean }
-  | { ok: false; code: ErrorCode }
+export type { DecideInput, Decision } from './model.ts'
 
 const NONE: Decision = { ok: true, events: [] }
 

@@ -2,7 +2,7 @@
  * The engagement projection as the domain sees it (times in epoch ms), the log events that
  * build it, who acts, and the commands ops carry. Shapes come from the protocol's schemas.
  */
-import type { ClientOp, EngagementSource, EngagementView, EventKind, LogEvent, Role, SessionUser } from '@switchboard/protocol'
+import type { ClientOp, EngagementSource, EngagementView, ErrorCode, EventKind, LogEvent, Role, SessionUser } from '@switchboard/protocol'
 
 /**
  * The projection as the server holds it: the protocol's `EngagementView` plus the account it
@@ -56,6 +56,21 @@ export function actorOf(user: SessionUser, source: ActorSource = 'sdk'): Actor {
 
 /** A client op without its op id: what the domain rules decide on (the protocol's `ClientOp`). */
 export type Command = ClientOp extends infer O ? (O extends ClientOp ? Omit<O, 'opId'> : never) : never
+
+/** What `decide` (and `decideZoom`) rule on: the locked projection, who acts, when, from which session. */
+export interface DecideInput {
+  /** The engagement as locked in the current transaction; null when it does not exist. */
+  engagement: Engagement | null
+  actor: Actor
+  now: number
+  /** The socket session the op came from (focus is per session); absent for other sources. */
+  session?: { clientId: string | null; focus: string | null }
+}
+
+/** The events an op decides (none: a duplicate of what is shown), or the code it is refused with. */
+export type Decision =
+  | { ok: true; events: NewEvent[]; creates?: boolean; takeover?: boolean }
+  | { ok: false; code: ErrorCode }
 
 export function emptyEngagement(accountId: string, id: string, agentId: string, now: number): Engagement {
   return {

@@ -24,9 +24,8 @@
 import type { EngagementContext, EngagementStatusChanges } from '@switchboard/protocol'
 import { dedupKey } from './dedup.ts'
 import { evolve, projectionKey } from './evolve.ts'
-import { ZOOM_ACTOR_ID, type Command, type Engagement, type NewEvent } from './model.ts'
+import { ZOOM_ACTOR_ID, type Command, type DecideInput, type Decision, type Engagement, type NewEvent } from './model.ts'
 import type { EngagementState } from '@switchboard/protocol'
-import type { DecideInput, Decision } from './decide.ts'
 
 const NONE: Decision = { ok: true, events: [] }
 
