@@ -104,8 +104,11 @@ export class Hub {
    */
   deliver(e: Engagement, rows: readonly LogRow[], changed: boolean, previousAgentId?: string, senders?: ReadonlyMap<LogRow, string>): number {
     const k = key(e.accountId, e.id)
-    const targets = new Set<Session>(this.byEngagement.get(k) ?? [])
-    for (const s of this.agentSessions(e.accountId, e.agentId)) targets.add(s)
+    // Watchers, then the agent's sessions that do not hold a subscription yet (no Set copy and no
+    // generator per engagement: this runs for every engagement of every batch).
+    const subscribed = this.byEngagement.get(k)
+    const targets: Session[] = subscribed ? [...subscribed] : []
+    for (const s of this.userSessions(e.accountId, e.agentId)) if (s.surface === 'agent' && !subscribed?.has(s)) targets.push(s)
     let sent = 0
     // Serialized and UTF-8 encoded once for every recipient.
     let eventsFrame: Buffer | undefined
