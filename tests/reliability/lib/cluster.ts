@@ -23,8 +23,6 @@ export interface NodeSpec {
 export class RelNode {
   readonly nodeId: string
   readonly port: number
-  readonly url: string
-  readonly wsUrl: string
   child: Child | null = null
   /** every start of this node (1 + restarts) */
   starts = 0
@@ -33,9 +31,15 @@ export class RelNode {
   constructor(nodeId: string, port: number, env: NodeJS.ProcessEnv) {
     this.nodeId = nodeId
     this.port = port
-    this.url = `http://127.0.0.1:${port}`
-    this.wsUrl = `ws://127.0.0.1:${port}/ws`
     this.#env = env
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`
   }
 
   get pid(): number | null {
