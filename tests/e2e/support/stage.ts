@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll } from 'vitest'
+import { perFile } from '../../support/hooks.ts'
 import { openAgent, type AgentClient, type AgentUser } from './agent.ts'
 import { ensureBuild, type Build } from './build.ts'
 import { Cleanup } from './cleanup.ts'
@@ -62,17 +63,14 @@ export interface StageForFile<S extends Stage> {
  */
 export function stageForFile<S extends Stage>(open: (cleanup: Cleanup) => Promise<S>): StageForFile<S> {
   const cleanup = new Cleanup()
-  let stage: S | undefined
-  beforeAll(async () => {
-    stage = await open(cleanup)
-  }, 180_000)
+  // The file's cleanup releases what `open` made, even when `open` failed half-way.
   afterAll(() => cleanup.run(), 60_000)
+  const stage = perFile('the stage', () => open(cleanup), () => {}, 180_000)
   const accountId = `acme-${randomBytes(3).toString('hex')}`
   return {
     cleanup,
     get stage() {
-      if (!stage) throw new Error('the stage is not open (outside a test, or beforeAll failed)')
-      return stage
+      return stage()
     },
     get browser() {
       return this.stage.browser
