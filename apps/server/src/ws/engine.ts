@@ -49,7 +49,8 @@ export interface EngineOptions extends EngineSettings {
 const HELLO_TIMEOUT_MS = 10_000
 
 export class Engine implements OpSink {
-  readonly hub = new Hub()
+  /** sessions and what they follow; a gap is caught up by the fan-out */
+  readonly hub = new Hub((s, sub) => void this.fanout.catchUp(s, sub))
   readonly metrics = new Metrics()
   readonly docs: DocCache
   /** Bounds concurrent subscriber reads so they queue in order instead of timing out in the pool. */
@@ -87,7 +88,6 @@ export class Engine implements OpSink {
       },
     })
     this.fanout = new FanOut({ store: o.store, logger: o.logger, metrics: this.metrics, reads: this.reads, hub: this.hub, boards: this.boards })
-    this.hub.catchUp = (s, sub) => void this.fanout.catchUp(s, sub)
   }
 
   /** Throws `ClusterSecretMismatch` when a live node on this database uses another SESSION_SECRET. */

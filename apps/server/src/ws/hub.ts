@@ -16,8 +16,12 @@ export class Hub {
   private readonly byEngagement = new Map<string, Set<Session>>()
   /** account -> sessions with a board */
   readonly boards = new Map<string, Set<Session>>()
-  /** Called when a subscription falls behind (gap): read rows after `sub.lastSeq` and deliver. */
-  catchUp: (session: Session, sub: Subscription) => void = () => {}
+  /** Called when a subscription falls behind (gap): fan-out reads the rows after `sub.lastSeq` and delivers them. */
+  private readonly catchUp: (session: Session, sub: Subscription) => void
+
+  constructor(onGap: (session: Session, sub: Subscription) => void) {
+    this.catchUp = onGap
+  }
 
   add(s: Session): void {
     this.sessions.add(s)
