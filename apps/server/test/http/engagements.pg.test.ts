@@ -1,15 +1,13 @@
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
-import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
-import { Client, createUser, observe, opId, SECRET, startNode, type Node, type TestUser } from '../ws/harness.ts'
+import { Client, nodeForFile, observe, opId, SECRET, type TestUser } from '../ws/harness.ts'
 
-let db: TestDatabase
-let node: Node
 const agent: TestUser = { accountId: 'acc1', id: 'agent1', role: 'agent', name: 'Ann' }
 const agent2: TestUser = { accountId: 'acc1', id: 'agent2', role: 'agent', name: 'Bob' }
 const sup: TestUser = { accountId: 'acc1', id: 'sup1', role: 'supervisor', name: 'Sam' }
 const outsider: TestUser = { accountId: 'acc2', id: 'sup9', role: 'admin', name: 'Out' }
+const node = nodeForFile({ pg: true, users: [agent, agent2, sup, outsider] })
 
 function cookie(u: TestUser): string {
   const now = Date.now()
@@ -22,35 +20,20 @@ async function get(u: TestUser | null, url: string) {
 
 async function seed(u: TestUser, id: string, text: string, end: boolean, queueId = 'q1'): Promise<void> {
   const c = await Client.connect(node, u)
-  const ob = observe(id, { context: { engagementId: id, queueId, startTime: Date.now() - 5000 } })
-  c.send(ob)
-  await c.reply(ob.opId as string)
+  await c.op(observe(id, { context: { engagementId: id, queueId, startTime: Date.now() - 5000 } }))
   const doc = new Y.Doc()
   doc.getText('notes').insert(0, text)
   doc.getMap('wrapup').set('disposition', 'Resolved')
-  const up = { type: 'doc.update', opId: opId(), engagementId: id, update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') }
-  c.send(up)
-  await c.reply(up.opId)
-  if (end) {
-    const st = { type: 'engagement.status', opId: opId(), engagementId: id, changes: { state: 'end' }, at: Date.now() }
-    c.send(st)
-    await c.reply(st.opId)
-  }
+  await c.op({ type: 'doc.update', engagementId: id, update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') })
+  if (end) await c.op({ type: 'engagement.status', engagementId: id, changes: { state: 'end' }, at: Date.now() })
   c.close()
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url })
-  for (const u of [agent, agent2, sup, outsider]) await createUser(node.store, u)
   await seed(agent, 'e1', 'customer asked about a refund', false)
   await seed(agent, 'e2', 'billing question, "quoted", =cmd', true, 'q2')
   await seed(agent2, 'e3', 'password reset', false)
   for (let i = 0; i < 5; i++) await seed(agent2, `bulk-${i}`, `bulk note ${i}`, true)
-})
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
 })
 
 describe('engagement REST', () => {

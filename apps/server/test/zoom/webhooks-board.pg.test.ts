@@ -5,10 +5,11 @@
  * the app and Zoom reporting the same fact write one row; Zoom never reopens what the app ended;
  * a delivery left unprocessed (a crash) is applied by the next sweep.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   zoomEngagementEvent, zoomUserEvent, ZOOM_WEBHOOK_PATH, type ZoomEngagementEvent, type ZoomEngagementFields,
 } from '@switchboard/protocol/zoom-webhooks'
+import { releasedAfterAll } from '../../../../tests/support/release.ts'
 import { createTestDatabase, type TestDatabase } from '../store/test-db.ts'
 import { Client, createUser, observe, opId, startNode, type Msg, type Node, type TestUser } from '../ws/harness.ts'
 import { signedHeaders } from './signing.ts'
@@ -20,15 +21,13 @@ let node: Node
 const sup: TestUser = { accountId: ACC, id: 'sup-1', role: 'supervisor', name: 'Sam Super' }
 const ann: TestUser = { accountId: ACC, id: 'u-ann', role: 'agent', name: 'Ann Agent' }
 
+const keep = releasedAfterAll()
+
 beforeAll(async () => {
-  db = await createTestDatabase()
-  node = await startNode({ databaseUrl: db.url, env: { ZOOM_WEBHOOK_SECRET_TOKEN: SECRET } })
+  db = keep(await createTestDatabase())
+  node = keep(await startNode({ databaseUrl: db.url, env: { ZOOM_WEBHOOK_SECRET_TOKEN: SECRET } }))
   await createUser(node.store, sup)
   await createUser(node.store, ann)
-})
-afterAll(async () => {
-  await node?.close()
-  await db?.drop()
 })
 
 async function send(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
