@@ -116,11 +116,24 @@ async function loadHotDocs(tx: Db, bd: BatchDocs, want: Map<string, Engagement>)
   for (const [k, e] of behind) bd.held.get(k)!.seq = e.lastSeq
 }
 
+/** What a batch decides on, read and locked in its transaction. */
+export interface LoadedBatch {
+  /** the touched engagements, locked (created ones included) */
+  locked: Map<string, Engagement>
+  /** op ids already in the log (account, actor, op id) → the row */
+  priorOps: Map<string, { engagementId: string; seq: number }>
+  /** dedup keys already in the log (account, engagement, key) → the row's seq */
+  priorKeys: Map<string, number>
+  /** the dedup key each op's event would carry, known from its command */
+  candidates: Map<Op, string>
+}
+
 /**
- * Runs one batch inside `tx`. The hot docs it uses are pinned in `bd` and stay so until the
- * caller settles `bd` with the transaction's outcome (`committed()` or `failed()`).
+ * The batch's reads (normally one round trip): lock the touched engagements in sorted order, find
+ * repeated op ids and dedup keys, create engagements first observed, and pin the hot notes docs
+ * the batch's `doc.update`s need (loading missing ones).
  */
-export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, notice: CommitNotice | null, now: number): Promise<BatchOutcome> {
+async function loadBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, now: number): Promise<LoadedBatch> {
   const refs = new Map<string, EngagementRef>()
   const creates = new Map<string, NewEngagement>()
   for (const op of batch) {
@@ -168,6 +181,16 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, noti
     else priorKeys.set(`${p.accountId}\0${p.engagementId}\0${p.ref}`, p.seq)
   }
 
+  return { locked, priorOps, priorKeys, candidates }
+}
+
+/**
+ * Decides and evolves each op in arrival order over the loaded state, allocating gap-free seqs:
+ * no I/O (a notes update is applied to its pinned hot doc). Returns the outcome and the new log
+ * rows in op order (none: nothing to write).
+ */
+export function decideBatch(batch: readonly Op[], loaded: LoadedBatch, bd: BatchDocs, now: number): { out: BatchOutcome; allRows: LogRow[] } {
+  const { locked, priorOps, priorKeys, candidates } = loaded
   const out: BatchOutcome = {
     results: [], rows: new Map(), engagements: new Map(), takeovers: new Map(), created: new Set(), focus: [], docs: new Set(),
     senders: new Map(),
@@ -258,7 +281,7 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, noti
     out.results.push(r)
   }
 
-  if (allRows.length === 0) return out
+  if (allRows.length === 0) return { out, allRows }
   // The board preview: once per touched doc and batch, not per keystroke.
   for (const k of out.docs) {
     const e = out.engagements.get(k)
@@ -278,6 +301,13 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, noti
       hot.lastWriteAt = now
     }
   }
+  return { out, allRows }
+}
+
+/** The batch's writes and the NOTIFY in one statement sent with COMMIT. */
+async function writeBatch(
+  tx: Tx, out: BatchOutcome, allRows: readonly LogRow[], locked: ReadonlyMap<string, Engagement>, notice: CommitNotice | null,
+): Promise<void> {
   const focus = new Map<string, SessionFocus>()
   for (const f of out.focus) focus.set(f.session.id, { sessionId: f.session.id, engagementId: f.engagementId })
   const ranges: CommittedRange[] = []
@@ -293,5 +323,16 @@ export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, noti
     ;(slim ? progressed : full).push(eng)
   }
   await writeBatchAndCommit(tx, allRows, full, progressed, [...focus.values()], notice ? notice(ranges) : null)
+}
+
+/**
+ * Runs one batch inside `tx`: load → decide (pure over what was loaded) → write. The hot docs it
+ * uses are pinned in `bd` and stay so until the caller settles `bd` with the transaction's outcome
+ * (`committed()` or `failed()`).
+ */
+export async function runBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, notice: CommitNotice | null, now: number): Promise<BatchOutcome> {
+  const loaded = await loadBatch(tx, batch, bd, now)
+  const { out, allRows } = decideBatch(batch, loaded, bd, now)
+  if (allRows.length > 0) await writeBatch(tx, out, allRows, loaded.locked, notice)
   return out
 }
