@@ -201,10 +201,10 @@ export class LiveAuthz {
 
   /** Checks every socket of this node against the database (after the bus reconnects). */
   async recheckAll(): Promise<void> {
-    const users = new Map<string, { a: string; u: string; sockets: LiveSocket[] }>()
+    const users = new Map<string, { accountId: string; userId: string; sockets: LiveSocket[] }>()
     for (const e of this.#byUser.all()) {
       const s = e.socket
-      const item = users.get(e.key) ?? { a: s.user.accountId, u: s.user.id, sockets: [] }
+      const item = users.get(e.key) ?? { accountId: s.user.accountId, userId: s.user.id, sockets: [] }
       item.sockets.push(s)
       users.set(e.key, item)
     }
@@ -214,7 +214,7 @@ export class LiveAuthz {
       const rows = await this.#o.store.query<{ account_id: string; id: string; role: Role }>(
         `select u.account_id, u.id, u.role from users u
          join unnest($1::text[], $2::text[]) as k(a, i) on u.account_id = k.a and u.id = k.i`,
-        [list.map((x) => x.a), list.map((x) => x.u)],
+        [list.map((x) => x.accountId), list.map((x) => x.userId)],
       )
       const roles = new Map(rows.rows.map((r) => [userKey(r.account_id, r.id), r.role]))
       for (const [key, item] of users) {
