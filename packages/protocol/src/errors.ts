@@ -33,6 +33,7 @@ export const ERRORS = {
   WEBHOOK_TIMESTAMP_INVALID: { status: 401, message: 'The webhook timestamp is missing, or more than 5 minutes from the server clock.' },
   // resources
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  ENGAGEMENT_ERASED: { status: 410, message: 'This engagement was erased; it is not created again.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   VALIDATION_FAILED: { status: 400, message: 'The request is invalid.' },
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },

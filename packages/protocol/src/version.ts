@@ -13,9 +13,11 @@
  * 5 — the `batch` server frame (one frame per socket per flush: a commit's acks, rows and
  *     projections together); a session is not sent its own notes rows (`doc`) back: the ack of
  *     its `doc.update` carries the seq. Sent only to clients that say 5 or later in hello.
+ * 6 — error code ENGAGEMENT_ERASED: an `engagement.observe` for an engagement the account erased
+ *     is refused (it is not created again); clients below 6 get NOT_FOUND for it.
  */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 6
 /** Oldest client version the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1
 /** sha256 (first 16 hex) of the canonical JSON of every schema at `PROTOCOL_VERSION`. */
-export const SCHEMA_HASH = '047d315f51e42c26'
+export const SCHEMA_HASH = 'aae6eb4c5398f2c3'

@@ -140,14 +140,45 @@ export async function lockEngagements(
   return out
 }
 
-/** Creates engagements first observed (sorted, so concurrent creators cannot deadlock); returns the keys created. */
-export async function createEngagements(tx: Db, creates: readonly NewEngagement[]): Promise<Set<string>> {
+/** What `createEngagements` did with each key: created, or refused because the account erased it. */
+export interface Creation {
+  created: Set<string>
+  /** listed in the account's `erasures`: an erased engagement is never created again */
+  erased: Set<string>
+}
+
+/**
+ * Creates engagements first observed (sorted, so concurrent creators cannot deadlock), except
+ * those the account erased (`erasures.engagement_ids`): an erased engagement is never created
+ * again. The audit rows naming any of the ids are found once, through the GIN index
+ * (`&&` on the whole list); the lookup runs only here, for ids that have no row. A key in neither
+ * set already had a row (another writer created it meanwhile). One statement.
+ */
+export async function createEngagements(tx: Db, creates: readonly NewEngagement[]): Promise<Creation> {
   const rows = creates.map((c) => ({ a: c.accountId, i: c.engagementId, g: c.agentId })).sort(byKey)
-  const res = await tx.query<{ account_id: string; id: string }>(
-    `insert into engagements (account_id, id, agent_id)
-     select k.a, k.i, k.g from jsonb_to_recordset($1::jsonb) as k(a text, i text, g text)
-     order by k.a, k.i on conflict do nothing returning account_id, id`, [JSON.stringify(rows)])
-  return new Set(res.rows.map((r) => key(r.account_id, r.id)))
+  const res = await tx.query<{ account_id: string; id: string; erased: boolean }>(
+    `with k as (
+       select k.a, k.i, k.g from jsonb_to_recordset($1::jsonb) as k(a text, i text, g text)
+     ),
+     gone as (
+       select x.account_id, x.engagement_ids from erasures x where x.engagement_ids && (select array_agg(k.i) from k)
+     ),
+     marked as (
+       select k.a, k.i, k.g,
+         exists (select 1 from gone where gone.account_id = k.a and k.i = any(gone.engagement_ids)) as erased
+       from k
+     ),
+     ins as (
+       insert into engagements (account_id, id, agent_id)
+       select m.a, m.i, m.g from marked m where not m.erased
+       order by m.a, m.i on conflict do nothing returning account_id, id
+     )
+     select account_id, id, false as erased from ins
+     union all
+     select m.a, m.i, true from marked m where m.erased`, [JSON.stringify(rows)])
+  const out: Creation = { created: new Set(), erased: new Set() }
+  for (const r of res.rows) (r.erased ? out.erased : out.created).add(key(r.account_id, r.id))
+  return out
 }
 
 function projectionRows(list: readonly Engagement[]): string {

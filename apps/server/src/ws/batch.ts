@@ -3,8 +3,9 @@
  * lane (BEGIN + one read, one write + COMMIT): lock the touched engagements in sorted order
  * and find repeated op ids and dedup keys; decide and evolve each op in arrival order,
  * allocating gap-free seqs; then write log rows, projections (with the notes preview), focus
- * and the NOTIFY in one statement, committed with it. Creating engagements and loading hot
- * docs that are not in memory add a round trip each. The notes' full text, wrap-up and
+ * and the NOTIFY in one statement, committed with it. Creating engagements (never one the
+ * account erased: its ops are refused ENGAGEMENT_ERASED) and loading hot docs that are not in
+ * memory add a round trip each. The notes' full text, wrap-up and
  * snapshot are written by compaction (`Writer.compact`), not per keystroke, and right after the
  * commit that ends an engagement (`Writer.snapshotEnded`).
  */
@@ -126,6 +127,11 @@ export interface LoadedBatch {
   priorKeys: Map<string, number>
   /** the dedup key each op's event would carry, known from its command */
   candidates: Map<Op, string>
+  /**
+   * engagements an observe here would have created but the account erased: never created again,
+   * every op on them in this batch is refused ENGAGEMENT_ERASED (nothing written)
+   */
+  erased: Set<string>
 }
 
 /**
@@ -156,10 +162,17 @@ async function loadBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, now: numbe
   }
   const { locked, prior } = await readForBatch(tx, [...refs.values()], opRefs, keyRefs)
   const toCreate = [...creates].filter(([k]) => !locked.has(k)).map(([, c]) => c)
+  let erased = new Set<string>()
   if (toCreate.length > 0) {
-    const created = await createEngagements(tx, toCreate)
+    // Only ids with no row come here: ops on existing engagements never read `erasures`.
+    const { created, erased: refused } = await createEngagements(tx, toCreate)
+    erased = refused
+    for (const k of erased) creates.delete(k)
     // Created meanwhile by another node: lock and use the committed row.
-    const raced = toCreate.filter((c) => !created.has(key(c.accountId, c.engagementId)))
+    const raced = toCreate.filter((c) => {
+      const k = key(c.accountId, c.engagementId)
+      return !created.has(k) && !erased.has(k)
+    })
     if (raced.length > 0) for (const [k, e] of await lockEngagements(tx, raced, [])) locked.set(k, e)
   }
 
@@ -181,7 +194,7 @@ async function loadBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, now: numbe
     else priorKeys.set(`${p.accountId}\0${p.engagementId}\0${p.ref}`, p.seq)
   }
 
-  return { locked, priorOps, priorKeys, candidates }
+  return { locked, priorOps, priorKeys, candidates, erased }
 }
 
 /**
@@ -190,7 +203,7 @@ async function loadBatch(tx: Tx, batch: readonly Op[], bd: BatchDocs, now: numbe
  * rows in op order (none: nothing to write).
  */
 export function decideBatch(batch: readonly Op[], loaded: LoadedBatch, bd: BatchDocs, now: number): { out: BatchOutcome; allRows: LogRow[] } {
-  const { locked, priorOps, priorKeys, candidates } = loaded
+  const { locked, priorOps, priorKeys, candidates, erased } = loaded
   const out: BatchOutcome = {
     results: [], rows: new Map(), engagements: new Map(), takeovers: new Map(), created: new Set(), focus: [], docs: new Set(),
     senders: new Map(),
@@ -217,6 +230,12 @@ export function decideBatch(batch: readonly Op[], loaded: LoadedBatch, bd: Batch
       continue
     }
     const k = key(a, engagementId)
+    if (erased.has(k)) {
+      const r: OpResult = { op, ok: false, code: 'ENGAGEMENT_ERASED' }
+      seen.set(ref, r)
+      out.results.push(r)
+      continue
+    }
     const cur = out.engagements.get(k) ?? locked.get(k) ?? null
     const focus = session ? (focusInBatch.has(session) ? focusInBatch.get(session)! : session.focus) : null
     const decision = decide(op.command, {

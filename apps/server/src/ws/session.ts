@@ -141,7 +141,9 @@ export class Session implements OpSession, ReplySink {
   }
 
   refuse(r: OpRefusal): void {
-    this.error(r.code, r)
+    // Older clients cannot parse the newer code (the op would stay unanswered): NOT_FOUND, which they drop.
+    if (r.code === 'ENGAGEMENT_ERASED' && this.protocolVersion < ERASED_PROTOCOL_VERSION) this.error('NOT_FOUND', { opId: r.opId, engagementId: r.engagementId })
+    else this.error(r.code, r)
   }
 
   error(code: ErrorCode, extra: { opId?: string | undefined; engagementId?: string; retryAfterMs?: number; message?: string } = {}): void {
@@ -170,6 +172,9 @@ export class Session implements OpSession, ReplySink {
  * every row, as before.
  */
 export const BATCH_PROTOCOL_VERSION = 5
+
+/** Clients from this protocol version on know `ENGAGEMENT_ERASED`; older ones are answered `NOT_FOUND` instead. */
+export const ERASED_PROTOCOL_VERSION = 6
 
 const BATCH_HEAD = Buffer.from('{"type":"batch","messages":[')
 const BATCH_SEP = Buffer.from(',')

@@ -112,7 +112,7 @@ const HISTORY_COLUMNS = `s.object as o, s.event_ts as ts,
   exists (select 1 from zoom_webhook_deliveries n
           where n.account_id = q.a and n.engagement_id = q.e and n.event = any($2::text[])
             and n.event_ts > q.ts and n.delivery_key <> q.k) as newer,
-  exists (select 1 from erasures x where x.account_id = q.a and q.e = any(x.engagement_ids)) as erased`
+  exists (select 1 from erasures x where x.account_id = q.a and x.engagement_ids @> array[q.e]) as erased`
 const HISTORY_JOIN = `left join lateral (select object, event_ts from zoom_webhook_deliveries
                      where account_id = q.a and engagement_id = q.e and event = 'contact_center.engagement_started'
                      order by event_ts limit 1) s on true`

@@ -25,6 +25,7 @@ function loaded(): LoadedBatch {
     priorOps: new Map(),
     priorKeys: new Map([[`acc1\0e1\0${dedupKey('e1', 'variables', gold, 1000)}`, 2]]),
     candidates: new Map(),
+    erased: new Set(),
   }
 }
 
@@ -48,5 +49,21 @@ describe('decideBatch', () => {
     ])
     expect(allRows.map((r) => [r.seq, r.kind])).toEqual([[4, 'variables']])
     expect(out.engagements.get(key('acc1', 'e1'))).toMatchObject({ lastSeq: 4, variables: { v: 'silver' } })
+  })
+
+  it('refuses every op on an engagement the account erased ENGAGEMENT_ERASED, writes nothing for it, and decides the others as usual', () => {
+    const ops = opMaker(user)
+    const observe = ops.observe('e9')
+    const help = ops.op({ type: 'help.set', engagementId: 'e1', raised: false })
+    const focus = ops.op({ type: 'engagement.focus', engagementId: 'e9', at: 7 })
+    const l = loaded()
+    l.erased.add(key('acc1', 'e9'))
+    const { out, allRows } = decideBatch([observe, help, focus, observe], l, new BatchDocs(new DocCache(10)), 10)
+    expect(out.results.map((r) => (r.ok ? { seq: r.seq, duplicate: r.duplicate } : r.code))).toEqual([
+      'ENGAGEMENT_ERASED', { seq: 4, duplicate: false }, 'ENGAGEMENT_ERASED', 'ENGAGEMENT_ERASED',
+    ])
+    expect(allRows.map((r) => [r.engagementId, r.seq, r.kind])).toEqual([['e1', 4, 'help']])
+    expect([...out.engagements.keys()]).toEqual([key('acc1', 'e1')])
+    expect(out.created.size).toBe(0)
   })
 })
