@@ -386,10 +386,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#subs.onSnapshot(msg.engagementId, msg.seq)
         break
       case 'engagement.erased':
-        // The server keeps nothing of it and follows it no more: neither does this client, and
-        // its unsent ops go (sent, they could only fail, or bring back what was erased).
-        this.#subs.remove(msg.engagementId)
-        for (const op of this.#queue.dropEngagement(msg.engagementId)) this.#forget(op.opId)
+        this.#dropEngagement(msg.engagementId)
         break
       case 'engagement.events': {
         const result = this.#subs.onEvents(msg)
@@ -428,9 +425,20 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     } else {
       const op = this.#queue.settle(msg.opId)!
       this.#forget(op.opId)
+      // Erased, and never created again: let it go as on `engagement.erased`, before the app hears of it.
+      if (msg.code === 'ENGAGEMENT_ERASED') this.#dropEngagement(op.engagementId)
       this.emit('opRejected', { op, code: msg.code, message: msg.message })
     }
     this.#queue.pump()
+  }
+
+  /**
+   * The server keeps nothing of this engagement and follows it no more: neither does this client,
+   * and its unsent ops go (sent, they could only fail, or bring back what was erased).
+   */
+  #dropEngagement(engagementId: string): void {
+    this.#subs.remove(engagementId)
+    for (const op of this.#queue.dropEngagement(engagementId)) this.#forget(op.opId)
   }
 
   /** The op got its final answer: drop it from the outbox. */

@@ -25,6 +25,20 @@ function client(opts: Partial<SyncClientOptions> = {}): SyncClient & { states: S
 
 const focus = (engagementId = 'e1') => ({ type: 'engagement.focus' as const, engagementId, at: 1 })
 
+/**
+ * The client let erased `engagementId` go: only `kept` is unsent (in the outbox too), and after a
+ * reconnect only `kept` is resent and nothing is resubscribed.
+ */
+async function expectLetGo(c: SyncClient, outbox: MemoryOutbox, engagementId: string, kept: string): Promise<void> {
+  expect(c.pendingOps().map((o) => o.opId)).toEqual([kept])
+  expect(c.lastSeq(engagementId)).toBeNull()
+  await c.flushed()
+  expect((await outbox.load()).map((o) => o.opId)).toEqual([kept])
+  fake.server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
+  await expect.poll(() => fake.server.messages('engagement.focus', 2)).toEqual([expect.objectContaining({ opId: kept })])
+  expect(fake.server.messages('subscribe', 2)).toEqual([])
+}
+
 describe('SyncClient against a real ws server', () => {
   it('sends hello first and is open after welcome', async () => {
     const c = client({ clientId: 'tab-42', surface: 'supervisor' })
@@ -163,14 +177,33 @@ describe('SyncClient against a real ws server', () => {
     fake.server.send({ type: 'engagement.erased', engagementId: 'e1' })
     await expect.poll(() => c.messages.some((m) => m.type === 'engagement.erased')).toBe(true)
     expect(c.pending).toBe(1)
-    expect(c.pendingOps().map((o) => o.opId)).toEqual([kept])
-    expect(c.lastSeq('e1')).toBeNull()
-    await c.flushed()
-    expect((await outbox.load()).map((o) => o.opId)).toEqual([kept])
-    // Not resubscribed after a reconnect, and its ops are not resent.
-    fake.server.last.close(CLOSE.SLOW_CONSUMER, 'behind')
-    await expect.poll(() => fake.server.messages('engagement.focus', 2)).toEqual([expect.objectContaining({ opId: kept })])
-    expect(fake.server.messages('subscribe', 2)).toEqual([])
+    await expectLetGo(c, outbox, 'e1', kept)
+  })
+
+  it('an op refused ENGAGEMENT_ERASED lets that engagement go as on engagement.erased (subscription, unsent ops), keeps the others, and reports it', async () => {
+    fake.server.autoAck = false
+    fake.server.logs.set('e1', [logEvent(1)])
+    let refused: string | null = null
+    fake.server.onMessage = (msg) => {
+      if (msg.type !== 'engagement.focus' || msg.engagementId !== 'e1' || refused !== null) return false
+      refused = msg.opId
+      return true
+    }
+    const outbox = new MemoryOutbox()
+    const c = client({ outbox })
+    const rejected: { code: string; opId: string; pending: number }[] = []
+    c.on('opRejected', (r) => rejected.push({ code: r.code, opId: r.op.opId, pending: c.pending }))
+    await c.start()
+    c.subscribe('e1')
+    await expect.poll(() => c.lastSeq('e1')).toBe(1)
+    const first = await c.send(focus('e1'))
+    await c.send(focus('e1'))
+    const kept = await c.send(focus('e2'))
+    await expect.poll(() => refused).toBe(first)
+    fake.server.send({ type: 'error', code: 'ENGAGEMENT_ERASED', message: 'erased', opId: first, engagementId: 'e1' })
+    // Reported once, for the op refused, after the engagement's other ops went.
+    await expect.poll(() => rejected).toEqual([{ code: 'ENGAGEMENT_ERASED', opId: first, pending: 1 }])
+    await expectLetGo(c, outbox, 'e1', kept)
   })
 
   it('retries an op answered RATE_LIMITED after retryAfterMs, on the same connection', async () => {

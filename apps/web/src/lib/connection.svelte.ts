@@ -134,7 +134,12 @@ export class Connection {
     })
     client.on('state', (e) => this.#onState(e))
     client.on('message', (m) => this.receive(m))
-    client.on('opRejected', (e) => { this.lastError = { code: e.code, message: e.message } })
+    client.on('opRejected', (e) => {
+      // An engagement the server erased is not created again (an observe after a reload while
+      // Zoom still shows it): the same news as `engagement.erased`, not an error to show.
+      if (e.code === 'ENGAGEMENT_ERASED') this.receive({ type: 'engagement.erased', engagementId: e.op.engagementId })
+      else this.lastError = { code: e.code, message: e.message }
+    })
     client.on('outboxError', (e) => this.#onOutboxError(e.stage, e.error))
     // A frame this client cannot read is skipped; say so where a developer will look.
     client.on('invalidFrame', (e) => console.warn(`switchboard: skipped a server frame it could not read (${e.type ?? 'no type'})`, e.sample))
