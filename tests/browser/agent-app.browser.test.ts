@@ -336,6 +336,15 @@ describe.skipIf(!haveChromium)('agent app in the Zoom client emulator', () => {
     await a.page.evaluate((eid) => window.zoomEmulator!.setStatus(eid, { state: 'wrap-up' }), second)
     await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
     expect(await a.app().getByRole('alert').count()).toBe(0)
+
+    // Reloaded while Zoom still shows it: the server refuses the app's observe (ENGAGEMENT_ERASED)
+    // instead of creating it again, empty, and the app says it was erased, as before the reload.
+    await a.page.evaluate(() => window.zoomEmulator!.reloadApp())
+    await a.page.evaluate(() => window.zoomEmulator!.ready)
+    await expect.poll(() => a.app().getByRole('status').filter({ hasText: 'The engagement with Kept Case was erased' }).count(), POLL).toBe(1)
+    await expect.poll(() => statusText(a), POLL).toBe('All changes saved')
+    expect(await notes(a).count()).toBe(0)
+    expect(await a.app().getByRole('alert').count()).toBe(0)
     await a.context.close()
   })
 
