@@ -33,17 +33,6 @@ function literal(v: unknown): string | null {
   }
 }
 
-/** Every parameter as a literal (for `EXECUTE name(...)`), or null when one cannot be written. */
-export function literals(params: readonly unknown[] = []): string[] | null {
-  const out: string[] = []
-  for (const v of params) {
-    const lit = literal(v)
-    if (lit === null) return null
-    out.push(lit)
-  }
-  return out
-}
-
 export function inlineParams(sql: string, params: readonly unknown[] = []): string | null {
   if (sql.includes('\0')) return null
   let ok = true

@@ -5,7 +5,7 @@
  */
 import pg from 'pg'
 import { isUnavailable, sqlstate, StoreUnavailable } from './errors.ts'
-import { inlineParams, literals } from './inline-sql.ts'
+import { inlineParams } from './inline-sql.ts'
 import type { Lane, ListenHandlers, Listener, Logger, QueryResult, Store, Tx } from './port.ts'
 
 const INT8 = 20
@@ -52,117 +52,48 @@ async function driver<T>(call: Promise<T>): Promise<T> {
 }
 
 /**
- * The write lane's statements are few and of fixed text (their data in jsonb parameters), so
- * each connection prepares them once (SQL `PREPARE`) and runs them as `EXECUTE name(literals)`:
- * Postgres keeps their parsed form and generic plan (the pool sets `plan_cache_mode`) instead of
- * parsing and planning every batch's statements again, and the literals still let an EXECUTE
- * share one simple-protocol round trip with BEGIN or COMMIT.
+ * One transaction on `client`: BEGIN is sent by `transaction`, COMMIT by `commitWith` or after `fn`.
+ * On the write lane (`fold`) statements go with their parameters inlined as literals, so BEGIN
+ * and COMMIT share their round trips. (Preparing them once per connection and running
+ * `EXECUTE name(literals)` was tried, 790b4f0: the batch's statements parsed and planned less
+ * often, but Postgres spent more CPU per commit in the peer bench, 3.3–3.4 ms against 2.7 ms at
+ * 6–7 ops per commit and 119–131 µs against 73–77 µs per op in the closed loop; so it went.)
  */
-class Prepared {
-  readonly names = new Set<string>()
-  /** A statement failed since the last check: which PREPAREs took effect is unknown. */
-  uncertain = false
-}
-
-/** Statement names by text, for the whole process; past the bound statements run inlined. */
-const STATEMENT_NAMES = new Map<string, string>()
-const MAX_STATEMENTS = 100
-const prepared = new WeakMap<pg.ClientBase, Prepared>()
-/** What PREPARE takes (DDL, for one, runs inlined). */
-const PREPARABLE = /^\s*(select|insert|update|delete|with|values)\b/i
-
-function statementName(sql: string): string | null {
-  let name = STATEMENT_NAMES.get(sql)
-  if (name === undefined && STATEMENT_NAMES.size < MAX_STATEMENTS) STATEMENT_NAMES.set(sql, (name = `sb_w${STATEMENT_NAMES.size + 1}`))
-  return name ?? null
-}
-
-/** One transaction on `client`: BEGIN is sent by `transaction`, COMMIT by `commitWith` or after `fn`. */
 class PgTx implements Tx {
   /** BEGIN is sent with the first statement (folded) instead of on its own */
   begun: boolean
   committed = false
   private readonly client: pg.ClientBase
   private readonly fold: boolean
-  private readonly prepared: Prepared | null
 
   constructor(client: pg.ClientBase, fold: boolean) {
     this.client = client
     this.fold = fold
     this.begun = !fold
-    if (fold) {
-      let p = prepared.get(client)
-      if (!p) prepared.set(client, (p = new Prepared()))
-      this.prepared = p
-    } else {
-      this.prepared = null
-    }
-  }
-
-  /**
-   * `sql` as simple-protocol text: an EXECUTE of its prepared statement (PREPAREd first on this
-   * connection), or the statement with its parameters inlined; null when a parameter cannot be
-   * written as a literal. `at` is the index of the statement whose result is wanted.
-   */
-  private text(sql: string, params: readonly unknown[] | undefined): { parts: string[]; at: number } | null {
-    const p = this.prepared
-    const lits = p ? literals(params) : null
-    const name = lits && lits.length > 0 && PREPARABLE.test(sql) && !sql.includes('\0') ? statementName(sql) : null
-    if (!p || !lits || name === null) {
-      const inlined = inlineParams(sql, params)
-      return inlined === null ? null : { parts: [inlined], at: 0 }
-    }
-    const parts: string[] = []
-    if (p.uncertain) {
-      parts.push('DEALLOCATE ALL')
-      p.names.clear()
-      p.uncertain = false
-    }
-    if (!p.names.has(name)) {
-      parts.push(`PREPARE ${name} AS ${sql}`)
-      p.names.add(name)
-    }
-    parts.push(`EXECUTE ${name}(${lits.join(', ')})`)
-    return { parts, at: parts.length - 1 }
-  }
-
-  /** Runs `parts` (with BEGIN first and COMMIT last when asked) in one round trip; the result of `parts[at]`. */
-  private async run<R>(parts: string[], at: number, begin: boolean, commit: boolean): Promise<QueryResult<R>> {
-    const all = [...(begin ? ['BEGIN'] : []), ...parts, ...(commit ? ['COMMIT'] : [])]
-    try {
-      return toResult<R>(await driver(this.client.query(all.join(';\n'))), at + (begin ? 1 : 0))
-    } catch (err) {
-      if (this.prepared) this.prepared.uncertain = true
-      throw err
-    }
   }
 
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     if (this.committed) throw new Error('transaction already committed')
-    const text = this.fold ? this.text(sql, params) : null
-    if (text !== null) {
-      const begin = !this.begun
-      this.begun = true
-      return this.run<R>(text.parts, text.at, begin, false)
-    }
     if (!this.begun) {
       this.begun = true
+      const text = inlineParams(sql, params)
+      if (text !== null) return toResult<R>(await driver(this.client.query(`BEGIN;\n${text}`)), 1)
       await driver(this.client.query('BEGIN'))
     }
     return toResult<R>(await driver(this.client.query(sql, params as unknown[] | undefined)))
   }
 
   async commitWith<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const text = this.fold ? this.text(sql, params) : null
+    const text = this.fold ? inlineParams(sql, params) : null
     if (text === null) {
       const res = await this.query<R>(sql, params)
       await driver(this.client.query('COMMIT'))
       this.committed = true
       return res
     }
-    const begin = !this.begun
+    const begin = this.begun ? '' : 'BEGIN;\n'
     this.begun = true
-    const res = await this.run<R>(text.parts, text.at, begin, true)
+    const res = toResult<R>(await driver(this.client.query(`${begin}${text};\nCOMMIT`)), begin ? 1 : 0)
     this.committed = true
     return res
   }

@@ -89,39 +89,23 @@ describe('pg store', () => {
     expect(res.rows[0]!.n).toBe(1)
   })
 
-  it('the write lane sends BEGIN with the first statement and COMMIT with commitWith (two round trips), each statement prepared once per connection', async () => {
+  it('the write lane sends BEGIN with the first statement and COMMIT with commitWith (two round trips)', async () => {
     const own = 'select current_query() as query where $1::int = 1'
     const texts = await store.writes.transaction(async (tx) => {
       const first = await tx.query<{ query: string }>(own, [1])
       const last = await tx.commitWith<{ query: string }>(own, [1])
       return [first.rows[0]!.query, last.rows[0]!.query]
     })
-    const name = /PREPARE (sb_w\d+) AS/.exec(texts[0]!)?.[1]
-    expect(texts[0]).toMatch(new RegExp(`^BEGIN;\\n(DEALLOCATE ALL;\\n)?PREPARE ${name} AS ${own.replace(/[()$]/g, '\\$&')};\\nEXECUTE ${name}\\('1'\\)$`))
-    expect(texts[1]).toBe(`EXECUTE ${name}('1');\nCOMMIT`)
+    expect(texts[0]).toMatch(/^BEGIN;\s*select current_query\(\) as query where '1'::int = 1$/)
+    expect(texts[1]).toMatch(/^select current_query\(\) as query where '1'::int = 1;\s*COMMIT$/)
   })
 
-  it('the write lane keeps its prepared statements across transactions, and starts over after a failure', async () => {
-    const sql = 'select $1::text as v, current_query() as q'
-    const run = (v: string) => store.writes.transaction(async (tx) => (await tx.query<{ v: string; q: string }>(sql, [v])).rows[0]!)
-    // However the pool hands out its three connections, each prepares the statement once.
-    const texts: string[] = []
-    for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g', "it's"]) {
-      const r = await run(v)
-      expect(r.v).toBe(v)
-      texts.push(r.q)
-    }
-    expect(texts.filter((q) => q.includes('PREPARE')).length).toBeLessThanOrEqual(3)
-    expect(texts.at(-1)).toMatch(/EXECUTE sb_w\d+\('it''s'\)$/)
-    expect(texts.filter((q) => /^BEGIN;\nEXECUTE sb_w\d+\('.*'\)$/.test(q)).length).toBeGreaterThanOrEqual(5)
-    await expect(store.writes.transaction((tx) => tx.query('select 1 / $1::int', [0]))).rejects.toThrow(/division by zero/)
-    // The connection that failed drops all its statements with its next transaction, and prepares again.
-    const after: string[] = []
-    for (const v of ['e', 'f', 'g', 'h', 'i', 'j']) after.push((await run(v)).q)
-    expect(after.filter((q) => q.includes('DEALLOCATE ALL;\nPREPARE'))).toHaveLength(1)
-    // A value with a NUL cannot be a literal: it goes as a parameter (and Postgres refuses it in text).
-    await expect(run('x\0y')).rejects.toThrow()
-    expect((await run('i')).v).toBe('i')
+  it('the write lane keeps its connection after a transaction it committed itself (no commitWith)', async () => {
+    const pid = () => store.writes.transaction(async (tx) => (await tx.query<{ pid: number }>('select pg_backend_pid() as pid where $1::int = 1', [1])).rows[0]!.pid)
+    // One at a time, the pool hands back an idle connection: none is closed and reopened.
+    const pids = new Set<number>()
+    for (let i = 0; i < 6; i++) pids.add(await pid())
+    expect(pids.size).toBeLessThanOrEqual(3)
   })
 
   it('ping rejects when the database is unreachable, with an error classified as unavailable by its code', async () => {
