@@ -74,6 +74,8 @@ export interface PhaseResult {
   /** CPU per acked op: server (all nodes) and Postgres, microseconds */
   serverCpuUsPerOp: number | null
   postgresCpuUsPerOp: number | null
+  /** the part of it used by this run's database's backends (without the shared background processes) */
+  postgresBackendsCpuUsPerOp?: number | null
   /** the phase on CLOCK_MONOTONIC, microseconds (the servers' CPU profiles use the same clock) */
   monotonicUs: [number, number]
   deliveries: { own: number; second: number; watcher: number; board: number; total: number }
@@ -504,6 +506,7 @@ export class SwitchboardRun {
       },
       serverCpuUsPerOp: perOp(cpu.serverPct.reduce((x, y) => x + y, 0)),
       postgresCpuUsPerOp: perOp(cpu.postgresPct),
+      postgresBackendsCpuUsPerOp: perOp(cpu.postgresBackendsPct),
       monotonicUs: [m.mono0, mono1],
       deliveries: d,
       deliveriesPerSecond: Math.round(d.total / seconds),

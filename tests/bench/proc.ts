@@ -99,9 +99,27 @@ export function postgresCpuByPid(): Map<number, number> {
 
 /** CPU used by Postgres since `before`: processes that exited meanwhile are not counted (a lower bound). */
 export function postgresCpuSince(before: Map<number, number>): number {
+  return postgresCpuSplitSince(before).total
+}
+
+/** The same, and the part of it used by this run's database's backends (not the shared background processes). */
+export function postgresCpuSplitSince(before: Map<number, number>): { total: number; backends: number } {
   let total = 0
-  for (const [pid, s] of postgresCpuByPid()) total += s - (before.get(pid) ?? 0)
-  return total
+  let backends = 0
+  for (const [pid, s] of postgresCpuByPid()) {
+    const used = s - (before.get(pid) ?? 0)
+    total += used
+    if (benchDatabase !== null && isBackendOfRun(pid)) backends += used
+  }
+  return { total, backends }
+}
+
+function isBackendOfRun(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(` ${benchDatabase} `)
+  } catch {
+    return false
+  }
 }
 
 /** Busy and total jiffies of the whole machine (all CPUs) from /proc/stat. */
@@ -127,15 +145,21 @@ export class CpuMeter {
     this.wait0 = [...pids, process.pid].map((p) => runQueueWaitSeconds(p) ?? 0)
   }
 
-  read(): { wallS: number; serverPct: number[]; generatorPct: number; postgresPct: number; serverWaitPct: number[]; generatorWaitPct: number; machinePct: number } {
+  read(): {
+    wallS: number; serverPct: number[]; generatorPct: number; postgresPct: number; postgresBackendsPct: number
+    serverWaitPct: number[]; generatorWaitPct: number; machinePct: number
+  } {
     const wallS = (performance.now() - this.t0) / 1000
     const pct = (s: number) => Math.round((s / wallS) * 1000) / 10
     const gen = process.cpuUsage(this.gen0)
+    const pg = postgresCpuSplitSince(this.pg0)
     return {
       wallS: Math.round(wallS * 10) / 10,
       serverPct: this.pids.map((p, i) => pct((cpuSeconds(p) ?? this.server0[i]!) - this.server0[i]!)),
       generatorPct: pct((gen.user + gen.system) / 1e6),
-      postgresPct: pct(postgresCpuSince(this.pg0)),
+      postgresPct: pct(pg.total),
+      // this run's database's backends alone: the shared background processes also work for other databases
+      postgresBackendsPct: pct(pg.backends),
       serverWaitPct: this.pids.map((p, i) => pct((runQueueWaitSeconds(p) ?? this.wait0[i]!) - this.wait0[i]!)),
       generatorWaitPct: pct((runQueueWaitSeconds(process.pid) ?? 0) - this.wait0[this.pids.length]!),
       // whole machine, in % of one core (a 2-core machine tops out at 200%)

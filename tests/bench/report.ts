@@ -158,7 +158,7 @@ function phaseRows(p: PhaseResult): string[] {
     `| deliveries/s (rows reaching sessions, watchers, boards) | ${num(p.deliveriesPerSecond)} (own session ${num(p.deliveries.own)}, second ${num(p.deliveries.second)}, watchers ${num(p.deliveries.watcher)}, boards ${num(p.deliveries.board)}) |`,
     `| frames received by the generator | ${num(p.framesReceived)} |`,
     `| server CPU (per node, % of one core); per acked op | ${p.serverCpuPct.map((c) => `${c}%`).join(', ')}; ${p.serverCpuUsPerOp ?? 'n/a'} µs |`,
-    `| Postgres CPU (this run's database backends and the shared background processes, % of one core); per acked op | ${p.postgresCpuPct}%; ${p.postgresCpuUsPerOp ?? 'n/a'} µs |`,
+    `| Postgres CPU (this run's database backends and the shared background processes, % of one core); per acked op | ${p.postgresCpuPct}%; ${p.postgresCpuUsPerOp ?? 'n/a'} µs (backends alone ${p.postgresBackendsCpuUsPerOp ?? 'n/a'} µs) |`,
     `| durable within the window (acked by its end + 1 s); acked but not in the database | ${p.durable.pct === null ? 'n/a' : `${p.durable.pct}% of ${num(p.durable.sent)}`}; ${p.durable.ackedNotInDatabase === null ? 'not checked' : `${num(p.durable.ackedNotInDatabase)} of ${num(p.durable.checked)}`} |`,
     `| time the main thread waited for a CPU (server; generator), % of wall | ${p.serverRunQueueWaitPct.map((c) => `${c}%`).join(', ')}; ${p.generatorRunQueueWaitPct}% |`,
     `| load generator CPU (% of one core) | ${p.generatorCpuPct}% |`,

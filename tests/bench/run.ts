@@ -249,7 +249,7 @@ async function main(): Promise<number> {
     if (report.webhooks) log(`  webhook → board p50 ${report.webhooks.answeredToBoardMs.p50} / p99 ${report.webhooks.answeredToBoardMs.p99} ms (${report.webhooks.answeredToBoardMs.count} samples)`)
     const c = report.cadence
     log(`  ${c.opsPerSecond} ops/s, ack p50 ${c.ackLatencyMs.p50} / p99 ${c.ackLatencyMs.p99} ms, delivery p99 ${c.deliveryLatencyMs.p99} ms, board p99 ${c.boardLatencyMs.p99} ms, `
-      + `CPU per op: server ${c.serverCpuUsPerOp} µs, Postgres ${c.postgresCpuUsPerOp} µs; durable in window ${c.durable.pct}%`)
+      + `CPU per op: server ${c.serverCpuUsPerOp} µs, Postgres ${c.postgresCpuUsPerOp} µs (its backends ${c.postgresBackendsCpuUsPerOp ?? 'n/a'}); durable in window ${c.durable.pct}%`)
     if (opts.soak) {
       const warm = Math.min(5, Math.max(1, Math.floor(samples.length / 5)))
       const after = samples.filter((s) => s.minute > warm)
