@@ -17,7 +17,8 @@ describe('EngagementDoc', () => {
     d.doc.transact(() => d.notes.insert(1, 'b'), LOCAL)
     d.doc.transact(() => d.wrapup.set('disposition', 'Resolved'), LOCAL)
     expect(sent).toHaveLength(1)
-    vi.advanceTimersByTime(149)
+    // Merged until the window that the first send opened ends (150 ms after it), not 150 ms more.
+    vi.advanceTimersByTime(109)
     expect(sent).toHaveLength(1)
     vi.advanceTimersByTime(1)
     expect(sent).toHaveLength(2)
@@ -27,7 +28,7 @@ describe('EngagementDoc', () => {
     expect(replica.getMap('wrapup').get('disposition')).toBe('Resolved')
   })
 
-  it('sends one op per key when typing is slower than the batch, and merges faster typing (one more op per burst at most)', () => {
+  it('sends one op per key when typing is slower than the batch, and merges faster typing: at most one op per batch window', () => {
     vi.useFakeTimers()
     const sent: string[] = []
     const d = new EngagementDoc('e1', { sendUpdate: (_id, u) => sent.push(u), batchMs: 150 })
@@ -39,14 +40,19 @@ describe('EngagementDoc', () => {
     expect(sent).toHaveLength(4) // each at once
     vi.advanceTimersByTime(1000)
     sent.length = 0
-    // Eight keys 100 ms apart: the first at once, then one merged op per batch (trailing batching
-    // alone sends 4: two keys per batch).
+    // Eight keys 100 ms apart (700 ms): the first at once, then one merged op when each 150 ms
+    // window since the last send ends: 6 ops, never two within 150 ms (one per key would be 8).
+    const sentAt: number[] = []
+    const d2 = new EngagementDoc('e2', { sendUpdate: () => sentAt.push(Date.now()), batchMs: 150 })
     for (const ch of 'burst!!!') {
       key(ch)
+      d2.doc.transact(() => d2.notes.insert(d2.notes.length, ch), LOCAL)
       vi.advanceTimersByTime(100)
     }
     vi.advanceTimersByTime(1000)
-    expect(sent).toHaveLength(5)
+    expect(sent).toHaveLength(6)
+    expect(sentAt).toHaveLength(6)
+    for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(150)
     const replica = new Y.Doc()
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(d.doc))
     expect(replica.getText('notes').toString()).toBe('slowburst!!!')

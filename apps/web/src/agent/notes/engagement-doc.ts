@@ -4,8 +4,8 @@
  *
  * Local edits: the first after a quiet spell goes out at once (nothing was sent in the last
  * `batchMs`), so a supervisor sees an agent's key without waiting for a batch timer; edits that
- * follow within `batchMs` of a send are merged for `batchMs` and sent as one base64 update (split
- * when the merge would exceed the per-op cap). Typing slower than one key per `batchMs` is one op
+ * follow within `batchMs` of a send are merged until that window ends and sent as one base64
+ * update (split when the merge would exceed the per-op cap): at most one op per `batchMs`. Typing slower than one key per `batchMs` is one op
  * per key either way; typing faster is merged as before, so this adds no op per keystroke. Remote updates are applied with the REMOTE origin so they are neither
  * sent back nor counted as local. Each change is also handed to `persist` (debounced) so a reload
  * while offline still shows the text.
@@ -151,8 +151,12 @@ export class EngagementDoc {
     this.#pending.push(update)
     if (this.#batchTimer !== undefined) return
     const batchMs = this.#opts.batchMs ?? 150
-    if (this.#now() - this.#lastSentAt >= batchMs) this.flush()
-    else this.#batchTimer = setTimeout(() => this.flush(), batchMs)
+    const since = this.#now() - this.#lastSentAt
+    if (since >= batchMs) this.flush()
+    // The rest of the window since the last send, not a whole new one: a key that came a little
+    // under batchMs after the previous one waited a full batchMs more (keystroke → supervisor p95
+    // 167 ms at a human cadence on a quiet machine). Still at most one op per batchMs.
+    else this.#batchTimer = setTimeout(() => this.flush(), batchMs - since)
   }
 
   #schedulePersist(): void {
