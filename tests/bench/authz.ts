@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
-import { CLOSE, PROTOCOL_VERSION } from '@switchboard/protocol'
+import { CLOSE, messagesOf, PROTOCOL_VERSION } from '@switchboard/protocol'
 import { cleanup, installExitHandlers, onCleanup } from './cleanup.ts'
 import { Samples, type Summary } from './hist.ts'
 import type { Options } from './options.ts'
@@ -42,9 +42,8 @@ class Probe {
   constructor(url: string, token: string, origin: string) {
     this.ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, { origin, perMessageDeflate: false })
     this.ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; code?: string; messages?: Array<{ type: string; code?: string }> }
       // Protocol 5: one `batch` frame may carry several messages.
-      for (const m of frame.type === 'batch' ? frame.messages ?? [] : [frame]) {
+      for (const m of messagesOf(JSON.parse(String(data)) as { type: string; code?: string })) {
         if (m.type === 'notice' && m.code === 'role-changed') this.notices.push(performance.now())
         if (m.type === 'welcome') this.welcomed = true
         if (m.type === 'board.snapshot') this.boardSnapshot = true

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
-import { PROTOCOL_VERSION } from '@switchboard/protocol'
+import { messagesOf, PROTOCOL_VERSION } from '@switchboard/protocol'
 
 export type Msg = Record<string, unknown> & { type: string }
 
@@ -23,8 +23,7 @@ export class ProtocolAgent {
     a.#ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(wsToken)}`, { headers: { origin } })
     a.#ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as Msg
-      // A batch frame's messages, one by one.
-      a.received.push(...(m.type === 'batch' ? m['messages'] as Msg[] : [m]))
+      a.received.push(...messagesOf(m))
     })
     await new Promise<void>((resolve, reject) => { a.#ws.once('open', () => resolve()); a.#ws.once('error', reject) })
     a.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, clientId: randomUUID(), surface: 'agent' })

@@ -153,6 +153,15 @@ export const Batch = Type.Object({
   messages: Type.Array(Type.Object({ type: Type.String() })),
 })
 
+/**
+ * The messages one server frame carries, in order: a `batch` frame's, or the frame itself. For
+ * clients that read frames without the sync client (tests, tools).
+ */
+export function messagesOf<T extends { type: string }>(frame: T): T[] {
+  const inner = frame.type === 'batch' ? (frame as { messages?: unknown }).messages : undefined
+  return Array.isArray(inner) ? inner as T[] : [frame]
+}
+
 export const ServerMessage = Type.Union([
   Welcome, Pong, Ack, ErrorMessage, EngagementSnapshot, EngagementEvents, EngagementChanged, EngagementErased,
   AgentEngagements, BoardSnapshot, BoardDelta, Notice, Batch,

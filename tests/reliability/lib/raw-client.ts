@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
-import { PROTOCOL_VERSION } from '@switchboard/protocol'
+import { messagesOf, PROTOCOL_VERSION } from '@switchboard/protocol'
 import { newSessionId, signToken } from '../../../apps/server/src/auth/session-token.ts'
 import { waitFor } from '../../support/wait.ts'
 
@@ -40,8 +40,7 @@ export class RawClient {
         const m = JSON.parse(text) as Msg
         if (isBinary || typeof m !== 'object' || m === null || typeof m.type !== 'string') this.unparsable.push(text.slice(0, 200))
         // A batch frame's messages, one by one, as if each had come alone.
-        else if (m.type === 'batch' && Array.isArray(m['messages'])) this.received.push(...(m['messages'] as Msg[]))
-        else this.received.push(m)
+        else this.received.push(...messagesOf(m))
       } catch {
         this.unparsable.push(text.slice(0, 200))
       }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { FastifyInstance } from 'fastify'
-import { PROTOCOL_VERSION } from '@switchboard/protocol'
+import { messagesOf, PROTOCOL_VERSION } from '@switchboard/protocol'
 import { buildApp } from '../../src/app.ts'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { upsertUser } from '../../src/auth/users.ts'
@@ -65,10 +65,8 @@ describe('logs carry no customer text', () => {
     const ws = new WebSocket(`ws://${url}/ws?token=${encodeURIComponent(token('ws', AGENT, 'agent'))}`)
     const received: Array<Record<string, unknown>> = []
     ws.on('message', (d) => {
-      const frame = JSON.parse(String(d)) as Record<string, unknown>
       // Protocol 5 sends one `batch` frame per flush (acks and rows together).
-      if (frame['type'] === 'batch') received.push(...(frame['messages'] as Array<Record<string, unknown>>))
-      else received.push(frame)
+      received.push(...messagesOf(JSON.parse(String(d)) as { type: string; [k: string]: unknown }))
     })
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
     const reply = async (opId: string) => {

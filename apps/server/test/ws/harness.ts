@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
-import { PROTOCOL_VERSION, type Role } from '@switchboard/protocol'
+import { messagesOf, PROTOCOL_VERSION, type Role } from '@switchboard/protocol'
 import { buildApp } from '../../src/app.ts'
 import { newSessionId, signToken } from '../../src/auth/session-token.ts'
 import { upsertUser } from '../../src/auth/users.ts'
@@ -147,8 +147,7 @@ export class Client {
     this.ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as Msg
       this.frames.push(frame)
-      if (frame.type === 'batch') this.received.push(...(frame['messages'] as Msg[]))
-      else this.received.push(frame)
+      this.received.push(...messagesOf(frame))
     })
     this.ws.on('close', (code, reason) => {
       this.closeCode = code
